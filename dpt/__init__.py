@@ -1,0 +1,32 @@
+"""dpt: a PyTorch-shaped autograd engine on numpy/cupy, trained data-parallel over MPI/NCCL.
+
+``import dpt`` stands in for ``import torch``; this module only re-exports.
+"""
+from ._device import device
+from ._dtype import (bfloat16, bool, cdouble, cfloat, complex64, complex128, double, dtype, finfo,
+                     float, float16, float32, float64, get_default_dtype, half, iinfo, int, int8,
+                     int16, int32, int64, long, promote_types, result_type, can_cast,
+                     set_default_dtype, short, uint8)
+from ._tensor import Size, Tensor
+from .ops import *  # noqa: F401,F403
+from . import autograd
+from .autograd import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
+
+__version__ = "0.1.0"
+
+
+def is_tensor(obj) -> bool:
+    """is_tensor(obj): True for dpt Tensors (and Parameters)."""
+    return isinstance(obj, Tensor)
+
+
+def numel(input: Tensor) -> int:
+    return input.numel()
+
+
+def typename(obj) -> str:
+    """typename(obj): 'dpt.FloatTensor' for tensors, the qualified class name otherwise."""
+    if isinstance(obj, Tensor):
+        return obj.type()
+    cls = type(obj)
+    return f"{cls.__module__}.{cls.__qualname__}" if cls.__module__ != "builtins" else cls.__qualname__

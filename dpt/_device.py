@@ -1,0 +1,147 @@
+"""Devices, and the one place that decides between numpy and cupy.
+
+Every op asks a tensor for its array module (``xp``) through this file; nothing
+else in dpt imports cupy. Importing dpt never requires cupy.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+_cupy = None
+_cupy_checked = False
+
+
+def cupy_module():
+    """cupy if it imports and sees at least one GPU, else None (checked once)."""
+    global _cupy, _cupy_checked
+    if not _cupy_checked:
+        _cupy_checked = True
+        try:
+            import cupy
+
+            if cupy.cuda.runtime.getDeviceCount() > 0:
+                _cupy = cupy
+        except Exception:  # no cupy, no driver, or no device: CPU only
+            _cupy = None
+    return _cupy
+
+
+class device:
+    """device('cpu'), device('cuda'), device('cuda:1'), device('cuda', 1)."""
+
+    __slots__ = ("type", "index")
+
+    def __init__(self, type, index: int | None = None):
+        if isinstance(type, device):
+            self.type, self.index = type.type, type.index
+            return
+        if isinstance(type, int):
+            type, index = "cuda", type
+        if not isinstance(type, str):
+            raise TypeError(f"device() expected a string or int, got {type!r}")
+        if ":" in type:
+            if index is not None:
+                raise ValueError(f"device string {type!r} already has an index")
+            type, idx = type.split(":", 1)
+            try:
+                index = int(idx)
+            except ValueError:
+                raise RuntimeError(f"Invalid device string: '{type}:{idx}'") from None
+        if type not in ("cpu", "cuda"):
+            raise RuntimeError(f"Expected one of cpu, cuda device type at start of device string: {type}")
+        if index is not None and index < 0:
+            raise RuntimeError(f"Device index must not be negative, got {index}")
+        self.type, self.index = type, index
+
+    def __eq__(self, other):
+        if isinstance(other, str):
+            other = device(other)
+        return isinstance(other, device) and (self.type, self.index) == (other.type, other.index)
+
+    def __hash__(self):
+        return hash((self.type, self.index))
+
+    def __str__(self):
+        return self.type if self.index is None else f"{self.type}:{self.index}"
+
+    def __repr__(self):
+        return f"device(type='{self.type}')" if self.index is None else \
+            f"device(type='{self.type}', index={self.index})"
+
+    def __reduce__(self):
+        return (device, (self.type, self.index))
+
+
+CPU = device("cpu")
+
+
+def as_device(d) -> device:
+    if d is None:
+        return CPU
+    if isinstance(d, device):
+        if d.type == "cuda" and d.index is None:
+            return device("cuda", current_cuda_index())
+        return d
+    return as_device(device(d))
+
+
+def current_cuda_index() -> int:
+    cp = cupy_module()
+    return cp.cuda.Device().id if cp is not None else 0
+
+
+def array_module(dev: device):
+    """numpy for the CPU, cupy for a CUDA device (with a clear error if there is none)."""
+    if dev.type == "cpu":
+        return np
+    cp = cupy_module()
+    if cp is None:
+        raise RuntimeError("CUDA device requested but cupy with a working GPU is not available; "
+                           "install dpt[cuda12] or dpt[cuda13] on a machine with a GPU")
+    return cp
+
+
+def device_of(arr) -> device:
+    """The device an array lives on."""
+    if isinstance(arr, np.ndarray) or np.isscalar(arr):
+        return CPU
+    return device("cuda", arr.device.id)
+
+
+def xp_of(arr):
+    """numpy or cupy, whichever owns arr."""
+    return np if isinstance(arr, np.ndarray) else cupy_module()
+
+
+def move(arr, dev: device):
+    """Copy an array onto dev (no copy when it is already there)."""
+    src = device_of(arr)
+    if src == dev:
+        return arr
+    if dev.type == "cpu":
+        return arr.get()
+    cp = array_module(dev)
+    with cp.cuda.Device(dev.index):
+        return cp.asarray(arr)
+
+
+def to_numpy(arr) -> np.ndarray:
+    return arr if isinstance(arr, np.ndarray) else arr.get()
+
+
+def device_context(dev: device):
+    """A context manager that makes dev current for cupy allocations (no-op on the CPU)."""
+    if dev.type == "cpu":
+        return _NULL
+    return array_module(dev).cuda.Device(dev.index)
+
+
+class _Null:
+    def __enter__(self):
+        return None
+
+    def __exit__(self, *exc):
+        return False
+
+
+_NULL = _Null()

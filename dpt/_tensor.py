@@ -1,0 +1,721 @@
+"""Tensor: an array (numpy or cupy) plus dtype/device and the autograd fields.
+
+Methods delegate to the functions in ``dpt.ops``; the math lives there, one
+Function per primitive. In-place ``x_`` methods run the out-of-place op and write
+the result back (``_inplace``), so autograd sees them as a new node on the same
+tensor, exactly as torch rebases an in-place result.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from . import _device, _dtype
+from ._device import CPU
+from .autograd import engine as _engine
+from .autograd import function as _function
+from ._tensor_methods import TensorMethods
+from .autograd.grad_mode import is_grad_enabled
+
+
+class Tensor(TensorMethods):
+    """Tensor(*sizes) / Tensor(data): the legacy constructor makes default-dtype tensors.
+
+    Prefer ``dpt.tensor(data)``, which infers the dtype like torch.
+    """
+
+    __slots__ = ("_data", "_requires_grad", "grad_fn", "_output_nr", "_grad", "_vc", "_base",
+                 "_hooks", "_post_acc_hooks", "_retains_grad", "_accumulator", "__dict__",
+                 "__weakref__")
+    __array_priority__ = 1000  # numpy defers to our reflected operators
+
+    def __new__(cls, *args, device=None, dtype=None):
+        d = _dtype.as_dtype(dtype) if dtype is not None else _dtype.get_default_dtype()
+        dev = _device.as_device(device)
+        xp = _device.array_module(dev)
+        if len(args) == 1 and isinstance(args[0], Tensor):
+            return cls._make_subclass(args[0]._data)
+        if len(args) == 1 and not isinstance(args[0], (int, np.integer)):
+            with _device.device_context(dev):
+                arr = xp.asarray(_as_array_data(args[0]), dtype=d.np)
+        else:
+            sizes = args[0] if len(args) == 1 and isinstance(args[0], (tuple, list)) else args
+            with _device.device_context(dev):
+                arr = xp.empty(tuple(int(s) for s in sizes), dtype=d.np)
+                arr[...] = 0  # deterministic "uninitialised" memory
+        return cls._make_subclass(arr)
+
+    def __init__(self, *args, **kwargs):
+        pass
+
+    # -- construction ---------------------------------------------------------------
+    @classmethod
+    def _make(cls, arr, requires_grad=False, base=None):
+        """Wrap an array without copying (the hot path of every op)."""
+        if isinstance(arr, np.generic):
+            arr = np.asarray(arr)
+        t = object.__new__(Tensor)
+        t._data = arr
+        t._requires_grad = requires_grad
+        t.grad_fn = None
+        t._output_nr = 0
+        t._grad = None
+        if base is None:
+            t._vc, t._base = [0], None
+        else:
+            t._vc, t._base = base._vc, (base._base if base._base is not None else base)
+        t._hooks = t._post_acc_hooks = t._accumulator = None
+        t._retains_grad = False
+        return t
+
+    @classmethod
+    def _make_subclass(cls, arr, requires_grad=False):
+        t = Tensor._make(arr, requires_grad)
+        if cls is not Tensor:
+            t.__class__ = cls
+        return t
+
+    # -- basic attributes -----------------------------------------------------------
+    @property
+    def shape(self):
+        return Size(self._data.shape)
+
+    def size(self, dim: int | None = None):
+        """size(dim=None): the shape, or one dimension's length."""
+        if dim is None:
+            return Size(self._data.shape)
+        return self._data.shape[_wrap_dim(dim, self._data.ndim, "size")]
+
+    @property
+    def dtype(self) -> _dtype.dtype:
+        return _dtype.from_numpy_dtype(self._data.dtype)
+
+    @property
+    def device(self) -> _device.device:
+        return CPU if isinstance(self._data, np.ndarray) else _device.device_of(self._data)
+
+    @property
+    def is_cuda(self) -> bool:
+        return not isinstance(self._data, np.ndarray)
+
+    @property
+    def is_cpu(self) -> bool:
+        return isinstance(self._data, np.ndarray)
+
+    @property
+    def ndim(self) -> int:
+        return self._data.ndim
+
+    def dim(self) -> int:
+        return self._data.ndim
+
+    ndimension = dim
+
+    def numel(self) -> int:
+        return int(self._data.size)
+
+    nelement = numel
+
+    def element_size(self) -> int:
+        return self._data.dtype.itemsize
+
+    @property
+    def itemsize(self) -> int:
+        return self._data.dtype.itemsize
+
+    @property
+    def nbytes(self) -> int:
+        return int(self._data.nbytes)
+
+    def is_floating_point(self) -> bool:
+        return self.dtype.is_floating_point
+
+    def is_complex(self) -> bool:
+        return self.dtype.is_complex
+
+    def is_signed(self) -> bool:
+        return self.dtype.is_signed
+
+    def stride(self, dim: int | None = None):
+        """stride(dim=None): strides in elements, like torch (numpy counts bytes)."""
+        item = self._data.dtype.itemsize
+        strides = tuple(s // item for s in self._data.strides)
+        return strides if dim is None else strides[_wrap_dim(dim, self._data.ndim, "stride")]
+
+    def storage_offset(self) -> int:
+        base = _root_array(self._data)
+        return (_data_ptr(self._data) - _data_ptr(base)) // self._data.dtype.itemsize
+
+    def is_contiguous(self, memory_format=None) -> bool:
+        return bool(self._data.flags.c_contiguous)
+
+    def data_ptr(self) -> int:
+        return _data_ptr(self._data)
+
+    def untyped_storage(self):
+        return _root_array(self._data)
+
+    def __len__(self) -> int:
+        if self._data.ndim == 0:
+            raise TypeError("len() of a 0-d tensor")
+        return self._data.shape[0]
+
+    def __iter__(self):
+        if self._data.ndim == 0:
+            raise TypeError("iteration over a 0-d tensor")
+        return iter(self.unbind(0))
+
+    def __hash__(self):
+        return id(self)
+
+    # -- autograd fields -------------------------------------------------------------
+    @property
+    def requires_grad(self) -> bool:
+        return self._requires_grad
+
+    @requires_grad.setter
+    def requires_grad(self, value: bool):
+        if self.grad_fn is not None and not value:
+            raise RuntimeError("you can only change requires_grad flags of leaf variables. If you "
+                               "want to use a computed variable in a subgraph that doesn't require "
+                               "differentiation use var_no_grad = var.detach().")
+        if value and self.dtype.category < 2:
+            raise RuntimeError("only Tensors of floating point and complex dtype can require gradients")
+        self._requires_grad = bool(value) or self.grad_fn is not None
+
+    def requires_grad_(self, requires_grad: bool = True) -> "Tensor":
+        self.requires_grad = requires_grad
+        return self
+
+    @property
+    def is_leaf(self) -> bool:
+        return self.grad_fn is None
+
+    @property
+    def output_nr(self) -> int:
+        return self._output_nr
+
+    @property
+    def grad(self):
+        return self._grad
+
+    @grad.setter
+    def grad(self, value):
+        if value is not None:
+            if not isinstance(value, Tensor):
+                raise TypeError(f"assigned grad expected to be a Tensor or None but got grad of type "
+                                f"{type(value).__name__}")
+            if value.shape != self.shape:
+                raise RuntimeError(f"assigned grad has data of a different size: {list(value.shape)} "
+                                   f"vs {list(self.shape)}")
+        self._grad = value
+
+    @property
+    def data(self) -> "Tensor":
+        """The same storage as a tensor that does not require grad (the old Variable API)."""
+        return Tensor._make(self._data, base=self)
+
+    @data.setter
+    def data(self, value: "Tensor"):
+        self._data = value._data if isinstance(value, Tensor) else value
+
+    @property
+    def retains_grad(self) -> bool:
+        return self._retains_grad
+
+    def _edge(self):
+        """(node, output_nr) through which a gradient reaches this tensor."""
+        if self.grad_fn is not None:
+            return self.grad_fn, self._output_nr
+        if self._accumulator is None:
+            self._accumulator = _function.AccumulateGrad(self)
+        return self._accumulator, 0
+
+    def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
+        """backward(gradient=None, retain_graph=None, create_graph=False, inputs=None)."""
+        from .autograd import backward
+
+        backward(self, gradient, retain_graph, create_graph, inputs=inputs)
+
+    def register_hook(self, hook):
+        """hook(grad) -> Tensor or None, called when the gradient for this tensor is computed."""
+        if not self._requires_grad:
+            raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
+        if self.grad_fn is None:
+            if self._hooks is None:
+                self._hooks = []
+            hooks = self._hooks
+        else:
+            pre = self.grad_fn.__dict__.setdefault("_pre_hooks", {})
+            hooks = pre.setdefault(self._output_nr, [])
+        hooks.append(hook)
+        return _function._RemovableHandle(hooks, hook)
+
+    def register_post_accumulate_grad_hook(self, hook):
+        """hook(tensor), called on a leaf after its .grad has been accumulated."""
+        if self.grad_fn is not None:
+            raise RuntimeError("post accumulate grad hooks cannot be registered on non-leaf tensors")
+        if self._post_acc_hooks is None:
+            self._post_acc_hooks = []
+        self._post_acc_hooks.append(hook)
+        return _function._RemovableHandle(self._post_acc_hooks, hook)
+
+    def retain_grad(self) -> None:
+        """Keep .grad for this non-leaf tensor after backward."""
+        if not self._requires_grad:
+            raise RuntimeError("can't retain_grad on Tensor that has requires_grad=False")
+        if self.grad_fn is None or self._retains_grad:
+            return
+        self._retains_grad = True
+        import weakref
+
+        ref = weakref.ref(self)
+
+        def keep(grad):
+            t = ref()
+            if t is not None:
+                if t._grad is None:
+                    t._grad = grad.detach() if not grad.requires_grad else grad
+                    if t._grad._data is grad._data:
+                        t._grad = Tensor._make(grad._data.copy())
+                else:
+                    t._grad = t._grad + grad
+        self.register_hook(keep)
+
+    def detach(self) -> "Tensor":
+        """A new tensor on the same storage, cut from the graph."""
+        return Tensor._make(self._data, base=self)
+
+    def detach_(self) -> "Tensor":
+        self.grad_fn = None
+        self._requires_grad = False
+        return self
+
+    # -- in-place plumbing ------------------------------------------------------------
+    def _check_inplace(self, op: str):
+        if self._requires_grad and self.grad_fn is None and is_grad_enabled():
+            raise RuntimeError("a leaf Variable that requires grad is being used in an in-place "
+                               f"operation. ({op})")
+
+    def _inplace(self, out: "Tensor", op: str) -> "Tensor":
+        """Write out into self and make self stand for out in the graph."""
+        self._check_inplace(op)
+        if out._data.shape != self._data.shape:
+            raise RuntimeError(f"{op}: output with shape {list(self.shape)} doesn't match the "
+                               f"broadcast shape {list(out.shape)}")
+        if out._data.dtype != self._data.dtype:
+            if not _dtype.can_cast(out.dtype, self.dtype):
+                raise RuntimeError(f"{op}: result type {out.dtype.name} can't be cast to the "
+                                   f"desired output type {self.dtype.name}")
+            if out.requires_grad:
+                out = out.to(self.dtype)
+        if out.requires_grad and self._base is not None and self._base.requires_grad:
+            raise NotImplementedError(
+                f"{op}: in-place modification of a view whose base requires grad is not "
+                f"supported; apply the op to the base tensor or clone the view first")
+        node = out.grad_fn
+        if node is not None and any(a is self for a in node._inputs):
+            _snapshot_input(node, self)
+        self._data[...] = out._data
+        self._vc[0] += 1
+        if out.requires_grad:
+            self.grad_fn, self._output_nr, self._requires_grad = out.grad_fn, out._output_nr, True
+        return self
+
+    # -- conversion ------------------------------------------------------------------
+    def numpy(self, *, force: bool = False) -> np.ndarray:
+        """The numpy array behind the tensor (shared memory on the CPU)."""
+        if self._requires_grad and not force:
+            raise RuntimeError("Can't call numpy() on Tensor that requires grad. "
+                               "Use tensor.detach().numpy() instead.")
+        if not isinstance(self._data, np.ndarray):
+            if not force:
+                raise TypeError(f"can't convert {self.device} device type tensor to numpy. "
+                                "Use Tensor.cpu() to copy the tensor to host memory first.")
+            return self._data.get()
+        return self._data
+
+    def __array__(self, dtype=None, copy=None):
+        arr = _device.to_numpy(self._data)
+        return arr if dtype is None else arr.astype(dtype, copy=False)
+
+    def __dlpack__(self, *args, **kwargs):
+        return self._data.__dlpack__(*args, **kwargs)
+
+    def __dlpack_device__(self):
+        return self._data.__dlpack_device__()
+
+    def item(self):
+        if self._data.size != 1:
+            raise RuntimeError(f"a Tensor with {self._data.size} elements cannot be converted to Scalar")
+        v = self._data.reshape(()).item() if isinstance(self._data, np.ndarray) else self._data.item()
+        return float(v) if self._data.dtype.name == "bfloat16" else v
+
+    def tolist(self):
+        arr = _device.to_numpy(self._data)
+        if arr.dtype.name == "bfloat16":
+            arr = arr.astype(np.float32)
+        return arr.tolist()
+
+    def __bool__(self):
+        if self._data.size != 1:
+            raise RuntimeError(f"Boolean value of Tensor with more than one value is ambiguous")
+        return bool(self.item())
+
+    def __float__(self):
+        return float(self.item())
+
+    def __int__(self):
+        return int(self.item())
+
+    def __complex__(self):
+        return complex(self.item())
+
+    def __index__(self):
+        if self.dtype.category != 1 or self._data.size != 1:
+            raise TypeError("only integer tensors of a single element can be converted to an index")
+        return int(self.item())
+
+    def __format__(self, spec):
+        if self._data.ndim == 0:
+            return self.item().__format__(spec)
+        return repr(self)
+
+    def __repr__(self):
+        from ._tensor_str import tensor_repr
+
+        return tensor_repr(self)
+
+    def __reduce_ex__(self, proto):
+        return (_rebuild, (_device.to_numpy(self._data), str(self.device), self._requires_grad))
+
+    def __deepcopy__(self, memo):
+        if id(self) in memo:
+            return memo[id(self)]
+        if self.grad_fn is not None:
+            raise RuntimeError("Only Tensors created explicitly by the user (graph leaves) support "
+                               "the deepcopy protocol at the moment.")
+        t = Tensor._make_subclass(self._data.copy(), self._requires_grad)
+        t.__class__ = self.__class__
+        if self._grad is not None:
+            t._grad = Tensor._make(self._grad._data.copy())
+        t.__dict__.update(__import__("copy").deepcopy(self.__dict__, memo))
+        memo[id(self)] = t
+        return t
+
+    def type(self, dtype=None, non_blocking=False):
+        """type() -> 'dpt.FloatTensor'; type(dtype) converts."""
+        if dtype is None:
+            prefix = "dpt." if self.is_cpu else "dpt.cuda."
+            return prefix + _TYPE_NAMES[self.dtype.name]
+        if isinstance(dtype, str) and dtype.removeprefix("dpt.").removeprefix("torch.") in _LEGACY:
+            return self.to(_LEGACY[dtype.removeprefix("dpt.").removeprefix("torch.")])
+        return self.to(dtype)
+
+    def to(self, *args, **kwargs) -> "Tensor":
+        """to(dtype) / to(device, dtype=None) / to(other): differentiable copy, or self."""
+        return _ops.to(self, *args, **kwargs)
+
+    def cpu(self) -> "Tensor":
+        return self.to("cpu")
+
+    def cuda(self, device=None, non_blocking=False) -> "Tensor":
+        return self.to(_device.device("cuda", device) if isinstance(device, int) else (device or "cuda"))
+
+    def float(self):
+        return self.to(_dtype.float32)
+
+    def double(self):
+        return self.to(_dtype.float64)
+
+    def half(self):
+        return self.to(_dtype.float16)
+
+    def bfloat16(self):
+        return self.to(_dtype.bfloat16)
+
+    def long(self):
+        return self.to(_dtype.int64)
+
+    def int(self):
+        return self.to(_dtype.int32)
+
+    def short(self):
+        return self.to(_dtype.int16)
+
+    def char(self):
+        return self.to(_dtype.int8)
+
+    def byte(self):
+        return self.to(_dtype.uint8)
+
+    def bool(self):
+        return self.to(_dtype.bool)
+
+    def cfloat(self):
+        return self.to(_dtype.complex64)
+
+    def type_as(self, other):
+        return self.to(other.dtype)
+
+    def new_tensor(self, data, dtype=None, device=None, requires_grad=False):
+        return _ops.tensor(data, dtype=dtype or self.dtype, device=device or self.device,
+                           requires_grad=requires_grad)
+
+    def new_zeros(self, *size, dtype=None, device=None, requires_grad=False):
+        return _ops.zeros(*size, dtype=dtype or self.dtype, device=device or self.device,
+                          requires_grad=requires_grad)
+
+    def new_ones(self, *size, dtype=None, device=None, requires_grad=False):
+        return _ops.ones(*size, dtype=dtype or self.dtype, device=device or self.device,
+                         requires_grad=requires_grad)
+
+    def new_empty(self, *size, dtype=None, device=None, requires_grad=False):
+        return _ops.empty(*size, dtype=dtype or self.dtype, device=device or self.device,
+                          requires_grad=requires_grad)
+
+    def new_full(self, size, fill_value, dtype=None, device=None, requires_grad=False):
+        return _ops.full(size, fill_value, dtype=dtype or self.dtype, device=device or self.device,
+                         requires_grad=requires_grad)
+
+    # -- operators --------------------------------------------------------------------
+    def __add__(self, other):
+        return _ops.add(self, other)
+
+    def __radd__(self, other):
+        return _ops.add(other, self)
+
+    def __iadd__(self, other):
+        return self.add_(other)
+
+    def __sub__(self, other):
+        return _ops.sub(self, other)
+
+    def __rsub__(self, other):
+        return _ops.sub(other, self)
+
+    def __isub__(self, other):
+        return self.sub_(other)
+
+    def __mul__(self, other):
+        return _ops.mul(self, other)
+
+    def __rmul__(self, other):
+        return _ops.mul(other, self)
+
+    def __imul__(self, other):
+        return self.mul_(other)
+
+    def __truediv__(self, other):
+        return _ops.div(self, other)
+
+    def __rtruediv__(self, other):
+        return _ops.div(other, self)
+
+    def __itruediv__(self, other):
+        return self.div_(other)
+
+    def __floordiv__(self, other):
+        return _ops.floor_divide(self, other)
+
+    def __rfloordiv__(self, other):
+        return _ops.floor_divide(other, self)
+
+    def __ifloordiv__(self, other):
+        return self.floor_divide_(other)
+
+    def __mod__(self, other):
+        return _ops.remainder(self, other)
+
+    def __rmod__(self, other):
+        return _ops.remainder(other, self)
+
+    def __imod__(self, other):
+        return self.remainder_(other)
+
+    def __pow__(self, other):
+        return _ops.pow(self, other)
+
+    def __rpow__(self, other):
+        return _ops.pow(other, self)
+
+    def __ipow__(self, other):
+        return self.pow_(other)
+
+    def __matmul__(self, other):
+        return _ops.matmul(self, other)
+
+    def __rmatmul__(self, other):
+        return _ops.matmul(other, self)
+
+    def __neg__(self):
+        return _ops.neg(self)
+
+    def __pos__(self):
+        return self
+
+    def __abs__(self):
+        return _ops.abs(self)
+
+    def __invert__(self):
+        return _ops.bitwise_not(self)
+
+    def __and__(self, other):
+        return _ops.bitwise_and(self, other)
+
+    def __rand__(self, other):
+        return _ops.bitwise_and(other, self)
+
+    def __iand__(self, other):
+        return self.bitwise_and_(other)
+
+    def __or__(self, other):
+        return _ops.bitwise_or(self, other)
+
+    def __ror__(self, other):
+        return _ops.bitwise_or(other, self)
+
+    def __ior__(self, other):
+        return self.bitwise_or_(other)
+
+    def __xor__(self, other):
+        return _ops.bitwise_xor(self, other)
+
+    def __rxor__(self, other):
+        return _ops.bitwise_xor(other, self)
+
+    def __ixor__(self, other):
+        return self.bitwise_xor_(other)
+
+    def __lshift__(self, other):
+        return _ops.bitwise_left_shift(self, other)
+
+    def __rshift__(self, other):
+        return _ops.bitwise_right_shift(self, other)
+
+    def __eq__(self, other):
+        return _ops.eq(self, other)
+
+    def __ne__(self, other):
+        return _ops.ne(self, other)
+
+    def __lt__(self, other):
+        return _ops.lt(self, other)
+
+    def __le__(self, other):
+        return _ops.le(self, other)
+
+    def __gt__(self, other):
+        return _ops.gt(self, other)
+
+    def __ge__(self, other):
+        return _ops.ge(self, other)
+
+    def __getitem__(self, index):
+        return _ops.getitem(self, index)
+
+    def __setitem__(self, index, value):
+        _ops.setitem(self, index, value)
+
+    @property
+    def T(self):
+        return _ops.permute(self, tuple(range(self._data.ndim - 1, -1, -1)))
+
+    @property
+    def mT(self):
+        return _ops.transpose(self, -2, -1)
+
+    @property
+    def H(self):
+        return _ops.conj(self.T)
+
+    @property
+    def mH(self):
+        return _ops.conj(self.mT)
+
+    @property
+    def real(self):
+        return _ops.real(self)
+
+    @property
+    def imag(self):
+        return _ops.imag(self)
+
+
+class Size(tuple):
+    """The shape of a tensor: a tuple that prints as dpt.Size([2, 3])."""
+
+    def __repr__(self):
+        return f"dpt.Size({list(self)})"
+
+    def numel(self) -> int:
+        n = 1
+        for s in self:
+            n *= s
+        return n
+
+    def __getitem__(self, i):
+        out = tuple.__getitem__(self, i)
+        return Size(out) if isinstance(i, slice) else out
+
+    def __add__(self, other):
+        return Size(tuple(self) + tuple(other))
+
+
+def _wrap_dim(dim: int, ndim: int, op: str) -> int:
+    n = max(ndim, 1)
+    if not -n <= dim < n:
+        raise IndexError(f"{op}: Dimension out of range (expected to be in range of "
+                         f"[{-n}, {n - 1}], but got {dim})")
+    return dim % n
+
+
+def _snapshot_input(node, t: Tensor) -> None:
+    """Before t is overwritten in place, give node a copy of t's old value and graph position."""
+    old = Tensor._make(t._data.copy())
+    old._requires_grad, old.grad_fn, old._output_nr = t._requires_grad, t.grad_fn, t._output_nr
+    old._accumulator = t._accumulator
+    node._inputs = tuple(old if a is t else a for a in node._inputs)
+    node._versions = tuple(0 if a is old else v for a, v in zip(node._inputs, node._versions))
+
+
+def _data_ptr(arr) -> int:
+    if isinstance(arr, np.ndarray):
+        return arr.__array_interface__["data"][0]
+    return arr.data.ptr
+
+
+def _root_array(arr):
+    while getattr(arr, "base", None) is not None and hasattr(arr.base, "shape"):
+        arr = arr.base
+    return arr
+
+
+def _as_array_data(data):
+    """Turn nested lists/tuples of Tensors and numbers into something np.asarray takes."""
+    if isinstance(data, Tensor):
+        return _device.to_numpy(data._data)
+    if isinstance(data, (list, tuple)) and any(isinstance(x, (Tensor, list, tuple)) for x in data):
+        return [_as_array_data(x) for x in data]
+    return data
+
+
+def _rebuild(arr, device, requires_grad):
+    t = Tensor._make(_device.move(arr, _device.as_device(device)))
+    t._requires_grad = requires_grad
+    return t
+
+
+_TYPE_NAMES = {"float32": "FloatTensor", "float64": "DoubleTensor", "float16": "HalfTensor",
+               "bfloat16": "BFloat16Tensor", "int64": "LongTensor", "int32": "IntTensor",
+               "int16": "ShortTensor", "int8": "CharTensor", "uint8": "ByteTensor",
+               "bool": "BoolTensor", "complex64": "ComplexFloatTensor",
+               "complex128": "ComplexDoubleTensor"}
+_LEGACY = {v: getattr(_dtype, k) for k, v in _TYPE_NAMES.items()}
+
+_function.Tensor = Tensor
+_engine.Tensor = Tensor
+
+from . import _tensor_methods  # noqa: E402
+from . import ops as _ops  # noqa: E402  (ops need Tensor defined first)
+
+_tensor_methods._ops = _ops

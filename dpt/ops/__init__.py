@@ -1,0 +1,14 @@
+"""dpt.ops: every differentiable primitive and tensor function, files by family."""
+from .arithmetic import *  # noqa: F401,F403
+from .blas import *  # noqa: F401,F403
+from .comparison import *  # noqa: F401,F403
+from .conversion import *  # noqa: F401,F403
+from .creation import *  # noqa: F401,F403
+from .indexing import *  # noqa: F401,F403
+from .pointwise import *  # noqa: F401,F403
+from .reduction import *  # noqa: F401,F403
+from .shape import *  # noqa: F401,F403
+from . import arithmetic, blas, comparison, conversion, creation, indexing, pointwise, reduction, shape
+
+__all__ = [name for mod in (arithmetic, blas, comparison, conversion, creation, indexing, pointwise,
+                            reduction, shape) for name in mod.__all__]

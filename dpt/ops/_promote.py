@@ -1,0 +1,62 @@
+"""Operand preparation for binary ops: scalars, type promotion and device checks."""
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+
+from .. import _dtype
+from .._tensor import Tensor
+
+_SCALARS = (bool, int, float, complex)
+
+
+def as_operand(x, like: Tensor | None = None):
+    """A Tensor or a python scalar; lists and arrays become tensors on like's device."""
+    if isinstance(x, Tensor) or isinstance(x, _SCALARS):
+        return x
+    if isinstance(x, np.generic):
+        return x.item()
+    if isinstance(x, numbers.Number):
+        return complex(x) if isinstance(x, numbers.Complex) and not isinstance(x, numbers.Real) else float(x)
+    from .creation import tensor
+
+    return tensor(x, device=like.device if like is not None else None)
+
+
+def check_same_device(op: str, a: Tensor, b: Tensor) -> None:
+    if type(a._data) is not type(b._data) or (a.is_cuda and a.device != b.device):
+        if a.ndim == 0 and a.is_cpu or b.ndim == 0 and b.is_cpu:
+            return
+        raise RuntimeError(f"{op}: Expected all tensors to be on the same device, but found at "
+                           f"least two devices, {a.device} and {b.device}!")
+
+
+def binary(a, b, op: str, dtype: _dtype.dtype | None = None):
+    """Return (a, b, result dtype) with tensors cast to the promoted dtype.
+
+    Python scalars stay scalars: numpy's weak scalar promotion then keeps the
+    tensor's dtype, which is torch's rule once the tensor has the result dtype.
+    """
+    a_t, b_t = isinstance(a, Tensor), isinstance(b, Tensor)
+    if a_t and b_t and a._data.dtype is b._data.dtype and dtype is None:
+        check_same_device(op, a, b)
+        return a, b, a.dtype
+    like = a if a_t else b if b_t else None
+    a, b = as_operand(a, like), as_operand(b, like)
+    if not isinstance(a, Tensor) and not isinstance(b, Tensor):
+        raise TypeError(f"{op}: expected at least one Tensor argument, got "
+                        f"{type(a).__name__} and {type(b).__name__}")
+    if isinstance(a, Tensor) and isinstance(b, Tensor):
+        check_same_device(op, a, b)
+    rt = dtype if dtype is not None else _dtype.result_type(a, b)
+    if isinstance(a, Tensor) and a.dtype is not rt:
+        a = a.to(rt)
+    if isinstance(b, Tensor) and b.dtype is not rt:
+        b = b.to(rt)
+    return a, b, rt
+
+
+def scalar_or_array(x, xp, dtype):
+    """A python scalar as a 0-d array of dtype (for ops numpy would otherwise upcast)."""
+    return xp.asarray(x, dtype=dtype.np) if not isinstance(x, Tensor) else x
