@@ -1,29 +1,75 @@
-"""Reductions: sum, mean, ... and sum_to, the one place broadcast gradients are reduced."""
+"""Reductions and scans: sum, mean, prod, var/std, max/min, median, logsumexp, cumsum, norm, ...
+
+sum_to, the one place broadcast gradients are reduced, lives here too. Ops that pick
+elements (max with a dim, median, mode, cummax, and sort/topk in sorting.py) return
+their values through ``_TakeAlong``, whose backward scatters the gradient back to the
+chosen positions with ``_PutAlong``; each is the other's adjoint, so double backward
+works.
+"""
 from __future__ import annotations
 
-from .. import _dtype
-from .._tensor import Tensor
+import builtins
+import math
+
+import numpy as np
+
+from .. import _dtype, return_types
+from .._device import xp_of
+from .._tensor import Tensor, _wrap_dim
 from ..autograd.function import Function
+from ..autograd.grad_mode import is_grad_enabled
 
-__all__ = ["sum", "mean", "sum_to"]
+__all__ = ["sum", "nansum", "mean", "nanmean", "prod", "std", "var", "std_mean", "var_mean",
+           "max", "min", "amax", "amin", "aminmax", "argmax", "argmin", "median", "nanmedian",
+           "mode", "logsumexp", "cumsum", "cumprod", "cummax", "cummin", "logcumsumexp", "norm",
+           "dist", "all", "any", "count_nonzero", "sum_to"]
 
 
+# ---- dims and shapes ------------------------------------------------------------------
 def normalize_dims(dim, ndim: int, op: str) -> tuple:
     """dim given as None / int / tuple / list -> sorted tuple of non-negative dims."""
     if dim is None:
         return tuple(range(ndim))
-    dims = (dim,) if isinstance(dim, int) else tuple(dim)
-    n = max(ndim, 1)
+    dims = (dim,) if isinstance(dim, (int, np.integer)) else tuple(dim)
+    n = builtins.max(ndim, 1)
     out = []
     for d in dims:
         if not -n <= d < n:
             raise IndexError(f"{op}: Dimension out of range (expected to be in range of "
                              f"[{-n}, {n - 1}], but got {d})")
-        d %= n
+        d = int(d) % n
         if d in out:
             raise RuntimeError(f"{op}: dim {d} appears multiple times in the list of dims")
         out.append(d)
     return tuple(sorted(out)) if ndim else ()
+
+
+def _reduce_dims(dim, ndim: int, op: str) -> tuple:
+    """Like normalize_dims, but an empty dim list means every dim (torch's rule for sum & co)."""
+    if dim is not None and not isinstance(dim, (int, np.integer)) and len(dim) == 0:
+        dim = None
+    return normalize_dims(dim, ndim, op)
+
+
+def _int_dim(dim, ndim: int, op: str) -> int:
+    """A single dim (ops like max, cumsum, sort accept only an int), wrapped to >= 0."""
+    if isinstance(dim, bool) or not isinstance(dim, (int, np.integer)):
+        raise TypeError(f"{op}(): argument 'dim' must be int, not {type(dim).__name__}")
+    return _wrap_dim(int(dim), ndim, op)
+
+
+def _check_nonempty(x, dims, op: str) -> None:
+    if x.size == 0:
+        if not dims:
+            raise RuntimeError(f"{op}(): Expected reduction dim to be specified for input.numel() "
+                               f"== 0. Specify the reduction dim with the 'dim' argument.")
+        for d in dims:
+            if x.shape[d] == 0:
+                raise IndexError(f"{op}(): Expected reduction dim {d} to have non-zero size.")
+
+
+def _squeeze_dims(shape, dims) -> tuple:
+    return tuple(s for i, s in enumerate(shape) if i not in dims)
 
 
 def expand_reduced(g: Tensor, shape: tuple, dims: tuple, keepdim: bool) -> Tensor:
@@ -36,7 +82,126 @@ def expand_reduced(g: Tensor, shape: tuple, dims: tuple, keepdim: bool) -> Tenso
     return g.expand(shape)
 
 
-# ---- sum ------------------------------------------------------------------------------
+def _const(arr) -> Tensor:
+    """A constant (never requires grad) tensor around an array: masks and scales in backward."""
+    return Tensor._make(arr)
+
+
+def _float_input(x: Tensor) -> Tensor:
+    return x if x.dtype.category >= 2 else x.to(_dtype.get_default_dtype())
+
+
+def _require_float(x: Tensor, op: str) -> None:
+    if x.dtype.category < 2:
+        raise RuntimeError(f"{op}(): input dtype should be either floating point or complex "
+                           f"dtypes. Got {_TYPE_WORD.get(x.dtype.name, x.dtype.name)} instead.")
+
+
+_TYPE_WORD = {"int64": "Long", "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte",
+              "bool": "Bool"}
+
+
+# ---- picking elements along a dim (shared with sorting.py) ----------------------------
+def _along_index(xp, idx, dim):
+    """The fancy-index tuple that addresses x[..., idx, ...] element by element."""
+    index = []
+    for a, n in enumerate(idx.shape):
+        if a == dim:
+            index.append(idx)
+        else:
+            shape = [1] * idx.ndim
+            shape[a] = n
+            index.append(xp.arange(n).reshape(shape))
+    return tuple(index)
+
+
+class _TakeAlong(Function):
+    """out = x picked at idx along dim (idx has x's ndim), like numpy's take_along_axis."""
+
+    def forward(self, x, idx, dim, unique=False):
+        self.idx, self.dim, self.shape, self.unique = idx, dim, x.shape, unique
+        return xp_of(x).take_along_axis(x, idx, axis=dim)
+
+    def backward(self, gz):
+        return _PutAlong.apply(gz, self.idx, self.dim, self.shape, self.unique)
+
+
+class _PutAlong(Function):
+    """zeros(shape) with g added at idx along dim: the adjoint of _TakeAlong."""
+
+    def forward(self, g, idx, dim, shape, unique=False):
+        self.idx, self.dim, self.unique = idx, dim, unique
+        xp = xp_of(g)
+        out = xp.zeros(shape, dtype=g.dtype)
+        index = _along_index(xp, idx, dim)
+        if unique:  # every target hit once (sort, topk, max): plain assignment
+            out[index] = g
+        else:  # targets repeat (cummax): accumulate
+            xp.add.at(out, index, g)
+        return out
+
+    def backward(self, gz):
+        return _TakeAlong.apply(gz, self.idx, self.dim, self.unique)
+
+
+def _pick(input: Tensor, idx, dim: int, keepdim: bool, unique: bool = True) -> tuple:
+    """(values, indices) tensors of input at idx (keepdim-shaped int array) along dim."""
+    values = _TakeAlong.apply(input, idx, dim, unique)
+    idx = idx.astype(np.int64, copy=False)
+    if not keepdim:
+        values = values.squeeze(dim)
+        idx = idx.reshape(_squeeze_dims(idx.shape, (dim,)))
+    return values, Tensor._make(idx)
+
+
+def _picked_along(input: Tensor, dim, keepdim: bool, op: str, select, rtype):
+    """Shared body of max/min/median/mode/kthvalue with a dim.
+
+    select(array, dim) -> keepdim-shaped indices of the chosen elements.
+    """
+    if input.ndim == 0:
+        _int_dim(dim, 0, op)
+        v, i = _picked_along(input.reshape(1), 0, True, op, select, rtype)
+        return rtype(v.reshape(()), i.reshape(()))
+    d = _int_dim(dim, input.ndim, op)
+    _check_nonempty(input._data, (d,), op)
+    return rtype(*_pick(input, select(input._data, d), d, keepdim))
+
+
+class _Flip(Function):
+    def forward(self, x, dim):
+        self.dim = dim
+        return xp_of(x).flip(x, axis=dim).copy()
+
+    def backward(self, gz):
+        return _Flip.apply(gz, self.dim)
+
+
+class _Shift(Function):
+    """Shift by one along dim: step=1 gives out[i] = x[i-1], step=-1 gives x[i+1]; fill at the edge."""
+
+    def forward(self, x, dim, step, fill):
+        self.dim, self.step = dim, step
+        out = xp_of(x).full(x.shape, fill, dtype=x.dtype)
+        n = x.shape[dim]
+        lo, hi = [slice(None)] * x.ndim, [slice(None)] * x.ndim
+        lo[dim], hi[dim] = slice(0, builtins.max(n - 1, 0)), slice(1, None)
+        if step > 0:
+            out[tuple(hi)] = x[tuple(lo)]
+        else:
+            out[tuple(lo)] = x[tuple(hi)]
+        return out
+
+    def backward(self, gz):
+        return _Shift.apply(gz, self.dim, -self.step, 0)
+
+
+def _reverse_cumsum(t: Tensor, dim: int) -> Tensor:
+    """out[i] = sum over j >= i of t[j]."""
+    return _Flip.apply(cumsum(_Flip.apply(t, dim), dim), dim)
+
+
+# ---- sum, nansum, mean, nanmean -------------------------------------------------------
 class Sum(Function):
     def forward(self, x, dims, keepdim, dtype):
         self.shape, self.dims, self.keepdim = x.shape, dims, keepdim
@@ -46,21 +211,44 @@ class Sum(Function):
         return expand_reduced(gz, self.shape, self.dims, self.keepdim)
 
 
+def _sum_dtype(input: Tensor, dtype):
+    """Result dtype of sum-like ops: given, else int64 for integer and bool inputs."""
+    if dtype is not None:
+        return _dtype.as_dtype(dtype)
+    return _dtype.int64 if input.dtype.category <= 1 else input.dtype
+
+
 def sum(input, dim=None, keepdim=False, *, dtype=None) -> Tensor:
     """sum(input, dim=None, keepdim=False, *, dtype=None).
 
     Integer and bool inputs sum in int64, as in torch.
     """
-    dims = normalize_dims(dim, input.ndim, "sum")
-    if dtype is not None:
-        dt = _dtype.as_dtype(dtype)
-    elif input.dtype.category <= 1:
-        dt = _dtype.int64
-    else:
-        dt = input.dtype
+    dims = _reduce_dims(dim, input.ndim, "sum")
+    dt = _sum_dtype(input, dtype)
     if dt is not input.dtype and dt.category >= 2:
         input = input.to(dt)
     return Sum.apply(input, dims, keepdim, dt.np)
+
+
+class NanSum(Function):
+    def forward(self, x, dims, keepdim):
+        self.shape, self.dims, self.keepdim = x.shape, dims, keepdim
+        xp = xp_of(x)
+        self.keep = (~xp.isnan(x)).astype(x.dtype)
+        return xp.nansum(x, axis=dims, keepdims=keepdim).astype(x.dtype, copy=False)
+
+    def backward(self, gz):
+        return expand_reduced(gz, self.shape, self.dims, self.keepdim) * _const(self.keep)
+
+
+def nansum(input, dim=None, keepdim=False, *, dtype=None) -> Tensor:
+    """nansum(input, dim=None, keepdim=False, *, dtype=None): sum treating NaN as zero."""
+    dt = _sum_dtype(input, dtype)
+    if dt.category < 2:
+        return sum(input, dim, keepdim, dtype=dt)
+    if input.dtype is not dt:
+        input = input.to(dt)
+    return NanSum.apply(input, _reduce_dims(dim, input.ndim, "nansum"), keepdim)
 
 
 class Mean(Function):
@@ -70,11 +258,17 @@ class Mean(Function):
         for d in dims:
             n *= x.shape[d]
         self.n = n
+        if n == 0:  # numpy would warn "mean of empty slice"; torch quietly gives nan
+            return xp_of(x).full(_reduced_shape(x.shape, dims, keepdim), math.nan, dtype=x.dtype)
         return x.mean(axis=dims, keepdims=keepdim)
 
     def backward(self, gz):
         return expand_reduced(gz / self.n if self.n else gz * float("nan"),
                               self.shape, self.dims, self.keepdim)
+
+
+def _reduced_shape(shape, dims, keepdim) -> tuple:
+    return tuple((1 if i in dims else s) for i, s in enumerate(shape) if keepdim or i not in dims)
 
 
 def mean(input, dim=None, keepdim=False, *, dtype=None) -> Tensor:
@@ -84,11 +278,680 @@ def mean(input, dim=None, keepdim=False, *, dtype=None) -> Tensor:
     if input.dtype.category < 2:
         raise RuntimeError(f"mean(): could not infer output dtype. Input dtype must be either a "
                            f"floating point or complex dtype. Got: {_TYPE_WORD[input.dtype.name]}")
-    return Mean.apply(input, normalize_dims(dim, input.ndim, "mean"), keepdim)
+    return Mean.apply(input, _reduce_dims(dim, input.ndim, "mean"), keepdim)
 
 
-_TYPE_WORD = {"int64": "Long", "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte",
-              "bool": "Bool"}
+class NanMean(Function):
+    def forward(self, x, dims, keepdim):
+        self.shape, self.dims, self.keepdim = x.shape, dims, keepdim
+        xp = xp_of(x)
+        keep = ~xp.isnan(x)
+        count = keep.sum(axis=dims, keepdims=True)
+        total = xp.nansum(x, axis=dims, keepdims=True)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            out = (total / count).astype(x.dtype, copy=False)
+            # the gradient of an all-NaN slice is zero, not 0/0
+            self.scale = keep * xp.where(count > 0, 1.0 / xp.maximum(count, 1), 0).astype(x.dtype)
+        return out if keepdim else out.reshape(_squeeze_dims(out.shape, dims))
+
+    def backward(self, gz):
+        return expand_reduced(gz, self.shape, self.dims, self.keepdim) * _const(self.scale)
+
+
+def nanmean(input, dim=None, keepdim=False, *, dtype=None) -> Tensor:
+    """nanmean(input, dim=None, keepdim=False, *, dtype=None): mean of the non-NaN elements."""
+    if dtype is not None:
+        input = input.to(dtype)
+    if input.dtype.category < 2:
+        raise RuntimeError(f"nanmean(): expected input to have floating point or complex dtype "
+                           f"but got {_TYPE_WORD[input.dtype.name]}")
+    return NanMean.apply(input, _reduce_dims(dim, input.ndim, "nanmean"), keepdim)
+
+
+# ---- prod -----------------------------------------------------------------------------
+class Prod(Function):
+    def forward(self, x, dim, keepdim, dtype):
+        self.shape, self.dim, self.keepdim = x.shape, dim, keepdim
+        self.has_zero = bool((x == 0).any())
+        return x.prod(axis=dim, keepdims=keepdim, dtype=dtype)
+
+    def backward(self, gz):
+        x = self.inputs[0]
+        dims = tuple(range(x.ndim)) if self.dim is None else (self.dim,)
+        g = expand_reduced(gz, self.shape, dims, self.keepdim)
+        if not self.has_zero:
+            return g * prod(x, self.dim, keepdim=self.dim is not None) / x
+        # Zeros: the product of the others, from exclusive products on both sides.
+        flat, d = (x.reshape(-1), 0) if self.dim is None else (x, self.dim)
+        left = _Shift.apply(cumprod(flat, d), d, 1, 1)
+        right = _Flip.apply(_Shift.apply(cumprod(_Flip.apply(flat, d), d), d, 1, 1), d)
+        return g * (left * right).reshape(self.shape)
+
+
+def prod(input, dim=None, keepdim=False, *, dtype=None) -> Tensor:
+    """prod(input, dim=None, keepdim=False, *, dtype=None): dim is a single int, as in torch.
+
+    Integer and bool inputs multiply in int64. Gradients are exact with zeros in the input.
+    """
+    if dim is not None:
+        dim = _int_dim(dim, input.ndim, "prod")
+        if input.ndim == 0:
+            dim = None
+    dt = _sum_dtype(input, dtype)
+    if dt is not input.dtype and dt.category >= 2:
+        input = input.to(dt)
+    return Prod.apply(input, dim, keepdim, dt.np)
+
+
+# ---- var, std -------------------------------------------------------------------------
+def _var_args(op, dim, unbiased, correction):
+    if isinstance(dim, bool):  # var(x, True): the legacy unbiased-only overload
+        dim, unbiased = None, dim
+    if unbiased is not None and correction is not None:
+        raise RuntimeError(f"{op}(): 'unbiased' and 'correction' cannot both be specified")
+    if correction is None:
+        correction = 0 if unbiased is False else 1
+    return dim, correction
+
+
+class Var(Function):
+    def forward(self, x, dims, correction, keepdim):
+        self.shape, self.dims, self.keepdim = x.shape, dims, keepdim
+        n = 1
+        for d in dims:
+            n *= x.shape[d]
+        self.denom = builtins.max(0, n - correction)
+        xp = xp_of(x)
+        diff = x - x.sum(axis=dims, keepdims=True) / builtins.max(n, 1)
+        sq = (diff * diff.conj()).real if xp.iscomplexobj(x) else diff * diff
+        with np.errstate(invalid="ignore", divide="ignore"):
+            out = sq.sum(axis=dims, keepdims=keepdim) / self.denom
+        return xp.asarray(out, dtype=sq.dtype)
+
+    def backward(self, gz):
+        x = self.inputs[0]
+        g = expand_reduced(gz, self.shape, self.dims, self.keepdim)
+        diff = x - mean(x, self.dims, keepdim=True)
+        return g * diff * (2.0 / self.denom if self.denom else math.inf)
+
+
+class Std(Function):
+    def forward(self, x, dims, correction, keepdim):
+        v = Var.forward(self, x, dims, correction, True)  # sets self.denom
+        self.shape, self.dims, self.keepdim, self.correction = x.shape, dims, keepdim, correction
+        s = xp_of(x).sqrt(v)
+        self.s = s
+        return s if keepdim else s.reshape(_squeeze_dims(s.shape, dims))
+
+    def backward(self, gz):
+        x = self.inputs[0]
+        g = expand_reduced(gz, self.shape, self.dims, self.keepdim)
+        s = (Std.apply(x, self.dims, self.correction, True) if is_grad_enabled()
+             else _const(self.s))
+        zero = _const((self.s == 0).astype(self.s.dtype))  # torch: zero gradient where std == 0
+        diff = x - mean(x, self.dims, keepdim=True)
+        denom = self.denom if self.denom else 0.0
+        return g * diff / ((s + zero) * denom) * (1 - zero)
+
+
+def _var_like(fn, op, input, dim, unbiased, keepdim, correction):
+    dim, correction = _var_args(op, dim, unbiased, correction)
+    if input.dtype.category < 2:
+        raise RuntimeError("std and var only support floating point and complex dtypes")
+    return fn.apply(input, _reduce_dims(dim, input.ndim, op), correction, keepdim)
+
+
+def var(input, dim=None, unbiased=None, keepdim=False, *, correction=None) -> Tensor:
+    """var(input, dim=None, *, correction=1, keepdim=False); also the legacy unbiased= forms.
+
+    The divisor is max(0, N - correction); correction=0 (or unbiased=False) is the
+    population variance.
+    """
+    return _var_like(Var, "var", input, dim, unbiased, keepdim, correction)
+
+
+def std(input, dim=None, unbiased=None, keepdim=False, *, correction=None) -> Tensor:
+    """std(input, dim=None, *, correction=1, keepdim=False): sqrt of var (zero grad where 0)."""
+    return _var_like(Std, "std", input, dim, unbiased, keepdim, correction)
+
+
+def var_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None) -> tuple:
+    """var_mean(input, dim=None, *, correction=1, keepdim=False) -> (var, mean)."""
+    v = var(input, dim, unbiased, keepdim, correction=correction)
+    d = None if isinstance(dim, bool) else dim
+    return v, mean(input, d, keepdim)
+
+
+def std_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None) -> tuple:
+    """std_mean(input, dim=None, *, correction=1, keepdim=False) -> (std, mean)."""
+    s = std(input, dim, unbiased, keepdim, correction=correction)
+    d = None if isinstance(dim, bool) else dim
+    return s, mean(input, d, keepdim)
+
+
+# ---- amax, amin, max, min -------------------------------------------------------------
+class _EvenlyDistributed(Function):
+    """Return value (picked from x by the caller); ties share the gradient evenly, like torch."""
+
+    def forward(self, x, value, dims, keepdim):
+        self.shape, self.dims, self.keepdim = x.shape, dims, keepdim
+        xp = xp_of(x)
+        if x.dtype.kind in "fc":  # only floating inputs ever need the gradient
+            hit = (x == value) | (xp.isnan(x) & xp.isnan(value))
+            self.scale = (hit / xp.maximum(hit.sum(axis=dims, keepdims=True), 1)).astype(x.dtype)
+        return value if keepdim else value.reshape(_squeeze_dims(value.shape, dims))
+
+    def backward(self, gz):
+        return expand_reduced(gz, self.shape, self.dims, self.keepdim) * _const(self.scale)
+
+
+def _amax_amin(input, dim, keepdim, largest, op):
+    dims = _reduce_dims(dim, input.ndim, op)
+    x = input._data
+    _check_nonempty(x, dims, op)
+    value = x.max(axis=dims, keepdims=True) if largest else x.min(axis=dims, keepdims=True)
+    return _EvenlyDistributed.apply(input, value, dims, keepdim)
+
+
+def amax(input, dim=(), keepdim=False) -> Tensor:
+    """amax(input, dim=(), keepdim=False): max over dims (all by default); ties share the grad."""
+    return _amax_amin(input, dim, keepdim, True, "amax")
+
+
+def amin(input, dim=(), keepdim=False) -> Tensor:
+    """amin(input, dim=(), keepdim=False): min over dims (all by default); ties share the grad."""
+    return _amax_amin(input, dim, keepdim, False, "amin")
+
+
+def aminmax(input, *, dim=None, keepdim=False):
+    """aminmax(input, *, dim=None, keepdim=False) -> (min, max)."""
+    if dim is None:
+        _check_nonempty(input._data, (), "aminmax")
+        dim = ()
+    else:
+        dim = _int_dim(dim, input.ndim, "aminmax") if input.ndim else ()
+    return return_types.aminmax(_amax_amin(input, dim, keepdim, False, "aminmax"),
+                                _amax_amin(input, dim, keepdim, True, "aminmax"))
+
+
+class _Extremum(Function):
+    """Element-wise maximum/minimum; on ties each side gets half the gradient (as torch)."""
+
+    def forward(self, a, b, largest):
+        xp = xp_of(a)
+        out = xp.maximum(a, b) if largest else xp.minimum(a, b)
+        eq = a == b
+        a_wins, b_wins = (a > b, a < b) if largest else (a < b, a > b)
+        half = xp.asarray(0.5, dtype=out.dtype)
+        self.wa = xp.where(eq, half, xp.where(b_wins, 0, 1)).astype(out.dtype)
+        self.wb = xp.where(eq, half, xp.where(a_wins, 0, 1)).astype(out.dtype)
+        return out
+
+    def backward(self, gz):
+        return (gz * _const(self.wa) if self.needs_input_grad[0] else None,
+                gz * _const(self.wb) if self.needs_input_grad[1] else None)
+
+
+def _elementwise(input, other, largest):
+    from .. import ops  # the pointwise family's maximum/minimum, when it provides them
+
+    fn = getattr(ops, "maximum" if largest else "minimum", None)
+    if fn is not None:
+        return fn(input, other)
+    from ._promote import binary
+
+    a, b, _ = binary(input, other, "maximum" if largest else "minimum")
+    return _Extremum.apply(a, b, largest)
+
+
+def _argext(largest):
+    def select(x, d):
+        return x.argmax(axis=d, keepdims=True) if largest else x.argmin(axis=d, keepdims=True)
+    return select
+
+
+def max(input, dim=None, keepdim=False, *, other=None):
+    """max(input) -> 0-d; max(input, dim, keepdim=False) -> (values, indices); max(input, other).
+
+    Without a dim ties share the gradient evenly; with a dim it flows to the index
+    returned (the first maximal element, as numpy picks it).
+    """
+    if isinstance(dim, Tensor) or other is not None:
+        return _elementwise(input, dim if other is None else other, True)
+    if dim is None:
+        _check_nonempty(input._data, (), "max")
+        return amax(input)
+    return _picked_along(input, dim, keepdim, "max", _argext(True), return_types.max)
+
+
+def min(input, dim=None, keepdim=False, *, other=None):
+    """min(input) -> 0-d; min(input, dim, keepdim=False) -> (values, indices); min(input, other)."""
+    if isinstance(dim, Tensor) or other is not None:
+        return _elementwise(input, dim if other is None else other, False)
+    if dim is None:
+        _check_nonempty(input._data, (), "min")
+        return amin(input)
+    return _picked_along(input, dim, keepdim, "min", _argext(False), return_types.min)
+
+
+def _arg_reduce(input, dim, keepdim, largest, op):
+    x = input._data
+    if dim is None:
+        _check_nonempty(x, (), op)
+        flat = x.reshape(-1)
+        r = flat.argmax() if largest else flat.argmin()
+        r = xp_of(x).asarray(r, dtype=np.int64)
+        return Tensor._make(r.reshape((1,) * x.ndim) if keepdim else r.reshape(()))
+    if x.ndim == 0:
+        _int_dim(dim, 0, op)
+        return Tensor._make(xp_of(x).zeros((), dtype=np.int64))
+    d = _int_dim(dim, x.ndim, op)
+    _check_nonempty(x, (d,), op)
+    r = _argext(largest)(x, d)
+    return Tensor._make((r if keepdim else r.reshape(_squeeze_dims(r.shape, (d,))))
+                        .astype(np.int64, copy=False))
+
+
+def argmax(input, dim=None, keepdim=False) -> Tensor:
+    """argmax(input, dim=None, keepdim=False): index of the (first) maximum; None flattens."""
+    return _arg_reduce(input, dim, keepdim, True, "argmax")
+
+
+def argmin(input, dim=None, keepdim=False) -> Tensor:
+    """argmin(input, dim=None, keepdim=False): index of the (first) minimum; None flattens."""
+    return _arg_reduce(input, dim, keepdim, False, "argmin")
+
+
+# ---- median, nanmedian, mode ----------------------------------------------------------
+def _median_select(ignore_nan):
+    """Indices (keepdim-shaped) of the lower median along d; NaN propagates unless ignored."""
+    def select(x, d):
+        xp = xp_of(x)
+        order = xp.argsort(x, axis=d, kind="stable")  # NaNs sort last
+        n = x.shape[d]
+        if x.dtype.kind in "fc":
+            valid = (~xp.isnan(x)).sum(axis=d, keepdims=True)
+            if ignore_nan:
+                pos = xp.where(valid > 0, (valid - 1) // 2, 0)
+            else:  # a NaN anywhere in the slice is the answer: the first NaN in sorted order
+                pos = xp.where(valid < n, valid, (n - 1) // 2)
+        else:
+            pos = xp.full([1 if a == d else s for a, s in enumerate(x.shape)], (n - 1) // 2)
+        return xp.take_along_axis(order, pos.astype(np.int64), axis=d)
+    return select
+
+
+def _median(input, dim, keepdim, ignore_nan, op, rtype):
+    if dim is None:
+        x = input._data.reshape(-1)
+        if x.size == 0:
+            return _const(xp_of(x).full((), math.nan, dtype=x.dtype))
+        i = _median_select(ignore_nan)(x, 0)
+        value = x[i].reshape((1,) * input.ndim)
+        return _EvenlyDistributed.apply(input, value, tuple(range(input.ndim)), False)
+    return _picked_along(input, dim, keepdim, op, _median_select(ignore_nan), rtype)
+
+
+def median(input, dim=None, keepdim=False):
+    """median(input) -> 0-d; median(input, dim=-1, keepdim=False) -> (values, indices).
+
+    The lower of the two middle values for even counts, as torch; NaN propagates.
+    """
+    return _median(input, dim, keepdim, False, "median", return_types.median)
+
+
+def nanmedian(input, dim=None, keepdim=False):
+    """nanmedian(input[, dim, keepdim]): median ignoring NaN (NaN only for all-NaN slices)."""
+    return _median(input, dim, keepdim, True, "nanmedian", return_types.nanmedian)
+
+
+def _mode_select(x, d):
+    """Index of the last occurrence of the most frequent value (the smallest one on ties)."""
+    xp = xp_of(x)
+    moved = xp.moveaxis(x, d, -1)
+    rows = moved.reshape(-1, moved.shape[-1])
+    m, n = rows.shape
+    order = xp.argsort(rows, axis=1, kind="stable")
+    s = xp.take_along_axis(rows, order, axis=1)
+    pos = xp.broadcast_to(xp.arange(n), (m, n))
+    new_run = xp.ones((m, n), dtype=bool)
+    new_run[:, 1:] = s[:, 1:] != s[:, :-1]
+    last_of_run = xp.ones((m, n), dtype=bool)
+    last_of_run[:, :-1] = new_run[:, 1:]
+    start = xp.maximum.accumulate(xp.where(new_run, pos, 0), axis=1)
+    end = xp.flip(xp.minimum.accumulate(xp.flip(xp.where(last_of_run, pos, n), axis=1), axis=1),
+                  axis=1)
+    best = (end - start + 1).argmax(axis=1)  # the first run of maximal length: smallest value
+    idx = order[xp.arange(m), end[xp.arange(m), best]]
+    idx = idx.reshape(moved.shape[:-1] + (1,))
+    return xp.moveaxis(idx, -1, d)
+
+
+def mode(input, dim=-1, keepdim=False):
+    """mode(input, dim=-1, keepdim=False) -> (values, indices) of the most frequent value.
+
+    Ties between values go to the smallest; the index is that value's last occurrence.
+    """
+    return _picked_along(input, dim, keepdim, "mode", _mode_select, return_types.mode)
+
+
+# ---- logsumexp ------------------------------------------------------------------------
+class LogSumExp(Function):
+    def forward(self, x, dims, keepdim):
+        self.shape, self.dims, self.keepdim = x.shape, dims, keepdim
+        xp = xp_of(x)
+        if x.size:
+            m = x.max(axis=dims, keepdims=True)
+            m = xp.where(xp.isfinite(m), m, 0)  # shift only by finite maxima
+        else:
+            m = xp.zeros(_reduced_shape(x.shape, dims, True), dtype=x.dtype)
+        with np.errstate(divide="ignore"):
+            out = (xp.log(xp.exp(x - m).sum(axis=dims, keepdims=True)) + m).astype(x.dtype)
+        self.out = out
+        return out if keepdim else out.reshape(_squeeze_dims(out.shape, dims))
+
+    def backward(self, gz):
+        x = self.inputs[0]
+        g = expand_reduced(gz, self.shape, self.dims, self.keepdim)
+        lse = (LogSumExp.apply(x, self.dims, True) if is_grad_enabled() else _const(self.out))
+        return g * _exp(x - lse)
+
+
+def logsumexp(input, dim, keepdim=False) -> Tensor:
+    """logsumexp(input, dim, keepdim=False): log(sum(exp(input))) computed without overflow."""
+    input = _float_input(input)
+    return LogSumExp.apply(input, _reduce_dims(dim, input.ndim, "logsumexp"), keepdim)
+
+
+def _exp(t):
+    from .pointwise import exp
+    return exp(t)
+
+
+def _log(t):
+    from .pointwise import log
+    return log(t)
+
+
+# ---- scans: cumsum, cumprod, cummax, cummin, logcumsumexp -----------------------------
+def _scan(input, dim, op, fn, *args, **kwargs):
+    """Run fn(input, dim, ...) with 0-d inputs treated as 1-element vectors."""
+    if input.ndim == 0:
+        _int_dim(dim, 0, op)
+        out = fn(input.reshape(1), 0, *args, **kwargs)
+        if isinstance(out, tuple):
+            return type(out)(*(o.reshape(()) for o in out))
+        return out.reshape(())
+    return fn(input, _int_dim(dim, input.ndim, op), *args, **kwargs)
+
+
+class Cumsum(Function):
+    def forward(self, x, dim, dtype):
+        self.dim = dim
+        return xp_of(x).cumsum(x, axis=dim, dtype=dtype)
+
+    def backward(self, gz):
+        return _reverse_cumsum(gz, self.dim)
+
+
+def _cumsum(input, d, dtype):
+    dt = _sum_dtype(input, dtype)
+    if dt is not input.dtype and dt.category >= 2:
+        input = input.to(dt)
+    return Cumsum.apply(input, d, dt.np)
+
+
+def cumsum(input, dim, *, dtype=None) -> Tensor:
+    """cumsum(input, dim, *, dtype=None): integer and bool inputs accumulate in int64."""
+    return _scan(input, dim, "cumsum", _cumsum, dtype)
+
+
+class Cumprod(Function):
+    def forward(self, x, dim, dtype):
+        self.dim = dim
+        self.has_zero = bool((x == 0).any())
+        out = xp_of(x).cumprod(x, axis=dim, dtype=dtype)
+        self.save_output(out)
+        return out
+
+    def backward(self, gz):
+        x = self.inputs[0]
+        y = None if is_grad_enabled() or self.has_zero else self.saved_output()
+        return _cumprod_backward(x, gz, self.dim, y)
+
+
+def _cumprod_backward(x: Tensor, gz: Tensor, d: int, y=None) -> Tensor:
+    """grad_i = sum_{j >= i} gz_j prod_{k <= j, k != i} x_k, exact with zeros in x.
+
+    Written with differentiable ops; terms that are zero in value but not in derivative
+    are added when building a graph, so higher derivatives are exact too.
+    """
+    xa = x._data
+    xp = xp_of(xa)
+    zero = xa == 0
+    if not zero.any():
+        y = cumprod(x, d) if y is None else y
+        return _reverse_cumsum(gz * y, d) / x
+    # z = the first zero of each slice (n if none). i < z: divide by x_i as usual;
+    # i == z: prod_{k<z} x_k * sum_{j>=z} gz_j prod_{z<k<=j} x_k; i > z: zero (x_z is a factor).
+    n = xa.shape[d]
+    z = xp.where(zero.any(axis=d, keepdims=True), zero.argmax(axis=d, keepdims=True), n)
+    pos = xp.arange(n).reshape([n if a == d else 1 for a in range(xa.ndim)])
+    before, at, upto, after = (_const(m.astype(xa.dtype))
+                               for m in (pos < z, pos == z, pos <= z, pos >= z))
+    y = cumprod(x, d)
+    grad = _reverse_cumsum(gz * y, d) / (x * before + (1 - before)) * before
+    left = _Shift.apply(y, d, 1, 1)  # prod_{k<i} x_k
+    x_tail = x * (1 - upto) + upto  # ones up to z: its cumprod is prod_{z<k<=j} x_k
+    grad = grad + at * left * sum(gz * cumprod(x_tail, d) * after, d, keepdim=True)
+    if is_grad_enabled():  # i > z: x_z * prod_{k<z} x_k * (cumprod grad of the tail)
+        l_z = sum(at * left, d, keepdim=True)
+        x_z = sum(at * x, d, keepdim=True)
+        grad = grad + (after - at) * l_z * x_z * _cumprod_backward(x_tail, gz * after, d)
+    return grad
+
+
+def _cumprod(input, d, dtype):
+    dt = _sum_dtype(input, dtype)
+    if dt is not input.dtype and dt.category >= 2:
+        input = input.to(dt)
+    return Cumprod.apply(input, d, dt.np)
+
+
+def cumprod(input, dim, *, dtype=None) -> Tensor:
+    """cumprod(input, dim, *, dtype=None): integer and bool inputs accumulate in int64.
+
+    The gradient is exact with zeros in the input, and so are higher derivatives.
+    """
+    return _scan(input, dim, "cumprod", _cumprod, dtype)
+
+
+def _cum_extreme(input, d, largest, rtype):
+    x = input._data
+    xp = xp_of(x)
+    acc = (xp.maximum if largest else xp.minimum).accumulate(x, axis=d)
+    hit = x == acc  # x >= every earlier element: torch moves the index to it (the last tie)
+    if x.dtype.kind in "fc":
+        hit |= xp.isnan(x)
+    pos = xp.arange(x.shape[d]).reshape([x.shape[d] if a == d else 1 for a in range(x.ndim)])
+    idx = xp.maximum.accumulate(xp.where(hit, pos, 0), axis=d)
+    values, indices = _pick(input, idx, d, True, unique=False)
+    return rtype(values, indices)
+
+
+def cummax(input, dim):
+    """cummax(input, dim) -> (values, indices): running maximum and where it was reached."""
+    return _scan(input, dim, "cummax", _cum_extreme, True, return_types.cummax)
+
+
+def cummin(input, dim):
+    """cummin(input, dim) -> (values, indices): running minimum and where it was reached."""
+    return _scan(input, dim, "cummin", _cum_extreme, False, return_types.cummin)
+
+
+class LogCumSumExp(Function):
+    def forward(self, x, dim):
+        self.dim = dim
+        xp = xp_of(x)
+        if xp is np:
+            out = np.logaddexp.accumulate(x, axis=dim)
+        else:  # one shift per slice: early terms far below the slice max may underflow
+            m = x.max(axis=dim, keepdims=True) if x.size else xp.zeros_like(x)
+            m = xp.where(xp.isfinite(m), m, 0)
+            out = xp.log(xp.cumsum(xp.exp(x - m), axis=dim)) + m
+        out = out.astype(x.dtype, copy=False)
+        self.save_output(out)
+        return out
+
+    def backward(self, gz):
+        # grad_i = sum_{j >= i} gz_j exp(x_i - out_j), summed in log space for positive and
+        # negative gz separately so that nothing overflows.
+        x = self.inputs[0]
+        d = self.dim
+        out = logcumsumexp(x, d) if is_grad_enabled() else self.saved_output()
+        g = gz._data
+        tiny = float(np.finfo(g.dtype).min) / 4  # "minus infinity" that survives "- out"
+        grad = None
+        for sign, mask in ((1.0, g > 0), (-1.0, g < 0)):
+            if not mask.any():
+                continue
+            m = _const(mask.astype(g.dtype))
+            log_g = _log(gz * (sign * m) + (1 - m)) + (1 - m) * tiny - out
+            part = _exp(x + _Flip.apply(logcumsumexp(_Flip.apply(log_g, d), d), d)) * sign
+            grad = part if grad is None else grad + part
+        return grad if grad is not None else x * 0
+
+
+def logcumsumexp(input, dim) -> Tensor:
+    """logcumsumexp(input, dim): log of the running sum of exp(input), computed stably."""
+    return _scan(_float_input(input), dim, "logcumsumexp", LogCumSumExp.apply)
+
+
+# ---- norm, dist -----------------------------------------------------------------------
+class _Norm2(Function):
+    def forward(self, x, dims, keepdim):
+        self.shape, self.dims, self.keepdim = x.shape, dims, keepdim
+        xp = xp_of(x)
+        a = xp.abs(x)
+        if a.size:  # divide by the largest magnitude first so that squares cannot overflow
+            scale = a.max(axis=dims, keepdims=True)
+            scale = xp.where(xp.isfinite(scale) & (scale > 0), scale, 1)
+            out = xp.sqrt(((a / scale) ** 2).sum(axis=dims, keepdims=True)) * scale
+        else:
+            out = xp.zeros(_reduced_shape(x.shape, dims, True), dtype=a.dtype)
+        self.out = out.astype(a.dtype, copy=False)
+        return self.out if keepdim else self.out.reshape(_squeeze_dims(out.shape, dims))
+
+    def backward(self, gz):
+        x = self.inputs[0]
+        g = expand_reduced(gz, self.shape, self.dims, self.keepdim)
+        nrm = _Norm2.apply(x, self.dims, True) if is_grad_enabled() else _const(self.out)
+        zero = _const((self.out == 0).astype(self.out.dtype))  # torch: zero gradient at 0
+        return g * x / (nrm + zero) * (1 - zero)
+
+
+class _CountNonzeroNorm(Function):
+    """The 0-"norm": the number of non-zero elements; its gradient is zero everywhere."""
+
+    def forward(self, x, dims, keepdim):
+        self.shape, self.dims, self.keepdim = x.shape, dims, keepdim
+        real = x.real.dtype
+        return (x != 0).sum(axis=dims, keepdims=keepdim).astype(real)
+
+    def backward(self, gz):
+        return expand_reduced(gz, self.shape, self.dims, self.keepdim) * 0
+
+
+class _NuclearNorm(Function):
+    def forward(self, x, dims, keepdim):
+        self.shape, self.dims, self.keepdim = x.shape, tuple(sorted(dims)), keepdim
+        xp = xp_of(x)
+        rest = [a for a in range(x.ndim) if a not in dims]
+        perm = rest + list(dims)
+        u, s, vh = xp.linalg.svd(x.transpose(perm), full_matrices=False)
+        out = s.sum(axis=-1)
+        self.uv = (u @ vh).transpose(tuple(np.argsort(perm)))
+        if keepdim:
+            out = out.reshape(_reduced_shape(x.shape, self.dims, True))
+        return out.astype(s.dtype, copy=False)
+
+    def backward(self, gz):
+        # U V^H is treated as a constant: first derivatives are exact, second ones are not.
+        return expand_reduced(gz, self.shape, self.dims, self.keepdim) * _const(self.uv)
+
+
+def _vector_norm(x, p, dims, keepdim):
+    if p == 2:
+        return _Norm2.apply(x, dims, keepdim)
+    if p == 0:
+        return _CountNonzeroNorm.apply(x, dims, keepdim)
+    from .pointwise import abs as _abs
+
+    a = _abs(x)
+    if p == math.inf:
+        return amax(a, dims, keepdim)
+    if p == -math.inf:
+        return amin(a, dims, keepdim)
+    if p == 1:
+        return sum(a, dims, keepdim)
+    return sum(a ** p, dims, keepdim) ** (1.0 / p)
+
+
+def norm(input, p="fro", dim=None, keepdim=False, out=None, dtype=None) -> Tensor:
+    """norm(input, p='fro', dim=None, keepdim=False, dtype=None).
+
+    p a number: vector p-norm over dim (all elements when None); inf/-inf give max/min
+    of |x|, 0 counts non-zeros. 'fro': 2-norm over the dims. 'nuc': nuclear norm of
+    the matrices in two dims (first derivatives only).
+    """
+    if dtype is not None:
+        input = input.to(dtype)
+    if input.dtype.category < 2:
+        raise RuntimeError(f"linalg.vector_norm: Expected a floating point or complex tensor as "
+                           f"input. Got {_TYPE_WORD.get(input.dtype.name, input.dtype.name)}")
+    if isinstance(p, str):
+        if p == "fro":
+            return _vector_norm(input, 2, _reduce_dims(dim, input.ndim, "norm"), keepdim)
+        if p == "nuc":
+            dims = normalize_dims(dim, input.ndim, "norm")
+            if len(dims) != 2:
+                raise RuntimeError(f"linalg.matrix_norm: dim must be a 2-tuple. Got {dim}")
+            return _NuclearNorm.apply(input, dims, keepdim)
+        raise RuntimeError(f"norm(): unsupported norm type {p!r}; expected a number, 'fro' or 'nuc'")
+    p = 2.0 if p is None else float(p)
+    return _vector_norm(input, p, _reduce_dims(dim, input.ndim, "norm"), keepdim)
+
+
+def dist(input, other, p=2) -> Tensor:
+    """dist(input, other, p=2): the p-norm of input - other (broadcasting)."""
+    return norm(input - other, p)
+
+
+# ---- all, any, count_nonzero ----------------------------------------------------------
+def _logical_reduce(input, dim, keepdim, op):
+    dims = _reduce_dims(dim, input.ndim, op)
+    x = input._data
+    xp = xp_of(x)
+    r = (xp.all if op == "all" else xp.any)(x, axis=dims, keepdims=keepdim)
+    r = xp.asarray(r)
+    return Tensor._make(r.astype(np.uint8) if x.dtype == np.uint8 else r)
+
+
+def all(input, dim=None, keepdim=False) -> Tensor:
+    """all(input, dim=None, keepdim=False): bool (uint8 for uint8 input), as torch."""
+    return _logical_reduce(input, dim, keepdim, "all")
+
+
+def any(input, dim=None, keepdim=False) -> Tensor:
+    """any(input, dim=None, keepdim=False): bool (uint8 for uint8 input), as torch."""
+    return _logical_reduce(input, dim, keepdim, "any")
+
+
+def count_nonzero(input, dim=None) -> Tensor:
+    """count_nonzero(input, dim=None) -> int64 counts over dim (an int or a tuple)."""
+    dims = _reduce_dims(dim, input.ndim, "count_nonzero")
+    x = input._data
+    return Tensor._make(xp_of(x).asarray((x != 0).sum(axis=dims), dtype=np.int64))
 
 
 # ---- sum_to ---------------------------------------------------------------------------
