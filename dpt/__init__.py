@@ -9,8 +9,19 @@ from ._dtype import (bfloat16, bool, cdouble, cfloat, complex64, complex128, dou
                      set_default_dtype, short, uint8)
 from ._tensor import Size, Tensor
 from .ops import *  # noqa: F401,F403
+from ._tensor import (BFloat16Tensor, BoolTensor, ByteTensor, CharTensor, DoubleTensor, FloatTensor,
+                      HalfTensor, IntTensor, LongTensor, ShortTensor)
+from ._tensor_str import set_printoptions
+from .random import (Generator, default_generator, get_rng_state, initial_seed, manual_seed, seed,
+                     set_rng_state)
+from . import random
 from . import autograd
-from .autograd import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
+from . import distributed
+from . import return_types
+from . import utils
+from .serialization import load, save
+from .autograd import (enable_grad, inference_mode, is_grad_enabled, is_inference_mode_enabled,
+                       no_grad, set_grad_enabled)
 
 __version__ = "0.1.0"
 

@@ -34,11 +34,11 @@ class Tensor(TensorMethods):
         xp = _device.array_module(dev)
         if len(args) == 1 and isinstance(args[0], Tensor):
             return cls._make_subclass(args[0]._data)
-        if len(args) == 1 and not isinstance(args[0], (int, np.integer)):
+        if len(args) == 1 and not isinstance(args[0], (int, np.integer, Size)):
             with _device.device_context(dev):
-                arr = xp.asarray(_as_array_data(args[0]), dtype=d.np)
+                arr = xp.array(_as_array_data(args[0]), dtype=d.np)
         else:
-            sizes = args[0] if len(args) == 1 and isinstance(args[0], (tuple, list)) else args
+            sizes = args[0] if len(args) == 1 and isinstance(args[0], Size) else args or (0,)
             with _device.device_context(dev):
                 arr = xp.empty(tuple(int(s) for s in sizes), dtype=d.np)
                 arr[...] = 0  # deterministic "uninitialised" memory
@@ -179,7 +179,7 @@ class Tensor(TensorMethods):
                                "want to use a computed variable in a subgraph that doesn't require "
                                "differentiation use var_no_grad = var.detach().")
         if value and self.dtype.category < 2:
-            raise RuntimeError("only Tensors of floating point and complex dtype can require gradients")
+            raise RuntimeError("Only Tensors of floating point and complex dtype can require gradients")
         self._requires_grad = bool(value) or self.grad_fn is not None
 
     def requires_grad_(self, requires_grad: bool = True) -> "Tensor":
@@ -196,6 +196,8 @@ class Tensor(TensorMethods):
 
     @property
     def grad(self):
+        if self._grad is None and self.grad_fn is not None and not self._retains_grad:
+            _function.warn_nonleaf_grad()
         return self._grad
 
     @grad.setter
@@ -308,15 +310,25 @@ class Tensor(TensorMethods):
                                    f"desired output type {self.dtype.name}")
             if out.requires_grad:
                 out = out.to(self.dtype)
-        if out.requires_grad and self._base is not None and self._base.requires_grad:
-            raise NotImplementedError(
-                f"{op}: in-place modification of a view whose base requires grad is not "
-                f"supported; apply the op to the base tensor or clone the view first")
+        base = self._base
+        # A differentiable view (made by a view op, or of a base that needs no grad; not a
+        # detach()) hands the write on to its base's graph, as torch's CopySlices does.
+        rebase = (out.requires_grad and base is not None and is_grad_enabled()
+                  and (self.grad_fn is not None or not base.requires_grad))
+        if rebase and base.requires_grad and base.grad_fn is None:
+            raise RuntimeError("a view of a leaf Variable that requires grad is being used in an "
+                               f"in-place operation. ({op})")
         node = out.grad_fn
-        if node is not None and any(a is self for a in node._inputs):
+        if node is not None and getattr(node, "saves_input_values", True) and any(
+                a is self for a in node._inputs):
             _snapshot_input(node, self)
+        old_base = _graph_alias(base) if rebase else None
         self._data[...] = out._data
         self._vc[0] += 1
+        if rebase:
+            from .ops.indexing import rebase_view
+
+            rebase_view(base, old_base, self, out)
         if out.requires_grad:
             self.grad_fn, self._output_nr, self._requires_grad = out.grad_fn, out._output_nr, True
         return self
@@ -335,10 +347,18 @@ class Tensor(TensorMethods):
         return self._data
 
     def __array__(self, dtype=None, copy=None):
-        arr = _device.to_numpy(self._data)
-        return arr if dtype is None else arr.astype(dtype, copy=False)
+        arr = self.numpy()
+        if dtype is not None:
+            arr = arr.astype(dtype, copy=bool(copy))
+        return arr.copy() if copy and arr is self._data else arr
+
+    def __array_wrap__(self, array, context=None, return_scalar=False):
+        """numpy ufuncs applied to tensors (np.sin(t)) give tensors back, as in torch."""
+        return Tensor._make(np.asarray(array))
 
     def __dlpack__(self, *args, **kwargs):
+        if self._requires_grad:
+            raise RuntimeError("Can't export tensors that require gradient, use tensor.detach()")
         return self._data.__dlpack__(*args, **kwargs)
 
     def __dlpack_device__(self):
@@ -357,21 +377,28 @@ class Tensor(TensorMethods):
         return arr.tolist()
 
     def __bool__(self):
-        if self._data.size != 1:
-            raise RuntimeError(f"Boolean value of Tensor with more than one value is ambiguous")
+        if self._data.size == 0:
+            raise RuntimeError("Boolean value of Tensor with no values is ambiguous")
+        if self._data.size > 1:
+            raise RuntimeError("Boolean value of Tensor with more than one value is ambiguous")
         return bool(self.item())
 
+    def _one_value(self):
+        if self._data.size != 1:
+            raise ValueError("only one element tensors can be converted to Python scalars")
+        return self.item()
+
     def __float__(self):
-        return float(self.item())
+        return float(self._one_value())
 
     def __int__(self):
-        return int(self.item())
+        return int(self._one_value())
 
     def __complex__(self):
-        return complex(self.item())
+        return complex(self._one_value())
 
     def __index__(self):
-        if self.dtype.category != 1 or self._data.size != 1:
+        if self.dtype.category > 1 or self._data.size != 1:
             raise TypeError("only integer tensors of a single element can be converted to an index")
         return int(self.item())
 
@@ -386,7 +413,9 @@ class Tensor(TensorMethods):
         return tensor_repr(self)
 
     def __reduce_ex__(self, proto):
-        return (_rebuild, (_device.to_numpy(self._data), str(self.device), self._requires_grad))
+        state = self.__dict__ or None
+        return (_rebuild, (_device.to_numpy(self._data), str(self.device), self._requires_grad,
+                           type(self), state))
 
     def __deepcopy__(self, memo):
         if id(self) in memo:
@@ -407,8 +436,15 @@ class Tensor(TensorMethods):
         if dtype is None:
             prefix = "dpt." if self.is_cpu else "dpt.cuda."
             return prefix + _TYPE_NAMES[self.dtype.name]
-        if isinstance(dtype, str) and dtype.removeprefix("dpt.").removeprefix("torch.") in _LEGACY:
-            return self.to(_LEGACY[dtype.removeprefix("dpt.").removeprefix("torch.")])
+        if isinstance(dtype, _LegacyTensorType):
+            return self.to("cpu").to(dtype.dtype)
+        if isinstance(dtype, str):
+            name = dtype.removeprefix("dpt.").removeprefix("torch.")
+            on_cuda = name.startswith("cuda.")
+            name = name.removeprefix("cuda.")
+            if name not in _LEGACY:
+                raise ValueError(f"invalid type: '{dtype}'")
+            return self.to("cuda" if on_cuda else "cpu").to(_LEGACY[name])
         return self.to(dtype)
 
     def to(self, *args, **kwargs) -> "Tensor":
@@ -417,6 +453,10 @@ class Tensor(TensorMethods):
 
     def cpu(self) -> "Tensor":
         return self.to("cpu")
+
+    def get_device(self) -> int:
+        """The CUDA device index, or -1 for a CPU tensor."""
+        return -1 if self.is_cpu else self.device.index
 
     def cuda(self, device=None, non_blocking=False) -> "Tensor":
         return self.to(_device.device("cuda", device) if isinstance(device, int) else (device or "cuda"))
@@ -453,6 +493,9 @@ class Tensor(TensorMethods):
 
     def cfloat(self):
         return self.to(_dtype.complex64)
+
+    def cdouble(self):
+        return self.to(_dtype.complex128)
 
     def type_as(self, other):
         return self.to(other.dtype)
@@ -622,6 +665,9 @@ class Tensor(TensorMethods):
 
     @property
     def mT(self):
+        if self._data.ndim < 2:
+            raise RuntimeError(f"tensor.mT is only supported on matrices or batches of matrices. "
+                               f"Got {self._data.ndim}-D tensor.")
         return _ops.transpose(self, -2, -1)
 
     @property
@@ -678,6 +724,15 @@ def _snapshot_input(node, t: Tensor) -> None:
     node._versions = tuple(0 if a is old else v for a, v in zip(node._inputs, node._versions))
 
 
+def _graph_alias(t: Tensor) -> Tensor:
+    """A tensor standing for t's current graph position (not its values), kept as the old
+    base when a view of t is written in place."""
+    old = Tensor._make(t._data)
+    old._requires_grad, old.grad_fn, old._output_nr = t._requires_grad, t.grad_fn, t._output_nr
+    old._accumulator = t._accumulator
+    return old
+
+
 def _data_ptr(arr) -> int:
     if isinstance(arr, np.ndarray):
         return arr.__array_interface__["data"][0]
@@ -699,9 +754,13 @@ def _as_array_data(data):
     return data
 
 
-def _rebuild(arr, device, requires_grad):
+def _rebuild(arr, device, requires_grad, cls=None, state=None):
     t = Tensor._make(_device.move(arr, _device.as_device(device)))
     t._requires_grad = requires_grad
+    if cls is not None and cls is not Tensor:
+        t.__class__ = cls
+    if state:
+        t.__dict__.update(state)
     return t
 
 
@@ -711,6 +770,42 @@ _TYPE_NAMES = {"float32": "FloatTensor", "float64": "DoubleTensor", "float16": "
                "bool": "BoolTensor", "complex64": "ComplexFloatTensor",
                "complex128": "ComplexDoubleTensor"}
 _LEGACY = {v: getattr(_dtype, k) for k, v in _TYPE_NAMES.items()}
+
+
+class _LegacyTensorType(type):
+    """The metaclass of dpt.FloatTensor & co: callable constructors that isinstance() checks.
+
+    ``FloatTensor(2, 3)`` / ``FloatTensor([1, 2])`` build float32 CPU tensors like the legacy
+    ``Tensor`` constructor, and ``isinstance(t, dpt.FloatTensor)`` is true for any float32 CPU
+    tensor, as in torch. They are not Tensor subclasses: every tensor is a plain Tensor.
+    """
+
+    def __call__(cls, *args, device=None):
+        return Tensor(*args, dtype=cls.dtype, device=device)
+
+    def __instancecheck__(cls, obj):
+        return isinstance(obj, Tensor) and obj.is_cpu and obj.dtype is cls.dtype
+
+    def __repr__(cls):
+        return f"<class 'dpt.{cls.__name__}'>"
+
+
+def _legacy_type(dt: _dtype.dtype):
+    name = _TYPE_NAMES[dt.name]
+    return _LegacyTensorType(name, (), {"dtype": dt, "__module__": "dpt", "__slots__": (),
+                                        "__doc__": f"{name}(*sizes) / {name}(data): {dt} tensors."})
+
+
+FloatTensor = _legacy_type(_dtype.float32)
+DoubleTensor = _legacy_type(_dtype.float64)
+HalfTensor = _legacy_type(_dtype.float16)
+BFloat16Tensor = _legacy_type(_dtype.bfloat16)
+LongTensor = _legacy_type(_dtype.int64)
+IntTensor = _legacy_type(_dtype.int32)
+ShortTensor = _legacy_type(_dtype.int16)
+CharTensor = _legacy_type(_dtype.int8)
+ByteTensor = _legacy_type(_dtype.uint8)
+BoolTensor = _legacy_type(_dtype.bool)
 
 _function.Tensor = Tensor
 _engine.Tensor = Tensor

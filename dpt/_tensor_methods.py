@@ -204,6 +204,9 @@ class TensorMethods:
     def digamma(self, *args, **kwargs):
         return _ops.digamma(self, *args, **kwargs)
 
+    def polygamma(self, n, **kwargs):
+        return _ops.polygamma(n, self, **kwargs)
+
     def sinc(self, *args, **kwargs):
         return _ops.sinc(self, *args, **kwargs)
 
@@ -630,8 +633,23 @@ class TensorMethods:
     def index_put(self, *args, **kwargs):
         return _ops.index_put(self, *args, **kwargs)
 
-    def where(self, *args, **kwargs):
-        return _ops.where(self, *args, **kwargs)
+    def where(self, condition, other):
+        return _ops.where(condition, self, other)  # x.where(c, y) is where(c, x, y)
+
+    def argwhere(self):
+        return _ops.argwhere(self)
+
+    def unfold(self, dimension, size, step):
+        return _ops.unfold(self, dimension, size, step)
+
+    def hsplit(self, *args, **kwargs):
+        return _ops.hsplit(self, *args, **kwargs)
+
+    def vsplit(self, *args, **kwargs):
+        return _ops.vsplit(self, *args, **kwargs)
+
+    def dsplit(self, *args, **kwargs):
+        return _ops.dsplit(self, *args, **kwargs)
 
     def matmul(self, *args, **kwargs):
         return _ops.matmul(self, *args, **kwargs)

@@ -21,49 +21,73 @@ def _as_tuple(x):
 
 
 def _make_grads(outputs, grad_outputs):
+    """The root gradients: given ones checked against their outputs, or implicit ones."""
     from .._device import xp_of
     from .._tensor import Tensor
 
     grads = []
-    for out, g in zip(outputs, grad_outputs):
+    for i, (out, g) in enumerate(zip(outputs, grad_outputs)):
         if g is None:
-            if not out.requires_grad:
-                raise RuntimeError("element 0 of tensors does not require grad and does not have "
-                                   "a grad_fn")
             if out.numel() != 1:
                 raise RuntimeError("grad can be implicitly created only for scalar outputs")
-            if not out.dtype.category >= 2:
-                raise RuntimeError("grad can be implicitly created only for real scalar outputs")
+            if out.dtype.is_complex:
+                raise RuntimeError("grad can be implicitly created only for real scalar outputs "
+                                   f"but got {out.dtype}")
             g = Tensor._make(xp_of(out._data).ones_like(out._data))
         elif not isinstance(g, Tensor):
             g = Tensor._make(xp_of(out._data).full_like(out._data, g))
-        elif g.shape != out.shape:
-            raise RuntimeError(f"Mismatch in shape: grad_output[0] has a shape of {list(g.shape)} "
-                               f"and output[0] has a shape of {list(out.shape)}.")
+        else:
+            if g._data.shape != out._data.shape:
+                raise RuntimeError(f"Mismatch in shape: grad_output[{i}] has a shape of {g.shape} "
+                                   f"and output[{i}] has a shape of {out.shape}.")
+            if g.dtype.is_complex != out.dtype.is_complex:
+                raise RuntimeError(f"For complex Tensors, both grad_output and output are required "
+                                   f"to have the same dtype. Mismatch in dtype: grad_output[{i}] has "
+                                   f"a dtype of {g.dtype} and output[{i}] has a dtype of "
+                                   f"{out.dtype}.")
+            if g._data.dtype != out._data.dtype:
+                g = Tensor._make(g._data.astype(out._data.dtype))
         grads.append(g)
     return grads
 
 
-def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, inputs=None):
+def _check_roots(tensors):
+    for i, t in enumerate(tensors):
+        if not t._requires_grad:
+            raise RuntimeError(f"element {i} of tensors does not require grad and does not have "
+                               f"a grad_fn")
+
+
+def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, grad_variables=None,
+             inputs=None):
     """backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, inputs=None).
 
-    Accumulates d(tensors)/d(leaf) into every leaf's ``.grad`` (or only into ``inputs``).
+    Accumulates d(tensors)/d(leaf) into every leaf's ``.grad``; with ``inputs``, only
+    into those tensors (leaves or not) and only the graph leading to them runs.
     """
+    from .engine import _accumulate
+
     tensors = _as_tuple(tensors)
+    if grad_variables is not None:
+        grad_tensors = grad_variables
     grad_tensors = _as_tuple(grad_tensors) or (None,) * len(tensors)
     if len(grad_tensors) != len(tensors):
-        raise RuntimeError(f"got {len(grad_tensors)} gradients for {len(tensors)} tensors")
-    for t in tensors:
-        if not t.requires_grad:
-            raise RuntimeError("element 0 of tensors does not require grad and does not have a grad_fn")
+        raise RuntimeError(f"got {len(grad_tensors)} tensors and {len(tensors)} gradients")
+    _check_roots(tensors)
     grads = _make_grads(tensors, grad_tensors)
     if retain_graph is None:
         retain_graph = create_graph
     inputs = _as_tuple(inputs)
     if inputs is not None and len(inputs) == 0:
         raise RuntimeError("'inputs' argument to backward() cannot be empty.")
-    run_backward(tensors, grads, retain_graph, create_graph, inputs=inputs, accumulate=True,
-                 allow_unused=True)
+    captured = run_backward(tensors, grads, retain_graph, create_graph, inputs=inputs,
+                            accumulate=True, allow_unused=True)
+    if inputs is not None:  # leaves accumulated in the engine; non-leaf inputs get .grad here
+        done = set()
+        for t, g in zip(inputs, captured):
+            if g is not None and t.grad_fn is not None and id(t) not in done:
+                done.add(id(t))
+                _accumulate(t, g, create_graph, {id(g._data)})
 
 
 def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False,
@@ -78,9 +102,13 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
     grad_outputs = _as_tuple(grad_outputs) or (None,) * len(outputs)
     if allow_unused is None:
         allow_unused = materialize_grads
-    for t in outputs:
-        if not t.requires_grad:
-            raise RuntimeError("element 0 of tensors does not require grad and does not have a grad_fn")
+    if materialize_grads and allow_unused is False:
+        raise ValueError("Expected allow_unused to be True or not passed when materialize_grads=True, "
+                         "but got: allow_unused=False.")
+    if len(grad_outputs) != len(outputs):
+        raise RuntimeError(f"grad requires one grad_output per output: got {len(grad_outputs)} "
+                           f"grad_outputs and {len(outputs)} outputs")
+    _check_roots(outputs)
     grads = _make_grads(outputs, grad_outputs)
     if retain_graph is None:
         retain_graph = create_graph
@@ -93,10 +121,21 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
     return tuple(result)
 
 
-class Variable:
-    """The old Variable API: ``Variable(t, requires_grad=True)`` returns a Tensor."""
+class _VariableMeta(type):
+    def __instancecheck__(cls, other):
+        from .._tensor import Tensor
 
-    def __new__(cls, data, requires_grad=False):
+        return isinstance(other, Tensor)
+
+
+class Variable(metaclass=_VariableMeta):
+    """The old Variable API, kept for old scripts: ``Variable(t, requires_grad=False)``.
+
+    Returns a Tensor sharing t's memory (Variables and Tensors merged in torch 0.4), and
+    ``isinstance(any_tensor, Variable)`` is true. ``.data`` gives the tensor without grad.
+    """
+
+    def __new__(cls, data, requires_grad=False, volatile=False):
         t = data.detach()
         t.requires_grad_(requires_grad)
         return t

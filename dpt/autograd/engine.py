@@ -9,10 +9,11 @@ from __future__ import annotations
 import threading
 
 from .function import _FREED_MSG, AccumulateGrad
-from .grad_mode import set_grad_enabled
+from .grad_mode import _state as _grad_state
 
 Tensor = None  # set by dpt._tensor
 _local = threading.local()
+_ONE = (None,)  # _out_meta stand-in for single-output nodes such as AccumulateGrad
 
 
 def queue_callback(callback) -> None:
@@ -27,19 +28,20 @@ def queue_callback(callback) -> None:
 
 
 def _collect(roots):
-    """Reachable nodes and, for each, how many reachable edges point at it."""
+    """For every node reachable from roots: how many reachable edges point at it."""
     deps = {}
-    seen = set()
-    stack = [n for n in roots if n is not None]
-    for n in stack:
-        seen.add(n)
+    stack = list(roots)
+    seen = set(stack)
     while stack:
         node = stack.pop()
         for edge in getattr(node, "_edges", ()):
             if edge is None:
                 continue
             child = edge[0]
-            deps[child] = deps.get(child, 0) + 1
+            if child in deps:
+                deps[child] += 1
+            else:
+                deps[child] = 1
             if child not in seen:
                 seen.add(child)
                 stack.append(child)
@@ -68,59 +70,68 @@ def run_backward(roots, grad_roots, retain_graph=False, create_graph=False,
                  inputs=None, accumulate=True, allow_unused=False):
     """Backpropagate grad_roots from the root tensors.
 
-    With ``inputs``, the gradients reaching those tensors are returned (for
-    ``autograd.grad`` with accumulate=False, or ``backward(inputs=...)`` which
-    accumulates only into them). Otherwise every leaf's ``.grad`` accumulates.
+    With ``inputs``, only the part of the graph leading to them runs and the
+    gradients reaching them are returned (in order); ``accumulate`` then says
+    whether leaves among them also accumulate into ``.grad`` (``backward(inputs=)``)
+    or not (``autograd.grad``). Without ``inputs`` every leaf's ``.grad`` accumulates.
     """
-    from ..ops.reduction import sum_to
-
     capture = {}
     if inputs is not None:
         for i, t in enumerate(inputs):
-            if not t.requires_grad:
-                raise RuntimeError(f"One of the differentiated Tensors (input {i}) does not require grad")
+            if not t._requires_grad:
+                raise RuntimeError("One of the differentiated Tensors does not require grad")
             capture.setdefault(t._edge(), []).append(i)
     captured = [None] * (len(inputs) if inputs is not None else 0)
 
     buffers = {}
-    owned = set()
+    owned = set()  # ids of arrays that must be copied before becoming some leaf's .grad
     start = []
     for t, g in zip(roots, grad_roots):
         node, nr = t._edge()
-        if node not in buffers:
-            buffers[node] = [None] * _n_outputs(node)
+        buf = buffers.get(node)
+        if buf is None:
+            buf = buffers[node] = [None] * len(getattr(node, "_out_meta", _ONE))
             start.append(node)
-        buf = buffers[node]
         buf[nr] = g if buf[nr] is None else buf[nr] + g
         owned.add(id(g._data))  # a caller's gradient is never stored as a .grad by reference
 
     deps, seen = _collect(start)
-    needed = _prune(seen, [e[0] for e in capture]) if (capture and not accumulate) else None
-    ready = [n for n in start if deps.get(n, 0) == 0]
+    needed = _prune(seen, [e[0] for e in capture]) if capture else None
+    ready = [n for n in start if n not in deps]
 
-    _local.callbacks = getattr(_local, "callbacks", [])
-    _local.callbacks.append([])
+    if not hasattr(_local, "callbacks"):
+        _local.callbacks = []
+    callbacks = []
+    _local.callbacks.append(callbacks)
+    prev_mode = _grad_state.enabled
+    # The whole pass, hooks included, records a graph only when asked to (create_graph).
+    _grad_state.enabled = create_graph
     try:
         while ready:
             node = ready.pop()
-            grads = buffers.pop(node, None) or [None] * _n_outputs(node)
-            if needed is None or node in needed:
+            grads = buffers.pop(node, None)
+            if grads is not None and (needed is None or node in needed):
                 _run_node(node, grads, capture, captured, buffers, owned, accumulate,
-                          create_graph, retain_graph, sum_to)
+                          create_graph, retain_graph, needed)
             for edge in getattr(node, "_edges", ()):
                 if edge is None:
                     continue
                 child = edge[0]
-                deps[child] -= 1
-                if deps[child] == 0:
+                left = deps[child] - 1
+                deps[child] = left
+                if left == 0:
                     ready.append(child)
-        for cb in _local.callbacks[-1]:
-            cb()
+        _grad_state.enabled = prev_mode
+        i = 0
+        while i < len(callbacks):  # a callback may queue further callbacks
+            callbacks[i]()
+            i += 1
     finally:
+        _grad_state.enabled = prev_mode
         _local.callbacks.pop()
 
-    if inputs is not None and not allow_unused and accumulate is False:
-        for i, g in enumerate(captured):
+    if inputs is not None and not allow_unused:
+        for g in captured:
             if g is None:
                 raise RuntimeError(
                     "One of the differentiated Tensors appears to not have been used in the "
@@ -128,64 +139,73 @@ def run_backward(roots, grad_roots, retain_graph=False, create_graph=False,
     return captured
 
 
-def _n_outputs(node):
-    return len(node._out_meta) if hasattr(node, "_out_meta") else 1
-
-
 def _run_node(node, grads, capture, captured, buffers, owned, accumulate, create_graph,
-              retain_graph, sum_to):
-    pre = node.__dict__.get("_pre_hooks")
-    if pre:
+              retain_graph, needed):
+    d = node.__dict__
+    pre = d.get("_pre_hooks")
+    if pre:  # tensor hooks of this node's outputs (Tensor.register_hook on a non-leaf)
         for nr, hooks in pre.items():
             for hook in list(hooks):
                 if grads[nr] is not None:
                     out = hook(grads[nr])
                     if out is not None:
                         grads[nr] = out
-    for hook in node.__dict__.get("_pre_hooks_all", ()):
-        out = hook(tuple(grads))
-        if out is not None:
-            grads = list(out)
+    pre_all = d.get("_pre_hooks_all")
+    if pre_all:
+        for hook in list(pre_all):
+            out = hook(tuple(grads))
+            if out is not None:
+                grads = list(out)
 
-    if isinstance(node, AccumulateGrad):
+    if type(node) is AccumulateGrad:
         leaf = node.variable
         g = grads[0]
         if g is None:
             return
-        for hook in leaf._hooks or ():
+        for hook in list(leaf._hooks or ()):
             out = hook(g)
             if out is not None:
                 g = out
-        key = (node, 0)
-        if key in capture:
-            for i in capture[key]:
+        targets = capture.get((node, 0)) if capture else None
+        if targets is not None:
+            for i in targets:
                 captured[i] = g
-            if accumulate:
-                _accumulate(leaf, g, create_graph, owned)
-        elif accumulate and capture == {}:
+        if accumulate and (targets is not None or not capture):
             _accumulate(leaf, g, create_graph, owned)
         return
 
-    for nr, g in enumerate(grads):
-        key = (node, nr)
-        if key in capture and g is not None:
-            for i in capture[key]:
-                captured[i] = g
-    if all(g is None for g in grads):
-        return
+    if capture:
+        for nr, g in enumerate(grads):
+            targets = capture.get((node, nr))
+            if targets is not None and g is not None:
+                for i in targets:
+                    captured[i] = g
+        if not any(e is not None and e[0] in needed for e in node._edges):
+            return  # a captured non-leaf: nothing below it was asked for
     if node._freed:
         raise RuntimeError(_FREED_MSG)
-    if len(grads) > 1 and any(g is None for g in grads):
-        grads = [g if g is not None else _zeros_like_meta(m) for g, m in zip(grads, node._out_meta)]
+    n_out = len(grads)
+    if n_out > 1:
+        if all(g is None for g in grads):
+            return
+        if getattr(node, "_materialize", True) and any(g is None for g in grads):
+            grads = [g if g is not None or m is None else _zeros_like_meta(m)
+                     for g, m in zip(grads, node._out_meta)]
+    elif grads[0] is None:
+        return
 
-    with set_grad_enabled(create_graph):
-        in_grads = node.backward(*grads)
-    if not isinstance(in_grads, tuple):
+    in_grads = node.backward(*grads)
+    if type(in_grads) is not tuple:
         in_grads = (in_grads,)
-    for hook in node.__dict__.get("_post_hooks", ()):
-        out = hook(in_grads, tuple(grads))
-        if out is not None:
-            in_grads = tuple(out)
+    post = d.get("_post_hooks")
+    if post:
+        for hook in list(post):
+            out = hook(in_grads, tuple(grads))
+            if out is not None:
+                in_grads = tuple(out)
+    aliases = getattr(node, "_aliases", None)
+    if aliases is not None:  # user code may hand back a saved tensor: never steal its memory
+        owned.update(aliases())
     if not retain_graph:
         node._release()
 
@@ -193,21 +213,21 @@ def _run_node(node, grads, capture, captured, buffers, owned, accumulate, create
         if edge is None or g is None:
             continue
         shape, dt = meta
-        if g._data.shape != shape:
-            with set_grad_enabled(create_graph):
-                g = sum_to(g, shape)
-        if g._data.dtype != dt:
-            with set_grad_enabled(create_graph):
-                g = g.to(dt)
+        arr = g._data
+        if arr.shape != shape:
+            from ..ops.reduction import sum_to
+
+            g = sum_to(g, shape)
+        if arr.dtype != dt:
+            g = g.to(dt)
         child, nr = edge
         buf = buffers.get(child)
         if buf is None:
-            buf = buffers[child] = [None] * _n_outputs(child)
+            buf = buffers[child] = [None] * len(getattr(child, "_out_meta", _ONE))
         if buf[nr] is None:
             buf[nr] = g
         else:
-            with set_grad_enabled(create_graph):
-                buf[nr] = buf[nr] + g
+            buf[nr] = buf[nr] + g
 
 
 def _zeros_like_meta(meta):
@@ -226,7 +246,7 @@ def _accumulate(leaf, g, create_graph, owned):
                 arr = arr.copy()
             owned.add(id(arr))
             leaf._grad = Tensor._make(arr)
-    elif create_graph or leaf._grad.requires_grad:
+    elif create_graph or leaf._grad._requires_grad:
         leaf._grad = leaf._grad + g
     else:
         dst = leaf._grad._data
@@ -234,5 +254,5 @@ def _accumulate(leaf, g, create_graph, owned):
             raise RuntimeError(f"accumulating a gradient of shape {tuple(g.shape)} into .grad of "
                                f"shape {tuple(dst.shape)}")
         dst += g._data
-    for hook in leaf._post_acc_hooks or ():
+    for hook in list(leaf._post_acc_hooks or ()):
         hook(leaf)

@@ -6,10 +6,30 @@ graph of the gradient and gives higher derivatives for free.
 """
 from __future__ import annotations
 
+import warnings
+
+import numpy as np
+
 from .._device import xp_of
+from . import grad_mode as _grad_mode_module
 from .grad_mode import is_grad_enabled
 
+_grad_mode = _grad_mode_module._state  # .enabled read directly on the hot path
+
 Tensor = None  # set by dpt._tensor once the class exists (avoids an import cycle)
+
+
+_DIFF_DTYPES = {}
+
+
+def _differentiable(npdtype) -> bool:
+    """Whether arrays of this numpy dtype can carry gradients (float or complex), cached."""
+    ok = _DIFF_DTYPES.get(npdtype)
+    if ok is None:
+        from .._dtype import from_numpy_dtype
+
+        ok = _DIFF_DTYPES[npdtype] = from_numpy_dtype(npdtype).category >= 2
+    return ok
 
 
 class Node:
@@ -77,28 +97,48 @@ class Function(Node):
 
     @classmethod
     def apply(cls, *args, **kwargs):
+        # The hot path of every op: one pass over the arguments, no generator expressions.
         self = cls.__new__(cls)
-        arrays = [a._data if isinstance(a, Tensor) else a for a in args]
+        arrays = []
+        need = []
+        any_need = False
+        for a in args:
+            if isinstance(a, Tensor):
+                arrays.append(a._data)
+                r = a._requires_grad
+                any_need = any_need or r
+                need.append(r)
+            else:
+                arrays.append(a)
+                need.append(False)
         raw = self.forward(*arrays, **kwargs)
-        record = is_grad_enabled() and any(
-            isinstance(a, Tensor) and a.requires_grad for a in args)
-        single = not isinstance(raw, tuple)
-        outs = (raw,) if single else raw
         base = args[0] if self.is_view else None
-        if not record:
-            results = tuple(Tensor._make(o, base=base) for o in outs)
-            return results[0] if single else results
+        make = Tensor._make
+        if not (any_need and _grad_mode.enabled):
+            if type(raw) is not tuple:
+                return make(raw, False, base)
+            return tuple(make(o, False, base) for o in raw)
+
         self._inputs = args
-        self._versions = tuple(a._vc[0] if isinstance(a, Tensor) else None for a in args)
-        self.needs_input_grad = tuple(isinstance(a, Tensor) and a.requires_grad for a in args)
-        self._edges = tuple(a._edge() if need else None
-                            for a, need in zip(args, self.needs_input_grad))
-        self._in_meta = tuple((a._data.shape, a._data.dtype) if need else None
-                              for a, need in zip(args, self.needs_input_grad))
+        self.needs_input_grad = tuple(need)
+        versions, edges, in_meta = [], [], []
+        for a, n in zip(args, need):
+            if n:
+                versions.append(a._vc[0])
+                edges.append(a._edge())
+                in_meta.append((a._data.shape, a._data.dtype))
+            else:
+                versions.append(a._vc[0] if isinstance(a, Tensor) else None)
+                edges.append(None)
+                in_meta.append(None)
+        self._versions, self._edges, self._in_meta = tuple(versions), tuple(edges), tuple(in_meta)
+
+        single = type(raw) is not tuple
         results = []
-        for nr, o in enumerate(outs):
-            t = Tensor._make(o, base=base)
-            if t.dtype.category >= 2:  # only float and complex outputs carry gradients
+        for nr, o in enumerate((raw,) if single else raw):
+            t = make(o, False, base)
+            arr = t._data
+            if _differentiable(arr.dtype):  # only float and complex outputs carry gradients
                 t._requires_grad, t.grad_fn, t._output_nr = True, self, nr
             results.append(t)
         self._out_meta = tuple((r._data.shape, r._data.dtype, r._vc, xp_of(r._data)) for r in results)
@@ -148,13 +188,16 @@ class Function(Node):
     def name(self) -> str:
         return type(self).__name__ + "Backward0"
 
+    # What a node keeps after backward frees it: its place in the graph and its hooks.
+    _KEEP = ("_edges", "needs_input_grad", "_in_meta", "_out_meta", "_post_hooks", "_pre_hooks",
+             "_pre_hooks_all")
+
     def _release(self):
         """Drop saved values after a backward without retain_graph."""
-        keep = {k: self.__dict__[k] for k in ("_edges", "needs_input_grad", "_in_meta",
-                                                "_out_meta", "_post_hooks", "_pre_hooks",
-                                                "_pre_hooks_all") if k in self.__dict__}
-        self.__dict__.clear()
-        self.__dict__.update(keep)
+        d = self.__dict__
+        keep = {k: d[k] for k in self._KEEP if k in d}
+        d.clear()
+        d.update(keep)
         self._freed = True
 
 
@@ -164,6 +207,19 @@ _FREED_MSG = (
     "when you call .backward() or autograd.grad(). Specify retain_graph=True if you need to "
     "backward through the graph a second time or if you need to access saved tensors after "
     "calling backward.")
+
+
+_NONLEAF_GRAD_MSG = (
+    "The .grad attribute of a Tensor that is not a leaf Tensor is being accessed. Its .grad "
+    "attribute won't be populated during autograd.backward(). If you indeed want the .grad "
+    "field to be populated for a non-leaf Tensor, use .retain_grad() on the non-leaf Tensor. If "
+    "you access the non-leaf Tensor by mistake, make sure you access the leaf Tensor instead. "
+    "See github.com/pytorch/pytorch/pull/30531 for more information.")
+
+
+def warn_nonleaf_grad() -> None:
+    """torch's warning for reading .grad of a non-leaf that does not retain it."""
+    warnings.warn(_NONLEAF_GRAD_MSG, UserWarning, stacklevel=3)
 
 
 def _version_msg(node, tensor, expected):
@@ -205,8 +261,17 @@ class FunctionCtx:
 class _CustomNode(Function):
     """Graph node that runs a user Function's static backward."""
 
+    _KEEP = Function._KEEP + ("_cls", "_ctx", "_materialize")
+
     def name(self):
         return self._cls.__name__ + "Backward"
+
+    def __getattr__(self, attr):
+        # torch's grad_fn of a custom Function is its ctx: ctx attributes read through it.
+        ctx = self.__dict__.get("_ctx")
+        if ctx is None or attr.startswith("__"):
+            raise AttributeError(attr)
+        return getattr(ctx, attr)
 
     def backward(self, *grads):
         ctx = self._ctx
@@ -214,11 +279,32 @@ class _CustomNode(Function):
         out = self._cls.backward(ctx, *grads)
         if not isinstance(out, tuple):
             out = (out,)
-        if len(out) != len(self._edges):
+        n = len(self._edges)
+        if len(out) > n and all(g is None for g in out[n:]):
+            out = out[:n]  # torch lets backward return extra Nones (for non-tensor arguments)
+        if len(out) != n:
             raise RuntimeError(
-                f"function {self._cls.__name__}Backward returned an incorrect number of "
-                f"gradients (expected {len(self._edges)}, got {len(out)})")
+                f"function {self.name()} returned an incorrect number of gradients "
+                f"(expected {n}, got {len(out)})")
+        for i, (g, edge) in enumerate(zip(out, self._edges)):
+            if g is not None and not isinstance(g, Tensor):
+                raise TypeError(f"function {self.name()} returned a gradient of type "
+                                f"{type(g).__name__} at position {i}, expected a Tensor or None")
+            if g is not None and edge is not None and tuple(g.shape) != self._in_meta[i][0]:
+                try:
+                    np.broadcast_shapes(self._in_meta[i][0], tuple(g.shape))
+                except ValueError:
+                    raise RuntimeError(
+                        f"Function {self.name()} returned an invalid gradient at index {i} - got "
+                        f"{list(g.shape)} but expected shape compatible with "
+                        f"{list(self._in_meta[i][0])}") from None
         return out
+
+    def _aliases(self):
+        """ids of the arrays this node's user code could hand back as gradients unchanged."""
+        ctx = self._ctx
+        held = list(ctx.__dict__.get("_to_save", ())) + list(self._inputs)
+        return {id(t._data) for t in held if isinstance(t, Tensor)}
 
     def _release(self):
         self._ctx.__dict__.pop("_to_save", None)
@@ -226,15 +312,16 @@ class _CustomNode(Function):
 
 
 class _FunctionMeta(type):
-    pass
+    """Lets ``isinstance(fn, Function)`` hold for the class object itself (torch's FunctionMeta)."""
 
 
 class FunctionBase(metaclass=_FunctionMeta):
     """dpt.autograd.Function: subclass with static forward(ctx, *args) and backward(ctx, *grads).
 
     Call it through ``MyFunction.apply(*args)``. ``ctx.save_for_backward``,
-    ``ctx.saved_tensors``, ``ctx.needs_input_grad`` and ``ctx.mark_non_differentiable``
-    behave as in torch.
+    ``ctx.saved_tensors``, ``ctx.needs_input_grad``, ``ctx.mark_non_differentiable`` and
+    ``ctx.set_materialize_grads`` behave as in torch; so does the newer style of a
+    ``forward(*args)`` without ctx plus ``setup_context(ctx, inputs, output)``.
     """
 
     @staticmethod
@@ -255,37 +342,48 @@ class FunctionBase(metaclass=_FunctionMeta):
         from .grad_mode import no_grad
 
         ctx = FunctionCtx()
-        ctx.needs_input_grad = tuple(isinstance(a, Tensor) and a.requires_grad for a in args)
+        ctx.needs_input_grad = tuple(isinstance(a, Tensor) and a._requires_grad for a in args)
         ctx.materialize_grads = True
+        separate = cls.setup_context is not FunctionBase.setup_context
         with no_grad():
-            out = cls.forward(ctx, *args, **kwargs)
+            out = cls.forward(*args, **kwargs) if separate else cls.forward(ctx, *args, **kwargs)
+        if separate:
+            cls.setup_context(ctx, args, out)
         record = is_grad_enabled() and any(ctx.needs_input_grad)
-        single = not isinstance(out, tuple)
-        outs = (out,) if single else out
         if not record:
             return out
+        single = not isinstance(out, tuple)
+        outs = (out,) if single else out
         node = _CustomNode.__new__(_CustomNode)
         node._cls, node._ctx, ctx._node = cls, ctx, node
         node._inputs, node._versions = args, tuple(None for _ in args)
+        node._materialize = ctx.materialize_grads
         node.needs_input_grad = ctx.needs_input_grad
         node._edges = tuple(a._edge() if need else None for a, need in zip(args, ctx.needs_input_grad))
         node._in_meta = tuple((a._data.shape, a._data.dtype) if need else None
                               for a, need in zip(args, ctx.needs_input_grad))
-        node._saved_versions = tuple(t._vc[0] if isinstance(t, Tensor) else None
-                                     for t in ctx.__dict__.get("_to_save", ()))
         non_diff = ctx.__dict__.get("_non_diff", set())
+        dirty = {id(t) for t in ctx.__dict__.get("_dirty", ())}
         results = []
         input_ids = {id(a) for a in args if isinstance(a, Tensor)}
         for nr, o in enumerate(outs):
             if not isinstance(o, Tensor):
                 results.append(o)
                 continue
-            if id(o) in input_ids:  # an input returned as is: a new tensor on the same data
+            if id(o) in dirty:  # modified in place (ctx.mark_dirty): the tensor itself is rebased
+                if o._requires_grad and o.grad_fn is None:
+                    raise RuntimeError("a leaf Variable that requires grad is being used in an "
+                                       "in-place operation.")
+                o._vc[0] += 1
+            elif id(o) in input_ids:  # an input returned as is: a new tensor on the same data
                 o = Tensor._make(o._data, base=o)
             if id(o) not in non_diff and o.dtype.category >= 2:
                 o._requires_grad, o.grad_fn, o._output_nr = True, node, nr
             results.append(o)
+        node._saved_versions = tuple(t._vc[0] if isinstance(t, Tensor) else None
+                                     for t in ctx.__dict__.get("_to_save", ()))
         node._out_meta = tuple((r._data.shape, r._data.dtype, r._vc, xp_of(r._data))
                                if isinstance(r, Tensor)
                                else None for r in results)
         return results[0] if single else tuple(results)
+

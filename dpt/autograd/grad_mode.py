@@ -1,14 +1,25 @@
-"""Grad modes: no_grad, enable_grad, set_grad_enabled, inference_mode."""
+"""Grad modes: no_grad, enable_grad, set_grad_enabled, inference_mode.
+
+The mode is per thread, as in torch. Every op reads it, so it is a plain attribute
+of a thread-local object (class attributes give the defaults in new threads).
+"""
 from __future__ import annotations
 
 import functools
 import threading
 
-_state = threading.local()
+
+class _State(threading.local):
+    enabled = True
+    inference = False
+
+
+_state = _State()
 
 
 def is_grad_enabled() -> bool:
-    return getattr(_state, "enabled", True)
+    """True when ops record the graph (the default)."""
+    return _state.enabled
 
 
 def _set_enabled(mode: bool) -> None:
@@ -16,7 +27,7 @@ def _set_enabled(mode: bool) -> None:
 
 
 def is_inference_mode_enabled() -> bool:
-    return getattr(_state, "inference", False)
+    return _state.inference
 
 
 class _GradMode:
@@ -25,40 +36,47 @@ class _GradMode:
     mode = True
 
     def __enter__(self):
-        self._prev = is_grad_enabled()
-        _set_enabled(self.mode)
+        self._prev = _state.enabled
+        _state.enabled = self.mode
         return self
 
     def __exit__(self, *exc):
-        _set_enabled(self._prev)
+        _state.enabled = self._prev
         return False
 
     def __call__(self, func):
+        ctor_args = self._ctor_args()
+        cls = self.__class__
+
         @functools.wraps(func)
         def wrapper(*args, **kwargs):
-            with self.__class__(*self._ctor_args()):
+            with cls(*ctor_args):
                 return func(*args, **kwargs)
         return wrapper
+
+    def clone(self):
+        return self.__class__(*self._ctor_args())
 
     def _ctor_args(self):
         return ()
 
 
 class no_grad(_GradMode):
-    """no_grad(): ops run without recording a graph (context manager or decorator)."""
+    """no_grad(): ops run without recording a graph (context manager or decorator).
+
+    Both ``@no_grad()`` and the bare ``@no_grad`` decorate a function.
+    """
 
     mode = False
-
-    def __init__(self, orig_func=None):
-        # Allow the bare decorator form @no_grad as well as @no_grad().
-        self._func = orig_func
 
     def __new__(cls, orig_func=None):
         self = super().__new__(cls)
         if callable(orig_func):
-            self.__init__()
             return self(orig_func)
         return self
+
+    def __init__(self, orig_func=None):
+        pass
 
 
 class enable_grad(no_grad):
@@ -68,18 +86,24 @@ class enable_grad(no_grad):
 
 
 class set_grad_enabled(_GradMode):
-    """set_grad_enabled(mode): sets recording on or off; usable as a function or a context."""
+    """set_grad_enabled(mode): sets recording on or off at once; also a context manager
+    (restoring the previous mode on exit) and a decorator."""
 
     def __init__(self, mode: bool):
         self.mode = bool(mode)
-        self._prev = is_grad_enabled()
-        _set_enabled(self.mode)
+        self._prev = _state.enabled
+        _state.enabled = self.mode
+
+    def __call__(self, func):
+        # As a decorator the call above must not leak: restore, then apply the mode per call.
+        _state.enabled = self._prev
+        return super().__call__(func)
 
     def __enter__(self):
         return self
 
     def __exit__(self, *exc):
-        _set_enabled(self._prev)
+        _state.enabled = self._prev
         return False
 
     def _ctor_args(self):
@@ -87,11 +111,11 @@ class set_grad_enabled(_GradMode):
 
 
 class inference_mode(_GradMode):
-    """inference_mode(mode=True): like no_grad (dpt has no separate inference tensors)."""
+    """inference_mode(mode=True): like no_grad; ``inference_mode(False)`` changes nothing.
 
-    def __init__(self, mode: bool = True):
-        self.mode = not mode
-        self._inference = mode
+    Deviation from torch: dpt has no separate inference tensors, so tensors made
+    here may later be used in autograd.
+    """
 
     def __new__(cls, mode=True):
         self = super().__new__(cls)
@@ -100,14 +124,21 @@ class inference_mode(_GradMode):
             return self(mode)
         return self
 
+    def __init__(self, mode: bool = True):
+        self._inference = bool(mode)
+
     def __enter__(self):
-        self._prev_inf = is_inference_mode_enabled()
-        _state.inference = self._inference
-        return super().__enter__()
+        self._prev_inf = _state.inference
+        self._prev = _state.enabled
+        if self._inference:
+            _state.inference = True
+            _state.enabled = False
+        return self
 
     def __exit__(self, *exc):
         _state.inference = self._prev_inf
-        return super().__exit__(*exc)
+        _state.enabled = self._prev
+        return False
 
     def _ctor_args(self):
         return (self._inference,)

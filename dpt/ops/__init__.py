@@ -12,3 +12,11 @@ from . import arithmetic, blas, comparison, conversion, creation, indexing, poin
 
 __all__ = [name for mod in (arithmetic, blas, comparison, conversion, creation, indexing, pointwise,
                             reduction, shape) for name in mod.__all__]
+from .random import *  # noqa: F401,F403,E402
+from . import random  # noqa: E402
+
+__all__ += random.__all__
+from .sorting import *  # noqa: F401,F403,E402
+from . import sorting  # noqa: E402
+
+__all__ += sorting.__all__

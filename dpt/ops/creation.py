@@ -1,32 +1,66 @@
-"""Tensor creation: tensor, as_tensor, from_numpy, zeros/ones/empty/full and _like, ranges."""
+"""Tensor creation: tensor, as_tensor, from_numpy, from_dlpack, zeros/ones/empty/full and _like,
+ranges, eye, complex/polar, and the in-place fills fill_/zero_/copy_."""
 from __future__ import annotations
+
+import builtins
+import functools
+import operator
+import warnings
 
 import numpy as np
 
 from .. import _device, _dtype
-from .._tensor import Tensor, _as_array_data
+from .._tensor import Tensor
+from ..autograd.function import Function
 
-__all__ = ["tensor", "as_tensor", "asarray", "from_numpy", "zeros", "ones", "empty", "full",
-           "zeros_like", "ones_like", "empty_like", "full_like", "arange", "range", "linspace",
-           "logspace", "eye", "scalar_tensor", "fill_", "zero_", "copy_"]
+__all__ = ["tensor", "as_tensor", "asarray", "from_numpy", "from_dlpack", "zeros", "ones", "empty",
+           "full", "zeros_like", "ones_like", "empty_like", "full_like", "arange", "range",
+           "linspace", "logspace", "eye", "scalar_tensor", "complex", "polar", "fill_", "zero_",
+           "copy_"]
+
+_PY_TYPES = (bool, int, float, complex)  # bool first: it is an int too
+_PY = frozenset(_PY_TYPES)
 
 
-def _infer_dtype(arr: np.ndarray, data) -> _dtype.dtype:
-    """torch's inference: python floats -> default dtype, ints -> int64, bools -> bool."""
-    if isinstance(data, np.ndarray) or isinstance(data, np.generic):
-        return _dtype.from_numpy_dtype(arr.dtype)
-    k = arr.dtype.kind
-    if k == "f":
-        return _dtype.get_default_dtype()
-    if k == "c":
-        return _dtype.default_complex()
-    if k in "iu":
-        return _dtype.int64
-    if k == "b":
+def _py_dtype(t) -> _dtype.dtype:
+    if t is bool:
         return _dtype.bool
-    if arr.size == 0:
+    if t is int:
+        return _dtype.int64
+    if t is float:
         return _dtype.get_default_dtype()
-    return _dtype.from_numpy_dtype(arr.dtype)
+    return _dtype.default_complex()
+
+
+def _scan(data, found: set):
+    """Nested sequences as numpy takes them, noting the dtype each element asks for.
+
+    torch's inference: python bools -> bool, ints -> int64, floats -> the default dtype,
+    complex -> the default complex dtype; tensors and numpy values keep their dtype;
+    the result is all of them promoted together.
+    """
+    if isinstance(data, Tensor):
+        found.add(data.dtype)
+        return _device.to_numpy(data._data)
+    if isinstance(data, (np.ndarray, np.generic)):
+        if data.dtype.kind not in "biufc" and data.dtype.name != "bfloat16":
+            raise TypeError(f"can't convert np.ndarray of type {data.dtype}; dpt supports bool, "
+                            f"integer, floating and complex arrays")
+        found.add(_dtype.as_dtype(data.dtype.newbyteorder("=")))
+        return data
+    if isinstance(data, (list, tuple)):
+        types = set(map(type, data))
+        if types <= _PY:
+            found.update(_py_dtype(t) for t in types)
+            return data
+        return [_scan(x, found) for x in data]
+    for t in _PY_TYPES:
+        if isinstance(data, t):
+            found.add(_py_dtype(t))
+            return t(data)
+    if hasattr(data, "__array__"):
+        return _scan(np.asarray(data), found)
+    raise TypeError(f"tensor(): invalid data type '{type(data).__name__}'")
 
 
 def _finish(arr, requires_grad: bool) -> Tensor:
@@ -37,23 +71,39 @@ def _finish(arr, requires_grad: bool) -> Tensor:
 
 
 def tensor(data, *, dtype=None, device=None, requires_grad=False, pin_memory=False) -> Tensor:
-    """tensor(data, *, dtype=None, device=None, requires_grad=False): always copies data."""
-    dev = _device.as_device(device if device is not None else
-                            (data.device if isinstance(data, Tensor) else None))
+    """tensor(data, *, dtype=None, device=None, requires_grad=False): always copies data.
+
+    data: a number, nested lists/tuples of numbers or tensors, a numpy array or a tensor.
+    """
     if isinstance(data, Tensor):
-        arr = data._data
-        src = _device.to_numpy(arr) if dev.type == "cpu" else arr
+        warnings.warn("To copy construct from a tensor, it is recommended to use "
+                      "sourceTensor.clone().detach() or sourceTensor.clone().detach()"
+                      ".requires_grad_(True), rather than dpt.tensor(sourceTensor).",
+                      UserWarning, stacklevel=2)
+        dev = _device.as_device(device if device is not None else data.device)
+        dt = _dtype.as_dtype(dtype) if dtype is not None else data.dtype
+        src = _device.move(data._data, dev)
+    elif hasattr(data, "__cuda_array_interface__") and not isinstance(data, np.ndarray):
+        dev = _device.as_device(device if device is not None else _device.device_of(data))
+        dt = _dtype.as_dtype(dtype) if dtype is not None else _dtype.as_dtype(data.dtype)
+        src = _device.move(data, dev)
     else:
-        src = _as_array_data(data)
+        dev = _device.as_device(device)
+        found: set = set()
+        src = _scan(data, found)
+        if dtype is not None:
+            dt = _dtype.as_dtype(dtype)
+        elif found:
+            dt = functools.reduce(_dtype.promote_types, found)
+        else:
+            dt = _dtype.get_default_dtype()  # tensor([]) is float
         try:
-            src = np.asarray(src) if not hasattr(src, "__cuda_array_interface__") else src
+            src = np.asarray(src, dtype=dt.np)
+        except OverflowError as e:
+            raise RuntimeError(f"Overflow when unpacking long: {e}") from None
         except ValueError as e:
-            raise ValueError(f"tensor(): could not build a tensor from {type(data).__name__}: {e}") from None
-        if src.dtype == object:
-            raise TypeError(f"tensor(): could not infer dtype of {type(data).__name__} "
-                            f"(nested sequences must be regular and hold numbers)")
-    dt = _dtype.as_dtype(dtype) if dtype is not None else (
-        data.dtype if isinstance(data, Tensor) else _infer_dtype(src, data))
+            raise ValueError(f"tensor(): nested sequences must be regular (equal lengths at each "
+                             f"level) and hold numbers: {e}") from None
     xp = _device.array_module(dev)
     with _device.device_context(dev):
         arr = xp.array(src, dtype=dt.np, copy=True)
@@ -68,61 +118,158 @@ def scalar_tensor(s, *, dtype=None, device=None, requires_grad=False) -> Tensor:
 def as_tensor(data, dtype=None, device=None) -> Tensor:
     """as_tensor(data, dtype=None, device=None): shares memory when it can (tensor, ndarray)."""
     if isinstance(data, Tensor):
-        return data.to(device=device, dtype=dtype) if (dtype or device) else data
-    if isinstance(data, np.ndarray) and device in (None, "cpu") and (
-            dtype is None or _dtype.as_dtype(dtype).np == data.dtype):
+        return data.to(device=device, dtype=dtype) if (dtype is not None or device is not None) \
+            else data
+    if isinstance(data, np.ndarray) and _device.as_device(device).type == "cpu" and \
+            data.dtype in _FROM_NUMPY and (dtype is None or _dtype.as_dtype(dtype).np == data.dtype):
         return from_numpy(data)
     return tensor(data, dtype=dtype, device=device)
 
 
-asarray = as_tensor
+def asarray(obj, *, dtype=None, device=None, copy=None, requires_grad=False) -> Tensor:
+    """asarray(obj, *, dtype=None, device=None, copy=None, requires_grad=False).
+
+    copy=None shares memory when possible, copy=True always copies, copy=False raises when
+    a copy would be needed.
+    """
+    if copy:
+        out = tensor(obj.detach() if isinstance(obj, Tensor) else obj, dtype=dtype, device=device) \
+            if not isinstance(obj, Tensor) else obj.detach().to(device=device, dtype=dtype, copy=True)
+    else:
+        if hasattr(obj, "__dlpack__") and not isinstance(obj, (Tensor, np.ndarray)):
+            obj = from_dlpack(obj)
+        out = as_tensor(obj, dtype=dtype, device=device)
+        shared = out is obj or (isinstance(obj, np.ndarray) and out._data is obj)
+        if copy is False and not shared:
+            raise ValueError("asarray(): copy=False but the input cannot be used without a copy")
+        if out is obj and requires_grad:
+            out = out.detach()
+    if requires_grad:
+        out.requires_grad_(True)
+    return out
+
+
+_FROM_NUMPY = frozenset(np.dtype(d) for d in (np.float64, np.float32, np.float16, np.complex64,
+                                              np.complex128, np.int64, np.int32, np.int16,
+                                              np.int8, np.uint8, np.bool_)) | {_dtype.bfloat16.np}
 
 
 def from_numpy(ndarray: np.ndarray) -> Tensor:
     """from_numpy(ndarray): a CPU tensor sharing memory with the array, both ways."""
     if not isinstance(ndarray, np.ndarray):
         raise TypeError(f"expected np.ndarray (got {type(ndarray).__name__})")
-    _dtype.from_numpy_dtype(ndarray.dtype)
+    if not ndarray.dtype.isnative:
+        raise ValueError("given numpy array has byte order different from the native byte order. "
+                         "Conversion between byte orders is currently not supported.")
+    if ndarray.dtype not in _FROM_NUMPY:
+        raise TypeError(f"can't convert np.ndarray of type {ndarray.dtype}. The only supported types "
+                        f"are: float64, float32, float16, bfloat16, complex64, complex128, int64, "
+                        f"int32, int16, int8, uint8, and bool.")
+    if not ndarray.flags.writeable:
+        warnings.warn("The given NumPy array is not writable; dpt does not support non-writable "
+                      "tensors, writing to this tensor will fail.", UserWarning, stacklevel=2)
     return Tensor._make(ndarray)
 
 
+class _Capsule:
+    """Lets numpy consume a bare DLPack capsule (the legacy to_dlpack protocol)."""
+
+    def __init__(self, capsule):
+        self.capsule = capsule
+
+    def __dlpack__(self, **kwargs):
+        return self.capsule
+
+    def __dlpack_device__(self):
+        return (1, 0)
+
+
+def from_dlpack(ext_tensor) -> Tensor:
+    """from_dlpack(ext_tensor): a tensor sharing memory with any DLPack producer (zero copy).
+
+    CPU producers (numpy arrays, ...) become CPU tensors, CUDA producers (cupy, ...) CUDA ones.
+    """
+    if isinstance(ext_tensor, Tensor):
+        return ext_tensor
+    if not hasattr(ext_tensor, "__dlpack__"):
+        if type(ext_tensor).__name__ == "PyCapsule":
+            cp = _device.cupy_module()
+            try:
+                return Tensor._make(np.from_dlpack(_Capsule(ext_tensor)))
+            except (RuntimeError, BufferError):
+                if cp is None:
+                    raise
+                return Tensor._make(cp.from_dlpack(ext_tensor))
+        raise TypeError(f"from_dlpack: expected an object with __dlpack__ or a DLPack capsule, "
+                        f"got {type(ext_tensor).__name__}")
+    dev_type, _ = ext_tensor.__dlpack_device__()
+    if int(dev_type) == 1:  # kDLCPU
+        arr = np.from_dlpack(ext_tensor)
+    elif int(dev_type) in (2, 3):  # kDLCUDA, kDLCUDAHost
+        cp = _device.cupy_module()
+        if cp is None:
+            raise RuntimeError("from_dlpack: a CUDA DLPack tensor needs cupy and a GPU")
+        arr = cp.from_dlpack(ext_tensor)
+    else:
+        raise RuntimeError(f"from_dlpack: unsupported DLPack device type {dev_type}")
+    return from_numpy(arr) if isinstance(arr, np.ndarray) else Tensor._make(arr)
+
+
 def _size(size) -> tuple:
+    """Sizes as given to zeros(2, 3), zeros((2, 3)), zeros([2, 3]) or zeros(dpt.Size(...))."""
     if len(size) == 1 and isinstance(size[0], (tuple, list)):
         size = tuple(size[0])
-    out = tuple(int(s) for s in size)
+    try:
+        out = tuple(operator.index(s) for s in size)
+    except TypeError:
+        raise TypeError(f"size must be a sequence of ints, got {tuple(size)!r}") from None
     if any(s < 0 for s in out):
-        raise RuntimeError(f"Trying to create tensor with negative dimension: {list(out)}")
+        raise RuntimeError(f"Trying to create tensor with negative dimension {min(out)}: {list(out)}")
     return out
+
+
+def _sizes(sizes, size) -> tuple:
+    """zeros(2, 3) or zeros(size=(2, 3)), never both."""
+    if size is not None:
+        if sizes:
+            raise TypeError("got multiple values for argument 'size'")
+        return _size((size,))
+    return _size(sizes)
 
 
 def _make_filled(fill, size, dtype, device, requires_grad):
     dt = _dtype.as_dtype(dtype) if dtype is not None else _dtype.get_default_dtype()
     dev = _device.as_device(device)
     xp = _device.array_module(dev)
+    if isinstance(fill, Tensor):
+        fill = fill.item()
     with _device.device_context(dev):
         arr = xp.zeros(size, dt.np) if fill == 0 else xp.full(size, fill, dt.np)
     return _finish(arr, requires_grad)
 
 
-def zeros(*size, out=None, dtype=None, layout=None, device=None, requires_grad=False) -> Tensor:
-    """zeros(*size, dtype=None, device=None, requires_grad=False)."""
-    return _make_filled(0, _size(size), dtype, device, requires_grad)
+def zeros(*sizes, size=None, out=None, dtype=None, layout=None, device=None,
+          requires_grad=False) -> Tensor:
+    """zeros(*size, dtype=None, device=None, requires_grad=False); size may also be a keyword."""
+    return _make_filled(0, _sizes(sizes, size), dtype, device, requires_grad)
 
 
-def ones(*size, out=None, dtype=None, layout=None, device=None, requires_grad=False) -> Tensor:
-    """ones(*size, dtype=None, device=None, requires_grad=False)."""
-    return _make_filled(1, _size(size), dtype, device, requires_grad)
+def ones(*sizes, size=None, out=None, dtype=None, layout=None, device=None,
+         requires_grad=False) -> Tensor:
+    """ones(*size, dtype=None, device=None, requires_grad=False); size may also be a keyword."""
+    return _make_filled(1, _sizes(sizes, size), dtype, device, requires_grad)
 
 
-def empty(*size, out=None, dtype=None, layout=None, device=None, requires_grad=False,
+def empty(*sizes, size=None, out=None, dtype=None, layout=None, device=None, requires_grad=False,
           pin_memory=False, memory_format=None) -> Tensor:
     """empty(*size, ...): dpt fills with zeros (deterministic), torch leaves memory uninitialised."""
-    return _make_filled(0, _size(size), dtype, device, requires_grad)
+    return _make_filled(0, _sizes(sizes, size), dtype, device, requires_grad)
 
 
 def full(size, fill_value, *, out=None, dtype=None, layout=None, device=None,
          requires_grad=False) -> Tensor:
-    """full(size, fill_value, *, dtype=None): dtype inferred from fill_value like torch."""
+    """full(size, fill_value, *, dtype=None): the dtype follows fill_value like torch
+    (bool -> bool, int -> int64, float -> default dtype, complex -> default complex)."""
     if dtype is None:
         dtype = _dtype.result_type(fill_value)
     return _make_filled(fill_value, _size((size,)), dtype, device, requires_grad)
@@ -157,62 +304,160 @@ def full_like(input, fill_value, *, dtype=None, layout=None, device=None, requir
     return _make_filled(fill_value, tuple(input.shape), dt, dev, requires_grad)
 
 
+def _number(v, op: str):
+    v = v.item() if isinstance(v, Tensor) else v
+    if isinstance(v, np.generic):
+        v = v.item()
+    if not isinstance(v, (int, float)):
+        raise TypeError(f"{op}(): expected a real number, got {type(v).__name__}")
+    return v
+
+
 def arange(start=0, end=None, step=1, *, out=None, dtype=None, layout=None, device=None,
            requires_grad=False) -> Tensor:
-    """arange(start=0, end, step=1): int64 when all arguments are integers, else default float."""
+    """arange(start=0, end, step=1): [start, end) by step; int64 when every argument is an
+    integer, the default dtype otherwise."""
     if end is None:
         start, end = 0, start
-    vals = [v.item() if isinstance(v, Tensor) else v for v in (start, end, step)]
-    if vals[2] == 0:
+    lo, hi, st = (_number(v, "arange") for v in (start, end, step))
+    if st == 0:
         raise RuntimeError("arange: step must be nonzero")
-    if (vals[1] - vals[0]) * vals[2] < 0:
+    if (hi - lo) * st < 0:
         raise RuntimeError("arange: upper bound and larger bound inconsistent with step sign")
     if dtype is None:
-        dtype = _dtype.int64 if all(isinstance(v, (int, np.integer)) for v in vals) \
+        dtype = _dtype.int64 if all(isinstance(v, int) for v in (lo, hi, st)) \
             else _dtype.get_default_dtype()
     dt, dev = _dtype.as_dtype(dtype), _device.as_device(device)
     xp = _device.array_module(dev)
-    n = max(0, int(np.ceil((vals[1] - vals[0]) / vals[2])))
+    ints = all(isinstance(v, int) for v in (lo, hi, st))
+    n = -((lo - hi) // st) if ints else int(np.ceil((hi - lo) / st))
     with _device.device_context(dev):
-        arr = (vals[0] + xp.arange(n, dtype=np.float64 if dt.category >= 2 else np.int64) * vals[2])
-        arr = arr.astype(dt.np)
+        if ints and dt.category < 2:
+            arr = (lo + xp.arange(n, dtype=np.int64) * st).astype(dt.np)
+        else:
+            arr = (lo + xp.arange(n, dtype=np.float64) * st).astype(dt.np)
     return _finish(arr, requires_grad)
 
 
-def range(start=0, end=None, step=1, *, dtype=None, device=None, requires_grad=False) -> Tensor:
-    """range(start, end, step): deprecated in torch; includes end. Default float dtype."""
+def range(start=0, end=None, step=1, *, out=None, dtype=None, layout=None, device=None,
+          requires_grad=False) -> Tensor:
+    """range(start=0, end, step=1): deprecated in torch, like arange but end included;
+    always the default dtype unless dtype is given."""
+    warnings.warn("dpt.range is deprecated and will be removed in a future release because its "
+                  "behavior is inconsistent with Python's range builtin. Instead, use dpt.arange, "
+                  "which produces values in [start, end).", UserWarning, stacklevel=2)
     if end is None:
         start, end = 0, start
-    n = int(np.floor((end - start) / step)) + 1
+    lo, hi, st = (_number(v, "range") for v in (start, end, step))
+    if st == 0:
+        raise RuntimeError("range: step must be nonzero")
+    n = max(0, int(np.floor((hi - lo) / st)) + 1)
     dt = _dtype.as_dtype(dtype) if dtype is not None else _dtype.get_default_dtype()
-    xp = _device.array_module(_device.as_device(device))
-    return _finish((start + xp.arange(n) * step).astype(dt.np), requires_grad)
+    dev = _device.as_device(device)
+    xp = _device.array_module(dev)
+    with _device.device_context(dev):
+        arr = (lo + xp.arange(n, dtype=np.float64) * st).astype(dt.np)
+    return _finish(arr, requires_grad)
+
+
+def _linspace_values(start, end, steps: int, xp, work):
+    """torch's kernel: the first half counts up from start, the second half down from end."""
+    if steps == 1:
+        return xp.full((1,), start, dtype=work)
+    start, end = work(start), work(end)
+    step = (end - start) / work(steps - 1)
+    i = xp.arange(steps).astype(work)
+    up = start + step * i
+    down = end - step * (work(steps - 1) - i)
+    return xp.where(xp.arange(steps) < steps // 2, up, down).astype(work)
 
 
 def linspace(start, end, steps, *, out=None, dtype=None, layout=None, device=None,
              requires_grad=False) -> Tensor:
-    """linspace(start, end, steps): steps evenly spaced values, both ends included."""
+    """linspace(start, end, steps): steps evenly spaced values from start to end, both included."""
+    start, end = (v.item() if isinstance(v, Tensor) else v for v in (start, end))
+    steps = operator.index(steps)
     if steps < 0:
         raise RuntimeError("linspace: number of steps must be non-negative")
-    dt = _dtype.as_dtype(dtype) if dtype is not None else _dtype.get_default_dtype()
-    xp = _device.array_module(_device.as_device(device))
-    return _finish(xp.linspace(float(start), float(end), int(steps)).astype(dt.np), requires_grad)
+    cplx = isinstance(start, builtins.complex) or isinstance(end, builtins.complex)
+    default = _dtype.default_complex() if cplx else _dtype.get_default_dtype()
+    dt = _dtype.as_dtype(dtype) if dtype is not None else default
+    dev = _device.as_device(device)
+    xp = _device.array_module(dev)
+    # float32 outputs are computed in float32 like torch; integers go through float64
+    work = dt.np.type if dt in (_dtype.float32, _dtype.float64, _dtype.complex64, _dtype.complex128) \
+        else (np.float32 if dt.category == 2 else np.float64)
+    with _device.device_context(dev):
+        arr = _linspace_values(start, end, steps, xp, work).astype(dt.np)
+    return _finish(arr, requires_grad)
 
 
 def logspace(start, end, steps, base=10.0, *, out=None, dtype=None, layout=None, device=None,
              requires_grad=False) -> Tensor:
     """logspace(start, end, steps, base=10.0): base ** linspace(start, end, steps)."""
+    start, end = (v.item() if isinstance(v, Tensor) else v for v in (start, end))
+    steps = operator.index(steps)
+    if steps < 0:
+        raise RuntimeError("logspace: number of steps must be non-negative")
     dt = _dtype.as_dtype(dtype) if dtype is not None else _dtype.get_default_dtype()
-    xp = _device.array_module(_device.as_device(device))
-    return _finish(xp.logspace(float(start), float(end), int(steps), base=base).astype(dt.np),
-                   requires_grad)
+    dev = _device.as_device(device)
+    xp = _device.array_module(dev)
+    with _device.device_context(dev):
+        arr = (float(base) ** _linspace_values(start, end, steps, xp, np.float64)).astype(dt.np)
+    return _finish(arr, requires_grad)
 
 
 def eye(n, m=None, *, out=None, dtype=None, layout=None, device=None, requires_grad=False) -> Tensor:
-    """eye(n, m=None): identity matrix."""
+    """eye(n, m=None): an n x m (n x n) matrix with ones on the diagonal."""
+    n = operator.index(n)
+    m = n if m is None else operator.index(m)
+    if n < 0:
+        raise RuntimeError(f"n must be greater or equal to 0, got {n}")
+    if m < 0:
+        raise RuntimeError(f"m must be greater or equal to 0, got {m}")
     dt = _dtype.as_dtype(dtype) if dtype is not None else _dtype.get_default_dtype()
-    xp = _device.array_module(_device.as_device(device))
-    return _finish(xp.eye(n, m, dtype=dt.np), requires_grad)
+    dev = _device.as_device(device)
+    xp = _device.array_module(dev)
+    with _device.device_context(dev):
+        arr = xp.eye(n, m, dtype=dt.np)
+    return _finish(arr, requires_grad)
+
+
+# ---- complex tensors from real parts -------------------------------------------------------
+class Complex(Function):
+    """real + i * imag."""
+
+    def forward(self, re, im):
+        xp = _device.xp_of(re)
+        out = xp.empty(xp.broadcast_shapes(re.shape, im.shape) if hasattr(xp, "broadcast_shapes")
+                       else np.broadcast_shapes(re.shape, im.shape),
+                       dtype=np.complex128 if re.dtype == np.float64 else np.complex64)
+        out.real, out.imag = re, im
+        return out
+
+    def backward(self, gz):
+        return (gz.real if self.needs_input_grad[0] else None,
+                gz.imag if self.needs_input_grad[1] else None)
+
+
+def _check_parts(a, b, op):
+    if not isinstance(a, Tensor) or not isinstance(b, Tensor):
+        raise TypeError(f"{op}(): expected two Tensors, got {type(a).__name__} and {type(b).__name__}")
+    if a.dtype is not b.dtype or a.dtype not in (_dtype.float32, _dtype.float64):
+        raise RuntimeError(f"{op}: expected both inputs to be float or double tensors of the same "
+                           f"dtype, got {a.dtype} and {b.dtype}")
+
+
+def complex(real: Tensor, imag: Tensor, *, out=None) -> Tensor:
+    """complex(real, imag): real + i * imag (float32 -> complex64, float64 -> complex128)."""
+    _check_parts(real, imag, "complex")
+    return Complex.apply(real, imag)
+
+
+def polar(abs: Tensor, angle: Tensor, *, out=None) -> Tensor:
+    """polar(abs, angle): abs * (cos(angle) + i * sin(angle))."""
+    _check_parts(abs, angle, "polar")
+    return complex(abs * angle.cos(), abs * angle.sin())
 
 
 # ---- in-place fills (not recorded by autograd: they replace values outright) ----------

@@ -1,149 +1,772 @@
-"""Indexing: __getitem__/__setitem__ (basic and advanced), masked_fill, ..."""
+"""Indexing: __getitem__/__setitem__, gather/scatter, index_*, masked_*, where, nonzero, take.
+
+An index is turned once into *stages*: numpy index tuples applied one after the other.
+Torch applies integer indices as selections before advanced (tensor) indexing, numpy
+treats them as advanced indices too, which moves dimensions differently; splitting the
+index into a basic stage and an advanced stage gives torch's result shapes.
+"""
 from __future__ import annotations
 
+import numpy as np
+
 from .. import _dtype
-from .._device import to_numpy, xp_of
+from .._device import device_of, move, to_numpy, xp_of
 from .._tensor import Tensor
 from ..autograd.function import Function
 from ..autograd.grad_mode import is_grad_enabled
 
-__all__ = ["getitem", "setitem", "masked_fill"]
+__all__ = ["getitem", "setitem", "index_select", "gather", "scatter", "scatter_add",
+           "scatter_reduce", "masked_select", "masked_fill", "masked_scatter", "nonzero",
+           "argwhere", "where", "take", "take_along_dim", "index_add", "index_copy",
+           "index_fill", "index_put"]
 
 
-def _convert_index(index, xp, op="index"):
-    """Turn a torch-style index into one numpy/cupy understand.
+# =======================================================================================
+# helpers
+# =======================================================================================
+def _ufunc_at(xp, name, a, index, values):
+    """numpy's ufunc.at (unbuffered, duplicates accumulate); through the host where the GPU
+    array module lacks it."""
+    try:
+        getattr(xp, name).at(a, index, values)
+        return
+    except (AttributeError, NotImplementedError, TypeError):
+        if xp is np:
+            raise
+    host = to_numpy(a)
+    idx = tuple(to_numpy(i) if hasattr(i, "shape") else i for i in index) \
+        if isinstance(index, tuple) else to_numpy(index)
+    getattr(np, name).at(host, idx, to_numpy(values) if hasattr(values, "shape") else values)
+    a[...] = xp.asarray(host)
 
-    Returns (index, is_basic): basic indices (ints, slices, None, Ellipsis) give views.
-    """
-    items = index if isinstance(index, tuple) else (index,)
-    out, basic = [], True
-    for it in items:
-        if isinstance(it, Tensor):
-            if it.dtype.category == 0:
-                out.append(it._data)
-            elif it.dtype.category == 1:
-                out.append(it._data.astype(xp.intp, copy=False))
-            else:
-                raise IndexError("tensors used as indices must be long, int, byte or bool tensors")
-            basic = False
-        elif isinstance(it, slice):
-            if it.step is not None and int(it.step) <= 0:
-                raise ValueError("step must be greater than zero")
-            out.append(slice(_int_or_none(it.start), _int_or_none(it.stop), _int_or_none(it.step)))
-        elif it is None or it is Ellipsis:
-            out.append(it)
-        elif isinstance(it, bool):
-            out.append(it)
-            basic = False
-        elif isinstance(it, (list, tuple)) or hasattr(it, "__array__") and not isinstance(it, int):
-            arr = xp.asarray(to_numpy(it) if hasattr(it, "__array__") else it)
-            if arr.dtype.kind == "f":
-                raise IndexError("tensors used as indices must be long, int, byte or bool tensors")
-            out.append(arr)
-            basic = False
+
+def _check_range(arr, n: int, dim: int, op: str, allow_negative: bool = False):
+    """IndexError naming the first offending index when arr has values outside dim's range."""
+    if arr.size == 0:
+        return
+    lo, hi = int(arr.min()), int(arr.max())
+    low = -n if allow_negative else 0
+    if hi >= n or lo < low:
+        bad = hi if hi >= n else lo
+        prefix = f"{op}(): " if op else ""
+        raise IndexError(f"{prefix}index {bad} is out of bounds for dimension {dim} with size {n}")
+
+
+def _index_array(index, like, op: str, long_only: bool = False):
+    """The raw integer array of an index tensor, on like's device."""
+    if not isinstance(index, Tensor):
+        raise TypeError(f"{op}(): argument 'index' must be Tensor, not {type(index).__name__}")
+    if index.dtype.category != 1 or (long_only and index.dtype is not _dtype.int64):
+        raise RuntimeError(f"{op}(): Expected dtype int64 for index" if long_only else
+                           f"{op}(): Expected dtype int32/int64 for index")
+    return move(index._data, like.device)
+
+
+def _as_tensor_value(value, like: Tensor):
+    """A non-tensor value (list, numpy array) as a tensor of like's dtype and device."""
+    from .creation import tensor
+
+    if isinstance(value, Tensor) or isinstance(value, (bool, int, float, complex)):
+        return value
+    if isinstance(value, np.generic):
+        return value.item()
+    return tensor(value, dtype=like.dtype, device=like.device)
+
+
+def _full_index(xp, idx, dim):
+    """The advanced index that reaches, for every position of idx, the element idx picks
+    along dim (the other coordinates are the position itself)."""
+    out = []
+    for k in range(idx.ndim):
+        if k == dim:
+            out.append(idx)
         else:
-            try:
-                out.append(int(it.__index__()))
-            except (AttributeError, TypeError):
-                raise IndexError(f"{op}: only integers, slices (`:`), ellipsis (`...`), None and long "
-                                 f"or byte Variables are valid indices (got {type(it).__name__})") from None
-    return tuple(out), basic
+            shp = [1] * idx.ndim
+            shp[k] = idx.shape[k]
+            out.append(xp.arange(idx.shape[k]).reshape(shp))
+    return tuple(out)
 
 
+def _dim_index(nd, dim, idx):
+    return (slice(None),) * dim + (idx,)
+
+
+# =======================================================================================
+# __getitem__ / __setitem__
+# =======================================================================================
 def _int_or_none(v):
     return None if v is None else int(v.__index__() if hasattr(v, "__index__") else v)
 
 
+def _convert_item(it, xp, dev, op):
+    """One index item as numpy understands it: int, slice, None, Ellipsis, bool or an array."""
+    if isinstance(it, Tensor):
+        cat = it.dtype.category
+        if cat == 1 and it.ndim == 0:
+            return int(it.item())  # torch treats a 0-d integer tensor like an int
+        if cat > 1:
+            raise IndexError("tensors used as indices must be long, int, byte or bool tensors")
+        arr = move(it._data, dev)
+        if cat == 1 and it.dtype is _dtype.uint8:
+            arr = arr.astype(bool)  # legacy byte masks
+        return arr if cat == 0 else arr.astype(xp.intp, copy=False)
+    if isinstance(it, slice):
+        if it.step is not None and _int_or_none(it.step) <= 0:
+            raise ValueError("step must be greater than zero")
+        return slice(_int_or_none(it.start), _int_or_none(it.stop), _int_or_none(it.step))
+    if it is None or it is Ellipsis or isinstance(it, bool):
+        return it
+    if isinstance(it, (list, tuple)) or _is_array(it):
+        arr = np.asarray(_nested(it)) if isinstance(it, (list, tuple)) else it
+        if arr.dtype.kind not in "biu":
+            raise IndexError("tensors used as indices must be long, int, byte or bool tensors")
+        if arr.ndim == 0:
+            return bool(arr) if arr.dtype.kind == "b" else int(arr)
+        arr = move(arr, dev) if isinstance(arr, np.ndarray) or device_of(arr) != dev else arr
+        return arr if arr.dtype.kind == "b" else arr.astype(xp.intp, copy=False)
+    try:
+        return int(it.__index__())
+    except (AttributeError, TypeError):
+        raise IndexError(f"{op}: only integers, slices (`:`), ellipsis (`...`), None and long or "
+                         f"byte Variables are valid indices (got {type(it).__name__})") from None
+
+
+def _nested(seq):
+    return [(_nested(s) if isinstance(s, (list, tuple)) else
+             (s.item() if isinstance(s, Tensor) else s)) for s in seq]
+
+
+def _is_array(it):
+    return hasattr(it, "shape") and hasattr(it, "dtype")
+
+
+def _convert_index(index, x, op="index"):
+    """Validate a torch-style index against x and return (stages, basic)."""
+    xp, dev = xp_of(x._data), x.device
+    items = index if isinstance(index, tuple) else (index,)
+    items = [_convert_item(it, xp, dev, op) for it in items]
+    shape = x.shape
+    if sum(it is Ellipsis for it in items) > 1:
+        raise IndexError("an index can only have a single ellipsis ('...')")
+    used = sum(it.ndim if _is_array(it) and it.dtype == bool else
+               0 if (it is None or it is Ellipsis or isinstance(it, bool)) else 1 for it in items)
+    if used > len(shape):
+        raise IndexError(f"too many indices for tensor of dimension {len(shape)}")
+    # check every item against the dims it consumes
+    d = 0
+    for pos, it in enumerate(items):
+        if it is Ellipsis:
+            d += len(shape) - used
+        elif it is None or isinstance(it, bool):
+            continue
+        elif isinstance(it, int):
+            n = shape[d]
+            if not -n <= it < n:
+                raise IndexError(f"index {it} is out of bounds for dimension {d} with size {n}")
+            d += 1
+        elif isinstance(it, slice):
+            d += 1
+        elif it.dtype == bool:
+            want = tuple(shape[d:d + it.ndim])
+            if tuple(it.shape) != want:
+                for j, (a, b) in enumerate(zip(it.shape, want)):
+                    if a != b:
+                        raise IndexError(f"The shape of the mask {list(it.shape)} at index {j} does "
+                                         f"not match the shape of the indexed tensor {list(want)} at "
+                                         f"index {d + j}")
+            d += it.ndim
+        else:
+            _check_range(it, shape[d], d, "", allow_negative=True)
+            d += 1
+    arrays = [it for it in items if _is_array(it) or isinstance(it, bool)]
+    if not arrays:
+        return (tuple(items),), True
+    if not any(isinstance(it, int) for it in items):
+        return (tuple(items),), False
+    # torch applies integers (and slices, None) first, then the advanced indices
+    first, second = [], []
+    for it in items:
+        if isinstance(it, int):
+            first.append(it)
+        elif _is_array(it) and it.dtype == bool:
+            first.extend([slice(None)] * it.ndim)
+            second.append(it)
+        elif _is_array(it) or isinstance(it, bool):
+            if _is_array(it):
+                first.append(slice(None))
+            second.append(it)
+        elif it is Ellipsis:
+            first.append(it)
+            second.append(it)
+        else:  # slice or None: done in the first stage
+            first.append(it)
+            second.append(slice(None))
+    return (tuple(first), tuple(second)), False
+
+
+def _apply(a, stages):
+    for s in stages:
+        a = a[s]
+    return a
+
+
+def _only_masks(stages):
+    return all(not (_is_array(it) and it.dtype != bool) for s in stages for it in s)
+
+
 class GetItem(Function):
-    def forward(self, x, index, basic):
-        self.shape, self.dtype, self.index, self.basic = x.shape, x.dtype, index, basic
+    def forward(self, x, stages, basic):
+        self.shape, self.stages, self.basic = x.shape, stages, basic
         self.is_view = basic
-        try:
-            return x[index]
-        except IndexError as e:
-            raise IndexError(f"index {_describe(index)} is out of bounds for tensor of shape "
-                             f"{list(x.shape)}: {e}") from None
+        return _apply(x, stages)
 
     def backward(self, gz):
-        return IndexBackward.apply(gz, self.shape, self.index, self.basic)
+        return IndexBackward.apply(gz, self.shape, self.stages, self.basic)
 
 
 class IndexBackward(Function):
     """Scatter-add gz into zeros shaped like the indexed tensor."""
 
-    def forward(self, gz, shape, index, basic):
-        self.index, self.basic = index, basic
+    def forward(self, gz, shape, stages, basic):
+        self.stages, self.basic = stages, basic
         xp = xp_of(gz)
         g = xp.zeros(shape, dtype=gz.dtype)
-        if basic:
-            g[index] = gz
+        target = _apply(g, stages[:-1])
+        if basic or _only_masks(stages):
+            target[stages[-1]] = gz
         else:
-            xp.add.at(g, index, gz)
+            _ufunc_at(xp, "add", target, stages[-1], gz)
         return g
 
     def backward(self, ggz):
-        return GetItem.apply(ggz, self.index, self.basic)
-
-
-def _describe(index):
-    return repr(tuple(getattr(i, "shape", i) for i in index))
+        return GetItem.apply(ggz, self.stages, self.basic)
 
 
 def getitem(input: Tensor, index) -> Tensor:
-    """input[index] with torch's rules: basic indexing gives a view, tensors/lists/masks copy."""
-    idx, basic = _convert_index(index, xp_of(input._data))
-    return GetItem.apply(input, idx, basic)
+    """input[index] with torch's rules: ints, slices, None and ... give a view; integer
+    tensors/lists and boolean masks give a copy."""
+    stages, basic = _convert_index(index, input)
+    return GetItem.apply(input, stages, basic)
 
 
 class IndexPut(Function):
-    """out = x with out[index] = v (v broadcast to the indexed shape)."""
+    """out = x with out[index] = v, or += v when accumulating (v broadcast to the indexed shape)."""
 
-    def forward(self, x, v, index):
-        self.index = index
+    saves_input_values = False  # backward needs no input values (see Tensor._inplace)
+
+    def forward(self, x, v, stages, accumulate=False):
+        self.stages, self.accumulate = stages, accumulate
         y = x.copy()
-        y[index] = v
+        target = _apply(y, stages[:-1])
+        try:
+            if accumulate:
+                idx = stages[-1]
+                v = xp_of(x).broadcast_to(xp_of(x).asarray(v, dtype=x.dtype), target[idx].shape)
+                _ufunc_at(xp_of(x), "add", target, idx, v)
+            else:
+                target[stages[-1]] = v
+        except ValueError:
+            raise RuntimeError(f"shape mismatch: value tensor of shape {list(np.shape(v))} cannot be "
+                               f"broadcast to indexing result of shape "
+                               f"{list(target[stages[-1]].shape)}") from None
         return y
 
     def backward(self, gz):
-        need_x, need_v = self.needs_input_grad
+        need_x, need_v = self.needs_input_grad[:2]
         gx = gv = None
         if need_x:
-            gx = IndexPut.apply(gz, 0.0, self.index)
+            gx = gz if self.accumulate else IndexPut.apply(gz, 0, self.stages)
         if need_v:
-            gv = gz[_as_torch_index(self.index)]
+            gv = GetItem.apply(gz, self.stages, all(
+                not (_is_array(i) or isinstance(i, bool)) for st in self.stages for i in st))
         return gx, gv
 
 
-def _as_torch_index(index):
-    return tuple(Tensor._make(i) if hasattr(i, "dtype") and hasattr(i, "shape") else i for i in index)
-
-
 def setitem(input: Tensor, index, value) -> None:
-    """input[index] = value (value: scalar or tensor broadcastable to the indexed shape)."""
-    xp = xp_of(input._data)
-    idx, _ = _convert_index(index, xp)
+    """input[index] = value (value: scalar or tensor broadcastable to the indexed shape).
+
+    Differentiable with respect to both input and value.
+    """
+    stages, _ = _convert_index(index, input)
+    value = _as_tensor_value(value, input)
+    if isinstance(value, Tensor):
+        if value.device != input.device:
+            value = value.to(input.device)
+        if value.dtype is not input.dtype:
+            value = value.to(input.dtype)
     tracked = is_grad_enabled() and (input.requires_grad or
                                      (isinstance(value, Tensor) and value.requires_grad))
     if not tracked:
         input._check_inplace("__setitem__")
-        if isinstance(value, Tensor):
-            from .._device import move
-
-            value = move(value._data, input.device)
+        raw = value._data if isinstance(value, Tensor) else value
+        target = _apply(input._data, stages[:-1])
         try:
-            input._data[idx] = value
-        except ValueError as e:
-            raise RuntimeError(f"__setitem__: shape mismatch: value of shape "
-                               f"{list(getattr(value, 'shape', ()))} cannot be broadcast to the "
-                               f"indexed shape of a tensor of shape {list(input.shape)} ({e})") from None
+            target[stages[-1]] = raw
+        except ValueError:
+            raise RuntimeError(f"shape mismatch: value tensor of shape {list(np.shape(raw))} cannot "
+                               f"be broadcast to indexing result of shape "
+                               f"{list(target[stages[-1]].shape)}") from None
         input._vc[0] += 1
         return
-    if isinstance(value, Tensor) and value.dtype is not input.dtype:
+    input._inplace(IndexPut.apply(input, value, stages), "__setitem__")
+
+
+# =======================================================================================
+# index_put / index_select / index_add / index_copy / index_fill / take
+# =======================================================================================
+def index_put(input: Tensor, indices, values, accumulate: bool = False) -> Tensor:
+    """index_put(indices, values, accumulate=False): out[indices] = values (or += values)."""
+    if not isinstance(indices, (tuple, list)):
+        raise TypeError("index_put(): argument 'indices' must be tuple of Tensors")
+    idx = tuple(slice(None) if i is None else i for i in indices)
+    stages, _ = _convert_index(idx, input, "index_put")
+    values = _as_tensor_value(values, input)
+    if isinstance(values, Tensor):
+        if values.dtype is not input.dtype:
+            raise RuntimeError(f"Index put requires the source and destination dtypes match, got "
+                               f"{_tname(input)} for the destination and {_tname(values)} for "
+                               f"the source.")
+        values = values.to(input.device)
+    return IndexPut.apply(input, values, stages, bool(accumulate))
+
+
+_TYPE_WORDS = {"float32": "Float", "float64": "Double", "float16": "Half", "bfloat16": "BFloat16",
+               "int64": "Long", "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte",
+               "bool": "Bool", "complex64": "ComplexFloat", "complex128": "ComplexDouble"}
+
+
+def _tname(t):
+    return _TYPE_WORDS[t.dtype.name]
+
+
+def _dim_and_index(input, dim, index, op):
+    """(wrapped dim, 1-D index array) for the index_* family, bounds checked."""
+    from .._tensor import _wrap_dim
+
+    d = _wrap_dim(dim, input.ndim, op)
+    idx = _index_array(index, input, op)
+    if idx.ndim > 1:
+        raise IndexError(f"{op}(): Index is supposed to be a vector")
+    idx = idx.reshape(-1)
+    n = input.shape[d] if input.ndim else 1
+    _check_range(idx, n, d, op)
+    return d, idx
+
+
+class IndexSelect(Function):
+    saves_input_values = False
+
+    def forward(self, x, dim, idx):
+        self.shape, self.dim, self.idx = x.shape, dim, idx
+        return xp_of(x).take(x, idx, axis=dim)
+
+    def backward(self, gz):
+        from .creation import zeros
+
+        z = zeros(self.shape, dtype=gz.dtype, device=gz.device)
+        return index_add(z, self.dim, Tensor._make(self.idx), gz)
+
+
+def index_select(input: Tensor, dim: int, index: Tensor) -> Tensor:
+    """index_select(dim, index): the slices of input at index (1-D) along dim (a copy)."""
+    d, idx = _dim_and_index(input, dim, index, "index_select")
+    if input.ndim == 0:
+        return IndexSelect.apply(input.reshape(1), 0, idx).reshape(index.shape)
+    return IndexSelect.apply(input, d, idx)
+
+
+def _check_source(input, d, idx, source, op):
+    if source.dtype is not input.dtype:
+        raise RuntimeError(f"{op}(): self ({_tname(input)}) and source ({_tname(source)}) must have "
+                           f"the same scalar type")
+    want = list(input.shape) if input.ndim else [1]
+    want[d] = idx.size
+    got = list(source.shape) if source.ndim else [1]
+    if got != want:
+        raise RuntimeError(f"{op}(): Source/destination tensor must have same slice shapes: "
+                           f"expected source of shape {want} for index of length {idx.size} along "
+                           f"dim {d} of self {list(input.shape)}, got {list(source.shape)}")
+
+
+class IndexAdd(Function):
+    saves_input_values = False
+
+    def forward(self, x, src, dim, idx, alpha):
+        self.dim, self.idx, self.alpha = dim, idx, alpha
+        y = x.copy()
+        v = src if alpha == 1 else src * xp_of(x).asarray(alpha, dtype=x.dtype)
+        _ufunc_at(xp_of(x), "add", y, _dim_index(x.ndim, dim, idx), v)
+        return y
+
+    def backward(self, gz):
+        gs = None
+        if self.needs_input_grad[1]:
+            gs = IndexSelect.apply(gz, self.dim, self.idx)
+            if self.alpha != 1:
+                gs = gs * self.alpha
+        return gz, gs
+
+
+def index_add(input: Tensor, dim: int, index: Tensor, source: Tensor, *, alpha=1) -> Tensor:
+    """index_add(dim, index, source, *, alpha=1): out[..., index[i], ...] += alpha * source[..., i, ...]."""
+    d, idx = _dim_and_index(input, dim, index, "index_add")
+    _check_source(input, d, idx, source, "index_add")
+    if input.ndim == 0:
+        return IndexAdd.apply(input.reshape(1), source.reshape(1), 0, idx, alpha).reshape(())
+    return IndexAdd.apply(input, source.reshape(_src_shape(input, d, idx)), d, idx, alpha)
+
+
+def _src_shape(input, d, idx):
+    shp = list(input.shape)
+    shp[d] = idx.size
+    return tuple(shp)
+
+
+class IndexCopy(Function):
+    saves_input_values = False
+
+    def forward(self, x, src, dim, idx):
+        self.dim, self.idx = dim, idx
+        y = x.copy()
+        y[_dim_index(x.ndim, dim, idx)] = src
+        return y
+
+    def backward(self, gz):
+        gx = gs = None
+        if self.needs_input_grad[0]:
+            gx = IndexFill.apply(gz, 0, self.dim, self.idx)
+        if self.needs_input_grad[1]:
+            gs = IndexSelect.apply(gz, self.dim, self.idx)
+        return gx, gs
+
+
+def index_copy(input: Tensor, dim: int, index: Tensor, source: Tensor) -> Tensor:
+    """index_copy(dim, index, source): out[..., index[i], ...] = source[..., i, ...]."""
+    d, idx = _dim_and_index(input, dim, index, "index_copy")
+    _check_source(input, d, idx, source, "index_copy")
+    if input.ndim == 0:
+        return IndexCopy.apply(input.reshape(1), source.reshape(1), 0, idx).reshape(())
+    return IndexCopy.apply(input, source.reshape(_src_shape(input, d, idx)), d, idx)
+
+
+class IndexFill(Function):
+    saves_input_values = False
+
+    def forward(self, x, value, dim, idx):
+        self.dim, self.idx = dim, idx
+        y = x.copy()
+        y[_dim_index(x.ndim, dim, idx)] = value
+        return y
+
+    def backward(self, gz):
+        gx = gv = None
+        if self.needs_input_grad[0]:
+            gx = IndexFill.apply(gz, 0, self.dim, self.idx)
+        if self.needs_input_grad[1]:
+            uniq = xp_of(self.idx).unique(self.idx)
+            gv = IndexSelect.apply(gz, self.dim, uniq).sum()
+        return gx, gv
+
+
+def index_fill(input: Tensor, dim: int, index: Tensor, value) -> Tensor:
+    """index_fill(dim, index, value): out[..., index[i], ...] = value (a scalar or 0-d tensor)."""
+    d, idx = _dim_and_index(input, dim, index, "index_fill")
+    if isinstance(value, Tensor):
+        if value.ndim != 0:
+            raise RuntimeError(f"index_fill_ only supports a 0-dimensional value tensor, but got "
+                               f"tensor with {value.ndim} dimension(s).")
         value = value.to(input.dtype)
-    input._inplace(IndexPut.apply(input, value, idx), "__setitem__")
+    if input.ndim == 0:
+        return IndexFill.apply(input.reshape(1), value, 0, idx).reshape(())
+    return IndexFill.apply(input, value, d, idx)
+
+
+def take(input: Tensor, index: Tensor) -> Tensor:
+    """take(index): input.flatten()[index], shaped like index (negative indices wrap)."""
+    idx = _index_array(index, input, "take", long_only=True)
+    n = input.numel()
+    if idx.size and (int(idx.max()) >= n or int(idx.min()) < -n):
+        bad = int(idx.max()) if int(idx.max()) >= n else int(idx.min())
+        raise IndexError(f"take(): index {bad} is out of range for a tensor of {n} elements "
+                         f"(shape {list(input.shape)})")
+    flat = IndexSelect.apply(input.reshape(-1), 0, (idx % max(n, 1)).reshape(-1))
+    return flat.reshape(index.shape)
+
+
+# =======================================================================================
+# gather / scatter family
+# =======================================================================================
+def _gs_check(input, dim, index, src, op):
+    """Shared checks of gather/scatter: (dim, index array) with torch's messages."""
+    from .._tensor import _wrap_dim
+
+    d = _wrap_dim(dim, input.ndim, op)
+    idx = _index_array(index, input, op, long_only=True)
+    ind = max(index.ndim, 1)
+    if ind != max(input.ndim, 1) and index.numel() != 0:
+        raise RuntimeError("Index tensor must have the same number of dimensions as input tensor")
+    if isinstance(src, Tensor) and max(src.ndim, 1) != ind and index.numel() != 0:
+        raise RuntimeError("Index tensor must have the same number of dimensions as src tensor")
+    ishape = list(index.shape) or [1]
+    xshape = list(input.shape) or [1]
+    for k in range(len(ishape)):
+        if k != d and ishape[k] > xshape[k]:
+            raise RuntimeError(f"Size does not match at dimension {k} expected index {ishape} to be "
+                               f"smaller than self {xshape} apart from dimension {d}")
+        if isinstance(src, Tensor):
+            sshape = list(src.shape) or [1]
+            if ishape[k] > sshape[k]:
+                raise RuntimeError(f"Expected index {ishape} to be smaller than self {xshape} apart "
+                                   f"from dimension {d} and to be smaller size than src {sshape}")
+    idx = idx.reshape(ishape)
+    _check_range(idx, xshape[d], d, op)
+    return d, idx
+
+
+class Gather(Function):
+    saves_input_values = False
+
+    def forward(self, x, dim, idx):
+        self.shape, self.dim, self.idx = x.shape, dim, idx
+        return x[_full_index(xp_of(x), idx, dim)]
+
+    def backward(self, gz):
+        from .creation import zeros
+
+        z = zeros(self.shape, dtype=gz.dtype, device=gz.device)
+        return ScatterAdd.apply(z, gz, self.dim, self.idx)
+
+
+def gather(input: Tensor, dim: int, index: Tensor, *, sparse_grad: bool = False) -> Tensor:
+    """gather(dim, index): out[i][j][k] = input[i][index[i][j][k]][k] (for dim=1)."""
+    d, idx = _gs_check(input, dim, index, None, "gather")
+    if input.ndim == 0:
+        return Gather.apply(input.reshape(1), 0, idx).reshape(index.shape)
+    return Gather.apply(input, d, idx)
+
+
+def _src_view(src, idx_shape):
+    """src cut to the index's shape (the part scatter reads), a differentiable view."""
+    if isinstance(src, Tensor):
+        s = src.reshape(1) if src.ndim == 0 else src
+        if tuple(s.shape) != tuple(idx_shape):
+            s = s[tuple(slice(0, n) for n in idx_shape)]
+        return s
+    return src
+
+
+class Scatter(Function):
+    saves_input_values = False
+
+    def forward(self, x, src, dim, idx):
+        self.dim, self.idx = dim, idx
+        y = x.copy()
+        y[_full_index(xp_of(x), idx, dim)] = src
+        return y
+
+    def backward(self, gz):
+        gx = gs = None
+        if self.needs_input_grad[0]:
+            gx = Scatter.apply(gz, 0, self.dim, self.idx)
+        if self.needs_input_grad[1]:
+            gs = Gather.apply(gz, self.dim, self.idx)
+        return gx, gs
+
+
+class ScatterAdd(Function):
+    saves_input_values = False
+
+    def forward(self, x, src, dim, idx):
+        self.dim, self.idx = dim, idx
+        y = x.copy()
+        _ufunc_at(xp_of(x), "add", y, _full_index(xp_of(x), idx, dim), src)
+        return y
+
+    def backward(self, gz):
+        gs = Gather.apply(gz, self.dim, self.idx) if self.needs_input_grad[1] else None
+        return gz, gs
+
+
+def _scatter_prep(input, dim, index, src, op):
+    if isinstance(src, Tensor) and src.dtype is not input.dtype:
+        raise RuntimeError(f"{op}(): Expected self.dtype to be equal to src.dtype")
+    d, idx = _gs_check(input, dim, index, src, op)
+    x = input.reshape(1) if input.ndim == 0 else input
+    return x, d, idx, _src_view(src, idx.shape)
+
+
+def scatter(input: Tensor, dim: int, index: Tensor, src=None, *, value=None, reduce=None) -> Tensor:
+    """scatter(dim, index, src|value, *, reduce=None): out[index[i][j]][j] = src[i][j] (dim=0).
+
+    reduce='add' or 'multiply' accumulates instead (as scatter_reduce 'sum'/'prod' with
+    include_self=True). With duplicate indices and no reduce, the last write wins.
+    """
+    if src is None:
+        src = value
+    if src is None:
+        raise TypeError("scatter() missing required argument 'src' or 'value'")
+    if reduce is not None:
+        if reduce not in ("add", "multiply"):
+            raise RuntimeError(f"reduce argument must be either add or multiply, got {reduce}")
+        if not isinstance(src, Tensor):
+            from .creation import full
+
+            src = full(tuple(index.shape), src, dtype=input.dtype, device=input.device)
+        return scatter_reduce(input, dim, index, src, "sum" if reduce == "add" else "prod")
+    x, d, idx, s = _scatter_prep(input, dim, index, src, "scatter")
+    return Scatter.apply(x, s, d, idx).reshape(input.shape)
+
+
+def scatter_add(input: Tensor, dim: int, index: Tensor, src: Tensor) -> Tensor:
+    """scatter_add(dim, index, src): out[index[i][j]][j] += src[i][j] (dim=0)."""
+    x, d, idx, s = _scatter_prep(input, dim, index, src, "scatter_add")
+    return ScatterAdd.apply(x, s, d, idx).reshape(input.shape)
+
+
+_REDUCE_UFUNC = {"sum": "add", "prod": "multiply", "mean": "add", "amax": "maximum",
+                 "amin": "minimum"}
+
+
+class ScatterReduce(Function):
+    def forward(self, x, src, dim, idx, reduce, include_self):
+        xp = xp_of(x)
+        full = _full_index(xp, idx, dim)
+        self.dim, self.idx, self.reduce, self.include_self = dim, idx, reduce, include_self
+        hits = xp.zeros(x.shape, dtype=xp.int64)
+        _ufunc_at(xp, "add", hits, full, xp.ones(idx.shape, dtype=xp.int64))
+        self.hit = hit = hits > 0
+        y = x.copy()
+        if not include_self:
+            y[hit] = _identity(reduce, x.dtype, xp)
+        _ufunc_at(xp, _REDUCE_UFUNC[reduce], y, full, src)
+        if reduce == "mean":
+            count = hits + (1 if include_self else 0)
+            self.count = xp.maximum(count, 1)
+            y = y / self.count if x.dtype.kind in "fc" else y // self.count
+            y = xp.where(hit, y, x).astype(x.dtype)
+        if reduce in ("amax", "amin"):
+            src_win = src == y[full]
+            x_win = hit & (x == y) if include_self else xp.zeros(x.shape, dtype=bool)
+            ties = x_win.astype(x.dtype)
+            _ufunc_at(xp, "add", ties, full, src_win.astype(x.dtype))
+            self.src_win, self.x_win, self.ties = src_win, x_win, xp.maximum(ties, 1)
+        return y
+
+    def backward(self, gz):
+        need_x, need_s = self.needs_input_grad[:2]
+        hit = Tensor._make(self.hit)
+        gx = gs = None
+        r, d, idx = self.reduce, self.dim, self.idx
+        if r == "sum":
+            gx = gz if self.include_self else gz.masked_fill(hit, 0)
+            gs = Gather.apply(gz, d, idx) if need_s else None
+        elif r == "mean":
+            g = gz / Tensor._make(self.count.astype(gz._data.dtype))
+            gx = where(hit, g, gz) if self.include_self else gz.masked_fill(hit, 0)
+            gs = Gather.apply(g, d, idx) if need_s else None
+        elif r in ("amax", "amin"):
+            g = gz / Tensor._make(self.ties)
+            gx = where(hit, g * Tensor._make(self.x_win), gz)
+            gs = Gather.apply(g, d, idx) * Tensor._make(self.src_win) if need_s else None
+        else:
+            gx, gs = self._prod_grads(gz, hit)
+        return (gx if need_x else None), gs
+
+    def _prod_grads(self, gz, hit):
+        # Products of the other contributors, safe where some factors are zero: count zeros
+        # per output, multiply the nonzero factors, and use the count to pick the formula.
+        x, src = self.inputs[:2]
+        d, idx, inc = self.dim, self.idx, self.include_self
+        xp = xp_of(gz._data)
+        full = _full_index(xp, idx, d)
+        zs_arr = src._data == 0
+        zeros = (x._data == 0) & self.hit if inc else xp.zeros(x.shape, dtype=bool)
+        zeros = zeros.astype(xp.int64)
+        _ufunc_at(xp, "add", zeros, full, zs_arr.astype(xp.int64))
+        zx, zs = Tensor._make(x._data == 0), Tensor._make(zs_arr)
+        x1, s1 = x.masked_fill(zx, 1), src.masked_fill(zs, 1)
+        p1 = ScatterReduce.apply(x1, s1, d, idx, "prod", inc)
+        nz = Tensor._make(zeros)
+        gs = None
+        if self.needs_input_grad[1]:
+            pg, nzg = Gather.apply(p1, d, idx), Tensor._make(zeros[full])
+            excl = where(zs, pg * (nzg == 1), pg / s1 * (nzg == 0))
+            gs = Gather.apply(gz, d, idx) * excl
+        if inc:
+            excl_x = where(zx, p1 * (nz == 1), p1 / x1 * (nz == 0))
+            gx = where(hit, gz * excl_x, gz)
+        else:
+            gx = gz.masked_fill(hit, 0)
+        return gx, gs
+
+
+def _identity(reduce, dtype, xp):
+    if reduce in ("sum", "mean"):
+        return 0
+    if reduce == "prod":
+        return 1
+    big = xp.inf if dtype.kind == "f" else (True if dtype.kind == "b" else np.iinfo(dtype).max)
+    if reduce == "amax":
+        return -big if dtype.kind == "f" else (False if dtype.kind == "b" else np.iinfo(dtype).min)
+    return big
+
+
+def scatter_reduce(input: Tensor, dim: int, index: Tensor, src: Tensor, reduce: str, *,
+                   include_self: bool = True) -> Tensor:
+    """scatter_reduce(dim, index, src, reduce, *, include_self=True).
+
+    reduce is 'sum', 'prod', 'mean', 'amax' or 'amin'; positions no index reaches keep input.
+    Gradients of amax/amin are shared evenly among tied values, as in torch.
+    """
+    if reduce not in _REDUCE_UFUNC:
+        raise RuntimeError(f"reduce argument must be either sum, prod, mean, amax or amin, got "
+                           f"{reduce}")
+    if not isinstance(src, Tensor):
+        raise TypeError(f"scatter_reduce(): argument 'src' must be Tensor, not {type(src).__name__}")
+    x, d, idx, s = _scatter_prep(input, dim, index, src, "scatter_reduce")
+    return ScatterReduce.apply(x, s, d, idx, reduce, bool(include_self)).reshape(input.shape)
+
+
+def take_along_dim(input: Tensor, indices: Tensor, dim: int | None = None) -> Tensor:
+    """take_along_dim(indices, dim=None): gather along dim after broadcasting the other dims
+    (the flattened input when dim is None)."""
+    from .._tensor import _wrap_dim
+
+    if indices.dtype is not _dtype.int64:
+        raise RuntimeError(f"torch.take_along_dim(): dtype of indices should be Long but got "
+                           f"{_tname(indices)}")
+    if dim is None:
+        return gather(input.reshape(-1), 0, indices.reshape(-1))
+    if input.ndim != indices.ndim:
+        raise RuntimeError(f"torch.take_along_dim(): input and indices should have the same number "
+                           f"of dimensions, but got {input.ndim} dimensions for input, and "
+                           f"{indices.ndim} dimensions for indices")
+    d = _wrap_dim(dim, input.ndim, "take_along_dim")
+    shp_x, shp_i = list(input.shape), list(indices.shape)
+    for k in range(input.ndim):
+        if k == d:
+            continue
+        a, b = shp_x[k], shp_i[k]
+        if a != b and a != 1 and b != 1:
+            raise RuntimeError(f"The size of tensor a ({a}) must match the size of tensor b ({b}) "
+                               f"at non-singleton dimension {k}")
+        shp_x[k] = shp_i[k] = max(a, b) if min(a, b) else 0
+    return gather(input.expand(shp_x), d, indices.expand(shp_i))
+
+
+# =======================================================================================
+# masks
+# =======================================================================================
+def _check_mask(mask, op):
+    if not isinstance(mask, Tensor):
+        raise TypeError(f"{op}(): argument 'mask' must be Tensor, not {type(mask).__name__}")
+    if mask.dtype is not _dtype.bool:
+        raise RuntimeError(f"{op}: expected BoolTensor for mask")
 
 
 class MaskedFill(Function):
+    saves_input_values = False
+
     def forward(self, x, mask, value):
         self.mask = mask
         xp = xp_of(x)
@@ -152,8 +775,10 @@ class MaskedFill(Function):
     def backward(self, gz):
         need_x, _, need_v = self.needs_input_grad
         m = Tensor._make(self.mask)
-        gx = gz.masked_fill(m, 0.0) if need_x else None
-        gv = (gz * m).sum() if need_v else None
+        gx = gz.masked_fill(m, 0) if need_x else None
+        gv = None
+        if need_v:
+            gv = where(m.expand(gz.shape), gz, 0).sum()
         return gx, None, gv
 
 
@@ -168,8 +793,218 @@ def masked_fill(input: Tensor, mask: Tensor, value) -> Tensor:
                                f"tensor with {value.ndim} dimension(s).")
         if value.dtype is not input.dtype:
             value = value.to(input.dtype)
-    out = MaskedFill.apply(input, mask, value)
-    if tuple(out.shape) != tuple(input.shape):
-        raise RuntimeError(f"masked_fill: mask of shape {list(mask.shape)} must broadcast to the "
-                           f"input's shape {list(input.shape)}, got {list(out.shape)}")
-    return out
+    _mask_shape(input, mask, "masked_fill")
+    return MaskedFill.apply(input, Tensor._make(move(mask._data, input.device)), value)
+
+
+def _mask_shape(input, mask, op):
+    from .shape import broadcast_shapes
+
+    try:
+        out = broadcast_shapes(tuple(input.shape), tuple(mask.shape))
+    except RuntimeError:
+        out = None
+    if out is None or tuple(out) != tuple(input.shape):
+        raise RuntimeError(f"{op}: the mask of shape {list(mask.shape)} must be broadcastable to "
+                           f"the input's shape {list(input.shape)}")
+
+
+class MaskedSelect(Function):
+    saves_input_values = False
+
+    def forward(self, x, mask):
+        xp = xp_of(x)
+        shape = tuple(np.broadcast_shapes(x.shape, mask.shape))
+        self.shape, self.mask = shape, xp.broadcast_to(mask, shape)
+        return xp.broadcast_to(x, shape)[self.mask]
+
+    def backward(self, gz):
+        from .creation import zeros
+
+        z = zeros(self.shape, dtype=gz.dtype, device=gz.device)
+        return masked_scatter(z, Tensor._make(self.mask), gz), None
+
+
+def masked_select(input: Tensor, mask: Tensor) -> Tensor:
+    """masked_select(mask): the elements where mask (broadcast with input) is True, as 1-D."""
+    _check_mask(mask, "masked_select")
+    from .shape import broadcast_shapes
+
+    broadcast_shapes(tuple(input.shape), tuple(mask.shape))
+    return MaskedSelect.apply(input, Tensor._make(move(mask._data, input.device)))
+
+
+class MaskedScatter(Function):
+    saves_input_values = False
+
+    def forward(self, x, mask, src):
+        self.mask, self.k, self.src_shape = mask, int(mask.sum()), src.shape
+        y = x.copy()
+        y[mask] = src.reshape(-1)[:self.k]
+        return y
+
+    def backward(self, gz):
+        from .creation import zeros
+        from .shape import cat
+
+        m = Tensor._make(self.mask)
+        gx = gz.masked_fill(m, 0) if self.needs_input_grad[0] else None
+        gs = None
+        if self.needs_input_grad[2]:
+            n = int(np.prod(self.src_shape))
+            picked = GetItem.apply(gz, ((self.mask,),), False)
+            gs = cat([picked, zeros(n - self.k, dtype=gz.dtype, device=gz.device)]).reshape(
+                self.src_shape)
+        return gx, None, gs
+
+
+def masked_scatter(input: Tensor, mask: Tensor, source: Tensor) -> Tensor:
+    """masked_scatter(mask, source): copy source's first elements, in order, where mask is True."""
+    _check_mask(mask, "masked_scatter")
+    if source.dtype is not input.dtype:
+        raise RuntimeError(f"masked_scatter: expected self and source to have same dtypes but got "
+                           f"{_tname(input)} and {_tname(source)}")
+    _mask_shape(input, mask, "masked_scatter")
+    m = xp_of(input._data).broadcast_to(move(mask._data, input.device), tuple(input.shape))
+    k = int(m.sum())
+    if source.numel() < k:
+        raise RuntimeError(f"masked_scatter: Number of elements of source ({source.numel()}) < "
+                           f"number of ones in mask ({k})")
+    return MaskedScatter.apply(input, Tensor._make(m), source)
+
+
+# =======================================================================================
+# nonzero / argwhere / where
+# =======================================================================================
+def nonzero(input: Tensor, *, out=None, as_tuple: bool = False):
+    """nonzero(*, as_tuple=False): int64 [n, ndim] coordinates of nonzero elements, or a tuple
+    of one 1-D tensor per dim."""
+    xp = xp_of(input._data)
+    arr = input._data
+    if arr.ndim == 0:
+        hit = bool(arr != 0)
+        if as_tuple:
+            return (Tensor._make(xp.zeros(int(hit), dtype=xp.int64)),)
+        return Tensor._make(xp.zeros((int(hit), 0), dtype=xp.int64))
+    coords = xp.nonzero(arr)
+    if as_tuple:
+        return tuple(Tensor._make(c.astype(xp.int64)) for c in coords)
+    return Tensor._make(xp.stack(coords, axis=1).astype(xp.int64))
+
+
+def argwhere(input: Tensor) -> Tensor:
+    """argwhere(): nonzero(input) as an [n, ndim] int64 tensor."""
+    return nonzero(input)
+
+
+class Where(Function):
+    saves_input_values = False
+
+    def forward(self, cond, x, y, np_dtype):
+        self.cond = cond
+        xp = xp_of(cond)
+        return xp.where(cond, x, y).astype(np_dtype, copy=False)
+
+    def backward(self, gz):
+        c = Tensor._make(self.cond)
+        gx = where(c, gz, 0) if self.needs_input_grad[1] else None
+        gy = where(c, 0, gz) if self.needs_input_grad[2] else None
+        return None, gx, gy
+
+
+def where(condition: Tensor, input=None, other=None, *, out=None):
+    """where(condition, input, other): input where condition else other, promoted like torch.
+
+    where(condition) is nonzero(condition, as_tuple=True).
+    """
+    if input is None and other is None:
+        return nonzero(condition, as_tuple=True)
+    if input is None or other is None:
+        raise TypeError("where() expected both input and other, or neither")
+    if condition.dtype is not _dtype.bool:
+        if condition.dtype is _dtype.uint8:
+            condition = condition.to(_dtype.bool)
+        else:
+            raise RuntimeError(f"where expected condition to be a boolean tensor, but got a tensor "
+                               f"with dtype {_tname(condition)}")
+    from ._promote import as_operand
+
+    input, other = as_operand(input, condition), as_operand(other, condition)
+    rt = _dtype.result_type(input, other)
+    dev = next((t.device for t in (input, other) if isinstance(t, Tensor) and t.ndim), None)
+    dev = dev or next((t.device for t in (input, other) if isinstance(t, Tensor)), condition.device)
+
+    def prep(v):
+        if isinstance(v, Tensor):
+            if v.dtype is not rt:
+                v = v.to(rt)
+            if v.device != dev:
+                v = v.to(dev)
+        return v
+
+    cond = condition if condition.device == dev else condition.to(dev)
+    return Where.apply(cond, prep(input), prep(other), rt.np)
+
+
+# =======================================================================================
+# in-place ops through views: rebase the base's graph (torch's CopySlices)
+# =======================================================================================
+def view_positions(view_arr, base_arr):
+    """For every element of view_arr, its row-major position in base_arr (whose memory it
+    shares), as an int64 array shaped like the view."""
+    from .._tensor import _data_ptr
+    from .shape import _positions
+
+    xp = xp_of(base_arr)
+    item = base_arr.dtype.itemsize
+    if view_arr.dtype.itemsize != item:
+        raise RuntimeError("in-place operation on a view with a different element size than its "
+                           "base is not supported when gradients are recorded")
+    off = (_data_ptr(view_arr) - _data_ptr(base_arr)) // item
+    vst = [s // item for s in view_arr.strides]
+    if base_arr.flags.c_contiguous:
+        pos = _positions(xp, view_arr.shape, vst, off)
+    else:  # map memory addresses to logical positions through a table over base's span
+        bst = [s // item for s in base_arr.strides]
+        lo = sum(min(0, (n - 1) * s) for n, s in zip(base_arr.shape, bst))
+        hi = sum(max(0, (n - 1) * s) for n, s in zip(base_arr.shape, bst))
+        table = xp.full(hi - lo + 1, -1, dtype=xp.int64)
+        table[_positions(xp, base_arr.shape, bst, -lo).reshape(-1)] = xp.arange(base_arr.size)
+        addr = _positions(xp, view_arr.shape, vst, off - lo)
+        if addr.size and (int(addr.min()) < 0 or int(addr.max()) > hi - lo):
+            raise RuntimeError("in-place operation on a view that lies outside its base's memory")
+        pos = table[addr]
+    if pos.size and (int(pos.min()) < 0 or int(pos.max()) >= base_arr.size):
+        raise RuntimeError("in-place operation on a view that lies outside its base's memory")
+    return pos
+
+
+class CopySlices(Function):
+    """new_base = old_base with the view's elements replaced by new_view.
+
+    The in-place op's own node (new_view's grad_fn) carries the gradient on to the view's
+    old value and the op's other inputs; this node only splits the base's gradient.
+    """
+
+    saves_input_values = False
+
+    def forward(self, old_base, new_view, pos):
+        self.shape, self.vshape, self.pos = old_base.shape, new_view.shape, pos.reshape(-1)
+        return old_base  # the data was already written in place
+
+    def backward(self, gz):
+        flat = gz.reshape(-1)
+        gb = gv = None
+        if self.needs_input_grad[0]:
+            gb = IndexFill.apply(flat, 0, 0, self.pos).reshape(self.shape)
+        if self.needs_input_grad[1]:
+            gv = IndexSelect.apply(flat, 0, self.pos).reshape(self.vshape)
+        return gb, gv
+
+
+def rebase_view(base: Tensor, old_base: Tensor, view: Tensor, out: Tensor) -> None:
+    """After out was written into view (which shares base's memory), make base's graph
+    position a CopySlices node over (its old position, out)."""
+    pos = view_positions(view._data, base._data)
+    node_out = CopySlices.apply(old_base, out, pos)
+    base.grad_fn, base._output_nr, base._requires_grad = node_out.grad_fn, 0, True

@@ -23,7 +23,9 @@ def test_leaf_and_nonleaf():
     z.backward()
     assert_close(w.grad, [3.0])
     assert_close(b.grad, [1.0])
-    assert x.grad is None and y.grad is None
+    assert x.grad is None
+    with pytest.warns(UserWarning, match="not a leaf Tensor"):
+        assert y.grad is None
     assert z.grad_fn.name() == "AddBackward0"
     assert y.grad_fn.next_functions[0][0].name() == "AccumulateGrad"
 

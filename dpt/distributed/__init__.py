@@ -1,0 +1,62 @@
+"""dpt.distributed: torch.distributed over MPI (every array, and the control plane) and NCCL
+(GPU arrays).
+
+Processes are started by an MPI process manager: ``mpiexec -n N python train.py``,
+``srun python train.py`` or ``dptrun --nproc-per-node N train.py``; a plain
+``python train.py`` is a world of one. Then::
+
+    import dpt.distributed as dist
+    dist.init_process_group()              # backend=None: MPI for CPU, NCCL for CUDA tensors
+    dist.all_reduce(t, op=dist.ReduceOp.SUM)
+    work = dist.all_reduce(bucket, async_op=True)   # ... overlap ..., then work.wait()
+
+Failures never hang silently: every blocking collective has the group's timeout
+(30 minutes by default) and raises naming the ranks that never joined, an
+unhandled exception on any rank aborts the job, and ``DPT_DISTRIBUTED_DEBUG=DETAIL``
+checks that every rank calls the same collective with the same shapes.
+float16/bfloat16 reductions over MPI are computed in float32 (MPI has no half
+arithmetic) and rounded back.
+"""
+from .backends import Backend, is_mpi_available, is_nccl_available
+from .collectives import (P2POp, all_gather, all_gather_into_tensor, all_reduce, all_to_all,
+                          all_to_all_single, barrier, batch_isend_irecv, broadcast, gather, irecv,
+                          isend, monitored_barrier, recv, reduce, reduce_scatter,
+                          reduce_scatter_tensor, scatter, send)
+from .monitor import (DebugLevel, DistBackendError, DistError, DistNetworkError, DistStoreError,
+                      get_debug_level, set_debug_level, set_debug_level_from_env)
+from .object_collectives import (all_gather_object, broadcast_object_list, gather_object,
+                                 scatter_object_list)
+from .process_group import (GroupMember, ProcessGroup, default_pg_timeout, destroy_process_group,
+                            get_backend, get_global_rank, get_group_rank, get_pg_count,
+                            get_process_group_ranks, get_rank, get_world_size, group,
+                            init_process_group, is_available, is_initialized, new_group)
+from .reduce_op import ReduceOp
+from .topology import get_local_rank, get_local_world_size, get_node_rank, get_num_nodes
+from .work import Work
+
+
+def is_gloo_available() -> bool:
+    """False: there is no gloo here ('gloo' is accepted as a synonym of 'mpi')."""
+    return False
+
+
+def is_torchelastic_launched() -> bool:
+    """True when started by dptrun (which sets the torchrun-style variables)."""
+    import os
+    return "DPT_RUN_ID" in os.environ
+
+
+__all__ = [
+    "Backend", "DebugLevel", "DistBackendError", "DistError", "DistNetworkError",
+    "DistStoreError", "GroupMember", "P2POp", "ProcessGroup", "ReduceOp", "Work",
+    "all_gather", "all_gather_into_tensor", "all_gather_object", "all_reduce", "all_to_all",
+    "all_to_all_single", "barrier", "batch_isend_irecv", "broadcast", "broadcast_object_list",
+    "default_pg_timeout", "destroy_process_group", "gather", "gather_object", "get_backend",
+    "get_debug_level", "get_global_rank", "get_group_rank", "get_local_rank",
+    "get_local_world_size", "get_node_rank", "get_num_nodes", "get_pg_count",
+    "get_process_group_ranks", "get_rank", "get_world_size", "group", "init_process_group",
+    "irecv", "is_available", "is_gloo_available", "is_initialized", "is_mpi_available",
+    "is_nccl_available", "is_torchelastic_launched", "isend", "monitored_barrier", "new_group",
+    "recv", "reduce", "reduce_scatter", "reduce_scatter_tensor", "scatter",
+    "scatter_object_list", "send", "set_debug_level", "set_debug_level_from_env",
+]

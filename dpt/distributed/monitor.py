@@ -1,0 +1,356 @@
+"""Failure handling: no silent hangs.
+
+* Timeouts. A collective that does not finish within the process group's
+  timeout raises DistBackendError on the waiting rank, naming the collective,
+  its sequence number and the ranks that never joined. To find those ranks the
+  waiting rank asks every other rank, on a communicator of its own, where it
+  is; each rank answers from a small background thread (or, where MPI was
+  initialised without thread support, from its own wait loop), so a rank busy
+  computing still answers and only a hung-in-C or dead rank stays silent. The
+  job is then aborted (MPI Abort): at once by the excepthook when the error is
+  not caught, else ``DPT_DISTRIBUTED_ABORT_GRACE`` seconds (default 10) later.
+* Debug checks. With ``DPT_DISTRIBUTED_DEBUG=DETAIL`` (or torch's
+  ``TORCH_DISTRIBUTED_DEBUG``) every collective first all-gathers a small
+  fingerprint (op, sequence number, shapes, dtypes, root, reduce op) and every
+  rank raises the same error when they differ.
+* Crashes. init_process_group installs an excepthook that prints the
+  traceback once, each line prefixed with the rank, and aborts the job.
+"""
+from __future__ import annotations
+
+import enum
+import hashlib
+import os
+import sys
+import threading
+import time
+import traceback
+
+import numpy as np
+
+_QUERY, _REPLY = 1, 2
+_REPLY_WINDOW_S = 1.0
+_SERVE_INTERVAL_S = 0.05
+
+
+class DistError(RuntimeError):
+    """Base of dpt.distributed's errors (torch.distributed.DistError)."""
+
+
+class DistBackendError(DistError):
+    """A collective failed or timed out (torch.distributed.DistBackendError)."""
+
+
+class DistNetworkError(DistError):
+    pass
+
+
+class DistStoreError(DistError):
+    pass
+
+
+class CollectiveTimeout(Exception):
+    """Internal: a wait loop reached its deadline."""
+
+
+# -- debug level ------------------------------------------------------------------------
+class DebugLevel(enum.Enum):
+    OFF = 0
+    INFO = 1
+    DETAIL = 2
+
+
+def _level_from_env() -> DebugLevel:
+    raw = os.environ.get("DPT_DISTRIBUTED_DEBUG") or os.environ.get("TORCH_DISTRIBUTED_DEBUG")
+    if not raw:
+        return DebugLevel.OFF
+    try:
+        return DebugLevel[raw.strip().upper()]
+    except KeyError:
+        raise ValueError(f"DPT_DISTRIBUTED_DEBUG must be OFF, INFO or DETAIL, got {raw!r}") from None
+
+
+_debug_level = _level_from_env()
+
+
+def get_debug_level() -> DebugLevel:
+    return _debug_level
+
+
+def set_debug_level(level: DebugLevel) -> None:
+    global _debug_level
+    _debug_level = level if isinstance(level, DebugLevel) else DebugLevel[str(level).upper()]
+
+
+def set_debug_level_from_env() -> None:
+    global _debug_level
+    _debug_level = _level_from_env()
+
+
+# -- the per-process monitor ------------------------------------------------------------------
+_monitor = None
+
+
+def current():
+    return _monitor
+
+
+class Monitor:
+    """Tracks where this rank is and answers other ranks asking about it."""
+
+    def __init__(self, world):
+        from mpi4py import MPI
+
+        self.comm = world.Dup()
+        self.rank = world.Get_rank()
+        self.size = world.Get_size()
+        self.waiting = None   # (group name, seq, op) this rank is blocked in
+        self.entered = {}     # group name -> (seq, op) of the last collective started
+        self.failed = None    # the error of a timed-out collective, once there is one
+        self._replies = []
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self.threaded = self.size > 1 and MPI.Query_thread() == MPI.THREAD_MULTIPLE
+        self._thread = None
+        if self.threaded:
+            self._thread = threading.Thread(target=self._serve_forever, daemon=True,
+                                            name="dpt-distributed-monitor")
+            self._thread.start()
+
+    def enter(self, group_name: str, seq: int, op: str) -> None:
+        self.entered[group_name] = (seq, op)
+
+    def _serve_forever(self):
+        while not self._stop.wait(_SERVE_INTERVAL_S):
+            self.serve()
+
+    def serve(self) -> None:
+        """Answer every pending 'where are you?' query."""
+        from mpi4py import MPI
+
+        with self._lock:
+            if self.comm == MPI.COMM_NULL:
+                return
+            status = MPI.Status()
+            while self.comm.iprobe(MPI.ANY_SOURCE, _QUERY, status):
+                src = status.Get_source()
+                self.comm.recv(source=src, tag=_QUERY)
+                answer = {"waiting": self.waiting, "entered": dict(self.entered)}
+                self._replies.append(self.comm.isend(answer, dest=src, tag=_REPLY))
+            self._replies = [r for r in self._replies if not r.Test()]
+
+    def locate(self, world_ranks, window: float = _REPLY_WINDOW_S) -> dict:
+        """Ask world_ranks where they are; {world rank: answer} for those that reply in time."""
+        from mpi4py import MPI
+
+        peers = [r for r in world_ranks if r != self.rank]
+        with self._lock:
+            sends = [self.comm.isend(None, dest=r, tag=_QUERY) for r in peers]
+        answers, deadline = {}, time.monotonic() + window
+        status = MPI.Status()
+        while len(answers) < len(peers) and time.monotonic() < deadline:
+            self.serve()  # peers that time out too are asking us at the same moment
+            with self._lock:
+                while self.comm.iprobe(MPI.ANY_SOURCE, _REPLY, status):
+                    src = status.Get_source()
+                    answers[src] = self.comm.recv(source=src, tag=_REPLY)
+            time.sleep(1e-3)
+        for req in sends:
+            if not req.Test():
+                req.Cancel()
+        return answers
+
+    def close(self):
+        from mpi4py import MPI
+
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join()
+        with self._lock:
+            for req in self._replies:
+                req.Cancel()
+            self._replies = []
+            if self.comm != MPI.COMM_NULL:
+                self.comm.Free()
+
+
+def start(world) -> Monitor:
+    global _monitor
+    _monitor = Monitor(world)
+    return _monitor
+
+
+def stop() -> None:
+    global _monitor
+    if _monitor is not None:
+        _monitor.close()
+        _monitor = None
+
+
+# -- timeouts ---------------------------------------------------------------------------------
+def timeout_error(work, limit: float) -> DistBackendError:
+    """Build the error of a timed-out Work, naming the ranks that never joined it."""
+    pg, seq, op = work._pg, work._seq, work._op
+    mon = _monitor
+    what = f"{op} #{seq}" if seq is not None else op
+    head = (f"[rank {pg.global_rank}] dpt.distributed: {what} on process group "
+            f"'{pg.group_name}'{(' (' + work._desc + ')') if work._desc else ''} timed out "
+            f"after {limit:g} s")
+    if mon is None or pg.size() == 1:
+        return _fail(DistBackendError(head + "."))
+    answers = mon.locate(pg.ranks)
+    missing, notes = [], []
+    for group_rank, world_rank in enumerate(pg.ranks):
+        if world_rank == mon.rank:
+            continue
+        ans = answers.get(world_rank)
+        if ans is None:
+            missing.append(group_rank)
+            notes.append(f"rank {group_rank}: no answer (hung outside Python, or dead)")
+            continue
+        last = ans["entered"].get(pg.group_name)
+        if seq is not None and (last is None or last[0] < seq):
+            missing.append(group_rank)
+            where = f"last joined {last[1]} #{last[0]}" if last else "joined no collective yet"
+            if ans["waiting"]:
+                g, s, o = ans["waiting"]
+                where += f", now waiting in {o} #{s} on group '{g}'"
+            else:
+                where += ", not waiting in any collective"
+            notes.append(f"rank {group_rank}: {where}")
+        elif seq is None:
+            notes.append(f"rank {group_rank}: " + (f"waiting in {ans['waiting'][2]}" if
+                                                    ans["waiting"] else "not in a collective"))
+    if seq is None:
+        body = "; ".join(notes)
+        msg = f"{head}. Peers: {body}." if body else head + "."
+    elif missing:
+        msg = (f"{head}: ranks {missing} of the group never joined it ({'; '.join(notes)}). "
+               "The job is being aborted.")
+    else:
+        msg = f"{head}: every rank joined it, but it did not complete. The job is being aborted."
+    return _fail(DistBackendError(msg))
+
+
+def _fail(err: DistBackendError) -> DistBackendError:
+    """Remember the failure and make sure the job ends even if the error is caught."""
+    mon = _monitor
+    if mon is not None and mon.failed is None:
+        mon.failed = err
+        grace = float(os.environ.get("DPT_DISTRIBUTED_ABORT_GRACE", "10"))
+        if mon.threaded:
+            timer = threading.Timer(grace, _abort_after_failure)
+            timer.daemon = True
+            timer.start()
+    return err
+
+
+def _abort_after_failure():
+    mon = _monitor
+    if mon is not None and mon.failed is not None:
+        _print_prefixed(f"{mon.failed}\n(aborting the job)\n", mon.rank)
+        abort(1)
+
+
+def check_usable(pg) -> None:
+    """Refuse new collectives once one has timed out: the ranks are out of step."""
+    mon = _monitor
+    if mon is not None and mon.failed is not None:
+        raise DistBackendError(f"dpt.distributed: the process group can no longer be used after "
+                               f"an earlier failure: {mon.failed}")
+
+
+# -- debug mode fingerprints ------------------------------------------------------------------
+_FP_BYTES = 512
+
+
+def check_fingerprint(pg, seq: int, fingerprint: str) -> None:
+    """All-gather each rank's fingerprint; every rank raises if they differ."""
+    from mpi4py import MPI
+
+    from .work import Work
+
+    raw = fingerprint.encode()
+    if len(raw) > _FP_BYTES:  # keep the start readable, make the tail exact with a hash
+        digest = hashlib.sha1(raw).hexdigest().encode()
+        raw = raw[:_FP_BYTES - len(digest) - 5] + b" sha1=" + digest
+    mine = np.zeros(_FP_BYTES, np.uint8)
+    mine[:len(raw)] = np.frombuffer(raw, np.uint8)
+    every = np.empty((pg.size(), _FP_BYTES), np.uint8)
+    work = Work(pg, "debug check of collective", seq)
+    work.add_request(pg.ctl.Iallgather([mine, MPI.BYTE], [every, MPI.BYTE]))
+    work.wait()
+    prints = [bytes(row).rstrip(b"\0").decode(errors="replace") for row in every]
+    if all(p == prints[0] for p in prints):
+        return
+    me = pg.rank()
+    other = next(r for r, p in enumerate(prints) if p != prints[me]) if \
+        any(p != prints[me] for p in prints) else 0
+    lines = "\n".join(f"  rank {r}: {p}" for r, p in enumerate(prints))
+    raise RuntimeError(
+        f"Detected mismatch between collectives on ranks. Rank {me} is running collective: "
+        f"{prints[me]}, but Rank {other} is running collective: {prints[other]}.\n"
+        f"All ranks of process group '{pg.group_name}':\n{lines}")
+
+
+# -- crashes ----------------------------------------------------------------------------------
+_saved_excepthook = None
+
+
+def _print_prefixed(text: str, rank: int) -> None:
+    # dptrun's wrapper already puts "[rank] " before every line.
+    prefix = "" if os.environ.get("DPT_RANK_PREFIXED") == "1" else f"[rank {rank}]: "
+    out = "".join(prefix + line + "\n" for line in text.rstrip("\n").split("\n"))
+    try:
+        sys.stderr.write(out)
+        sys.stderr.flush()
+    except Exception:
+        pass
+
+
+def _excepthook(etype, value, tb):
+    from mpi4py import MPI
+
+    _print_prefixed("".join(traceback.format_exception(etype, value, tb)),
+                    MPI.COMM_WORLD.Get_rank())
+    try:
+        sys.stdout.flush()
+    except Exception:
+        pass
+    abort(1)
+
+
+def abort(code: int = 1) -> None:
+    from mpi4py import MPI
+
+    if "DPT_RUN_ID" in os.environ:
+        time.sleep(0.2)  # let dptrun's wrapper forward our last lines before mpiexec kills it
+    MPI.COMM_WORLD.Abort(code)
+
+
+def install_excepthook() -> None:
+    global _saved_excepthook
+    if _saved_excepthook is None:
+        _saved_excepthook = sys.excepthook
+        sys.excepthook = _excepthook
+
+
+def uninstall_excepthook() -> None:
+    global _saved_excepthook
+    if _saved_excepthook is not None:
+        if sys.excepthook is _excepthook:
+            sys.excepthook = _saved_excepthook
+        _saved_excepthook = None
+
+
+def at_exit() -> None:
+    """atexit: abort a job whose collective timed out (finalizing would hang), else stop the
+    monitor thread before mpi4py finalizes MPI."""
+    mon = _monitor
+    if mon is None:
+        return
+    if mon.failed is not None:
+        abort(1)
+    mon._stop.set()
+    if mon._thread is not None:
+        mon._thread.join()

@@ -1,0 +1,175 @@
+"""Work: the handle of one launched collective or point-to-point operation.
+
+A blocking collective is an ``async_op=True`` collective that is waited on at
+once, so both share one path: MPI's nonblocking calls, polled until they
+finish or the process group's timeout expires. Polling is also what moves an
+MPI operation forward (MPICH has no progress thread), so code that overlaps a
+collective with computation, like DDP overlapping a bucket's all-reduce with
+the rest of backward, calls ``is_completed()`` now and then.
+"""
+from __future__ import annotations
+
+import os
+import time
+from datetime import timedelta
+
+from . import monitor
+
+# Waiting strategy: spin while the operation is probably about to finish, then
+# yield the core (several ranks may share one), then sleep with a growing delay
+# so a rank waiting for a straggler does not starve it of CPU.
+_SPIN_S = 50e-6
+_YIELD_S = 0.05
+_MAX_SLEEP_S = 1e-3
+
+
+class Work:
+    """Returned by collectives called with ``async_op=True`` (torch.distributed.Work)."""
+
+    def __init__(self, pg, op: str, seq: int | None, desc: str = "", outputs=()):
+        self._pg = pg
+        self._op = op
+        self._seq = seq
+        self._desc = desc
+        self._outputs = list(outputs)
+        self._requests = []   # MPI requests
+        self._tests = []      # callables returning True once a non-MPI part is done (NCCL)
+        self._finalizers = []  # run once, in order, after everything completed
+        self._keep = []       # buffers that must outlive the operation
+        self._started = time.monotonic()
+        self._done = False
+        self._exception = None
+        self._statuses = None
+        self.source_rank = None
+        self._on_timeout = None  # e.g. abort the NCCL communicator
+
+    # -- assembly (used by the backends) --------------------------------------------
+    def add_request(self, request, status=None):
+        self._requests.append(request)
+        if status is not None:
+            self._statuses = (self._statuses or []) + [(request, status)]
+        return request
+
+    def add_test(self, test):
+        self._tests.append(test)
+
+    def then(self, fn, first: bool = False):
+        """Run fn() once the operation has completed (write-backs, AVG scaling)."""
+        if first:  # arithmetic on a stand-in buffer must precede copying it back
+            self._finalizers.insert(0, fn)
+        else:
+            self._finalizers.append(fn)
+
+    def keep(self, *objs):
+        self._keep.extend(objs)
+
+    # -- torch API --------------------------------------------------------------------
+    def is_completed(self) -> bool:
+        """True once finished; each call also drives MPI progress."""
+        if self._done:
+            return True
+        if not self._test():
+            return False
+        self._finish()
+        return True
+
+    def is_success(self) -> bool:
+        return self._done and self._exception is None
+
+    def exception(self):
+        return self._exception
+
+    def wait(self, timeout: timedelta | None = None) -> bool:
+        """Block until done; raise DistBackendError naming the missing ranks on timeout.
+
+        The deadline counts from the launch of the operation, like torch's watchdog.
+        """
+        if self._done:
+            if self._exception is not None:
+                raise self._exception
+            return True
+        limit = _seconds(timeout) if timeout is not None else _seconds(self._pg.timeout)
+        deadline = self._started + limit
+        mon = monitor.current()
+        if mon is not None:
+            mon.waiting = (self._pg.group_name, self._seq, self._op)
+        try:
+            _poll(self._test, deadline, mon)
+        except monitor.CollectiveTimeout:
+            if self._on_timeout is not None:
+                self._on_timeout()
+            err = monitor.timeout_error(self, limit)
+            self._exception = err
+            self._done = True
+            raise err from None
+        finally:
+            if mon is not None:
+                mon.waiting = None
+        self._finish()
+        return True
+
+    def synchronize(self) -> None:
+        self.wait()
+
+    def result(self):
+        """The output tensors of the operation (torch's Work.result())."""
+        return self._outputs
+
+    def get_future(self):
+        raise NotImplementedError("Work.get_future is not implemented by dpt.distributed; "
+                                  "use wait() / is_completed()")
+
+    def __repr__(self) -> str:
+        seq = f" #{self._seq}" if self._seq is not None else ""
+        state = "completed" if self._done else "pending"
+        return f"<Work {self._op}{seq} on group {self._pg.group_name}: {state}>"
+
+    # -- internals ---------------------------------------------------------------------
+    def _test(self) -> bool:
+        reqs = self._requests
+        if reqs:
+            if self._statuses:
+                for req, status in self._statuses:
+                    if req and not req.Test(status):
+                        return False
+            from mpi4py import MPI
+            if not MPI.Request.Testall(reqs):
+                return False
+        return all(t() for t in self._tests)
+
+    def _finish(self):
+        self._done = True
+        if self._statuses:
+            self.source_rank = self._statuses[-1][1].Get_source()
+        fins, self._finalizers = self._finalizers, []
+        for fn in fins:
+            fn()
+        self._keep = []
+
+
+def _seconds(t) -> float:
+    return t.total_seconds() if isinstance(t, timedelta) else float(t)
+
+
+def _poll(test, deadline: float, mon) -> None:
+    """Call test() until it returns True; raise CollectiveTimeout at the deadline."""
+    if test():
+        return
+    start = time.monotonic()
+    spin_until, yield_until = start + _SPIN_S, start + _YIELD_S
+    delay = 10e-6
+    while True:
+        if test():
+            return
+        now = time.monotonic()
+        if now < spin_until:
+            continue
+        if now > deadline:
+            raise monitor.CollectiveTimeout
+        if now < yield_until:
+            os.sched_yield()
+            continue
+        if mon is not None and not mon.threaded:
+            mon.serve()
+        time.sleep(delay)
+        delay = min(2 * delay, _MAX_SLEEP_S)

@@ -1,0 +1,116 @@
+"""F.linear (one fused matmul + bias) and F.bilinear."""
+from __future__ import annotations
+
+from ..._tensor import Tensor
+from ...autograd.function import Function
+from ...autograd.grad_mode import is_grad_enabled
+
+__all__ = ["linear", "bilinear"]
+
+
+class Linear(Function):
+    """y = x @ W.T + b in one BLAS call plus an in-place bias add.
+
+    Backward uses raw-array matmuls unless a graph of the gradient is being built
+    (create_graph=True), in which case it is written with dpt ops.
+    """
+
+    def forward(self, x, w, b=None):
+        y = x @ w.T
+        if b is not None:
+            y += b
+        return y
+
+    def backward(self, gy):
+        x, w, b = (self.inputs + (None,))[:3]
+        need = self.needs_input_grad
+        n_out = w.shape[0]
+        if not is_grad_enabled():
+            g = gy._data
+            g2 = g.reshape(-1, n_out)
+            gx = Tensor._make(g @ w._data) if need[0] else None
+            gw = Tensor._make(g2.T @ x._data.reshape(-1, x._data.shape[-1])) if need[1] else None
+            gb = Tensor._make(g2.sum(0)) if len(need) > 2 and need[2] else None
+        else:
+            gy2 = gy.reshape(-1, n_out)
+            gx = gy @ w if need[0] else None
+            gw = gy2.mT @ x.reshape(-1, x.shape[-1]) if need[1] else None
+            gb = gy2.sum(0) if len(need) > 2 and need[2] else None
+        return (gx, gw) if len(need) == 2 else (gx, gw, gb)
+
+
+def _shape_str(shape) -> str:
+    rows = 1
+    for s in shape[:-1]:
+        rows *= s
+    return f"{rows}x{shape[-1]}"
+
+
+def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
+    """linear(input, weight, bias=None): input @ weight.T + bias.
+
+    input (*, in_features), weight (out_features, in_features), bias (out_features).
+    """
+    if not isinstance(input, Tensor) or not isinstance(weight, Tensor):
+        raise TypeError(f"linear(): argument 'input' and 'weight' must be Tensors, got "
+                        f"{type(input).__name__} and {type(weight).__name__}")
+    if input.ndim == 0:
+        raise RuntimeError("both arguments to linear need to be at least 1D, but they are 0D "
+                           f"and {weight.ndim}D")
+    if weight.ndim != 2:
+        raise RuntimeError(f"linear(): weight must be 2-D (out_features, in_features), got shape "
+                           f"{list(weight.shape)}")
+    if input.shape[-1] != weight.shape[1]:
+        w_t = f"{weight.shape[1]}x{weight.shape[0]}"
+        raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({_shape_str(input.shape)} "
+                           f"and {w_t})")
+    if input.dtype is not weight.dtype:
+        raise RuntimeError(f"mat1 and mat2 must have the same dtype, but got "
+                           f"{input.dtype.name} and {weight.dtype.name}")
+    if input.device != weight.device:
+        raise RuntimeError(f"Expected all tensors to be on the same device, but found at least two "
+                           f"devices, {input.device} and {weight.device}!")
+    if bias is None:
+        return Linear.apply(input, weight)
+    if bias.shape != (weight.shape[0],) and bias.numel() != 1 and bias.ndim > 0:
+        raise RuntimeError(f"linear(): bias of shape {list(bias.shape)} does not match "
+                           f"out_features {weight.shape[0]}")
+    if bias.dtype is not weight.dtype:
+        raise RuntimeError(f"linear(): expected bias to have dtype {weight.dtype.name}, but got "
+                           f"{bias.dtype.name}")
+    return Linear.apply(input, weight, bias)
+
+
+def bilinear(input1: Tensor, input2: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
+    """bilinear(input1, input2, weight, bias=None): y_k = x1^T W_k x2 + b_k.
+
+    input1 (*, in1), input2 (*, in2), weight (out, in1, in2), bias (out).
+    """
+    if input1.ndim != input2.ndim:
+        raise RuntimeError(f"bilinear(): input dimensions do not match: got {input1.ndim} and "
+                           f"{input2.ndim}")
+    if tuple(input1.shape[:-1]) != tuple(input2.shape[:-1]):
+        raise RuntimeError(f"bilinear(): input batch dimensions do not match: got "
+                           f"{list(input1.shape[:-1])} and {list(input2.shape[:-1])}")
+    if weight.ndim != 3:
+        raise RuntimeError(f"bilinear(): weight must be 3-D (out, in1, in2), got "
+                           f"{list(weight.shape)}")
+    out_f, in1, in2 = weight.shape
+    if input1.shape[-1] != in1:
+        raise RuntimeError(f"bilinear(): input1 size does not match weight size: got "
+                           f"{input1.shape[-1]} but expected {in1}")
+    if input2.shape[-1] != in2:
+        raise RuntimeError(f"bilinear(): input2 size does not match weight size: got "
+                           f"{input2.shape[-1]} but expected {in2}")
+    if bias is not None and tuple(bias.shape) != (out_f,):
+        raise RuntimeError(f"bilinear(): bias size does not match weight size: got "
+                           f"{list(bias.shape)} but expected [{out_f}]")
+    batch = tuple(input1.shape[:-1])
+    x1 = input1.reshape(-1, in1)
+    x2 = input2.reshape(-1, in2)
+    # (N, in1) @ (in1, out*in2) -> (N, out, in2), then contract in2 with x2
+    w = weight.permute(1, 0, 2).reshape(in1, out_f * in2)
+    y = ((x1 @ w).reshape(-1, out_f, in2) * x2.unsqueeze(1)).sum(-1)
+    if bias is not None:
+        y = y + bias
+    return y.reshape(batch + (out_f,))

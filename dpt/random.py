@@ -1,0 +1,229 @@
+"""Random number generators: ``dpt.Generator``, one default generator per device, seeding.
+
+Same API as ``torch.random`` / ``torch.Generator``: ``manual_seed``, ``seed``,
+``initial_seed``, ``get_rng_state``/``set_rng_state`` and ``fork_rng``. The same seed
+gives the same numbers in every run and on every platform, but not the numbers torch
+gives: dpt draws from different bit generators.
+
+- CPU generators wrap numpy's ``Generator(PCG64(seed))``; their state (a uint8 tensor,
+  like torch's ByteTensor) is the PCG64 state, so ``set_state`` resumes the stream exactly.
+- CUDA generators work like torch's Philox generator: the state is ``(seed, offset)``;
+  each draw seeds a cupy Philox stream from the pair and advances the offset by one.
+"""
+from __future__ import annotations
+
+import contextlib
+import os
+
+import numpy as np
+
+from . import _device
+
+__all__ = ["Generator", "default_generator", "manual_seed", "seed", "initial_seed",
+           "get_rng_state", "set_rng_state", "fork_rng"]
+
+DEFAULT_SEED = 67280421310721  # torch's default seed, so initial_seed() reads the same
+_U64 = (1 << 64) - 1
+_U128 = (1 << 128) - 1
+
+
+def _check_seed(seed) -> int:
+    """torch accepts any int in [-2**63, 2**64); negative seeds wrap to uint64."""
+    seed = int(seed)
+    if not -(1 << 63) <= seed <= _U64:
+        raise RuntimeError(f"Overflow when unpacking long: seed {seed} does not fit in 64 bits")
+    return seed & _U64
+
+
+class Generator:
+    """Generator(device='cpu'): a random stream with its own seed and state.
+
+    ``manual_seed``/``seed`` return the generator itself (as torch does) so calls chain:
+    ``g = dpt.Generator().manual_seed(0)``.
+    """
+
+    def __init__(self, device="cpu"):
+        dev = _device.as_device(device)
+        if dev.type == "cuda":
+            _device.array_module(dev)  # a clear error when there is no GPU
+        self._device = dev
+        self._seed = DEFAULT_SEED
+        self._reset()
+
+    @property
+    def device(self) -> _device.device:
+        return self._device
+
+    def _reset(self):
+        if self._device.type == "cpu":
+            self._np = np.random.Generator(np.random.PCG64(self._seed))
+        else:
+            self._offset = 0
+
+    def manual_seed(self, seed) -> "Generator":
+        self._seed = _check_seed(seed)
+        self._reset()
+        return self
+
+    def seed(self) -> int:
+        """Seed from the operating system's entropy; returns the new seed."""
+        s = int.from_bytes(os.urandom(8), "little") & ((1 << 63) - 1)
+        self.manual_seed(s)
+        return s
+
+    def initial_seed(self) -> int:
+        return self._seed
+
+    def get_state(self):
+        """The full state as a uint8 tensor (torch returns a ByteTensor too)."""
+        from ._tensor import Tensor
+
+        if self._device.type == "cpu":
+            st = self._np.bit_generator.state
+            words = [self._seed, st["state"]["state"], st["state"]["inc"], st["has_uint32"],
+                     st["uinteger"]]
+            sizes = (8, 16, 16, 8, 8)
+        else:
+            words, sizes = [self._seed, self._offset], (8, 8)
+        raw = b"".join(int(w).to_bytes(n, "little") for w, n in zip(words, sizes))
+        return Tensor._make(np.frombuffer(raw, dtype=np.uint8).copy())
+
+    def set_state(self, new_state) -> "Generator":
+        from ._tensor import Tensor
+
+        if not isinstance(new_state, Tensor) or new_state.dtype.name != "uint8":
+            got = new_state.type() if isinstance(new_state, Tensor) else type(new_state).__name__
+            raise TypeError(f"expected a dpt.ByteTensor, but got {got}")
+        raw = _device.to_numpy(new_state._data).tobytes()
+        expected = 56 if self._device.type == "cpu" else 16
+        if len(raw) != expected:
+            raise RuntimeError(f"Generator.set_state: expected a state of {expected} bytes for a "
+                               f"{self._device.type} generator, got {len(raw)}")
+
+        def word(lo, hi):
+            return int.from_bytes(raw[lo:hi], "little")
+
+        self._seed = word(0, 8)
+        if self._device.type == "cpu":
+            bg = np.random.PCG64()
+            bg.state = {"bit_generator": "PCG64",
+                        "state": {"state": word(8, 24), "inc": word(24, 40)},
+                        "has_uint32": word(40, 48), "uinteger": word(48, 56)}
+            self._np = np.random.Generator(bg)
+        else:
+            self._offset = word(8, 16)
+        return self
+
+    def __repr__(self):
+        return f"<dpt.Generator object at {id(self):#x}>"
+
+    def __reduce__(self):
+        return (_rebuild_generator, (str(self._device), self.get_state()))
+
+    # -- the primitives every sampler in dpt.ops.random is built from --------------------
+    def _stream(self):
+        """A bit stream for one draw: numpy's Generator, or a fresh cupy Philox stream."""
+        if self._device.type == "cpu":
+            return self._np
+        cp = _device.array_module(self._device)
+        sub = np.random.SeedSequence([self._seed, self._offset]).generate_state(1, np.uint64)[0]
+        self._offset += 1
+        with cp.cuda.Device(self._device.index):
+            return cp.random.RandomState(int(sub), method=cp.cuda.curand.CURAND_RNG_PSEUDO_PHILOX4_32_10)
+
+    def _uniform(self, shape, np_dtype):
+        """Floats in [0, 1) of dtype float32 or float64."""
+        s = self._stream()
+        if self._device.type == "cpu":
+            return s.random(shape, dtype=np_dtype)
+        return s.random_sample(shape, dtype=np_dtype)
+
+    def _normal(self, shape, np_dtype):
+        s = self._stream()
+        if self._device.type == "cpu":
+            return s.standard_normal(shape, dtype=np_dtype)
+        return s.standard_normal(shape, dtype=np_dtype)
+
+    def _integers(self, low: int, high: int, shape):
+        """int64 values in [low, high] (both ends included)."""
+        s = self._stream()
+        if self._device.type == "cpu":
+            return s.integers(low, high, shape, dtype=np.int64, endpoint=True)
+        if high - low < (1 << 63) - 1:
+            return s.randint(low, high + 1, shape, dtype=np.int64)
+        # the full int64 range: two 32-bit halves
+        hi = s.randint(0, 1 << 31, shape, dtype=np.int64)
+        lo = s.randint(0, 1 << 32, shape, dtype=np.int64)
+        return (hi << 32) | lo
+
+    def _permutation(self, n: int):
+        return self._stream().permutation(n).astype(np.int64, copy=False)
+
+    def _poisson(self, lam):
+        return self._stream().poisson(lam)
+
+
+def _rebuild_generator(device, state):
+    return Generator(device).set_state(state)
+
+
+# -- default generators: one for the CPU, one per CUDA device (created on first use) ------
+default_generator = Generator("cpu")
+_cuda_generators: dict = {}
+_cuda_seed = DEFAULT_SEED
+
+
+def default_generator_for(device) -> Generator:
+    dev = _device.as_device(device)
+    if dev.type == "cpu":
+        return default_generator
+    g = _cuda_generators.get(dev.index)
+    if g is None:
+        g = _cuda_generators[dev.index] = Generator(dev).manual_seed(_cuda_seed)
+    return g
+
+
+def manual_seed(seed) -> Generator:
+    """Seed the CPU generator and every CUDA generator; returns the CPU generator."""
+    global _cuda_seed
+    seed = _check_seed(seed)
+    _cuda_seed = seed
+    for g in _cuda_generators.values():
+        g.manual_seed(seed)
+    return default_generator.manual_seed(seed)
+
+
+def seed() -> int:
+    """Seed every default generator from the OS's entropy; returns the seed."""
+    s = default_generator.seed()
+    manual_seed(s)
+    return s
+
+
+def initial_seed() -> int:
+    return default_generator.initial_seed()
+
+
+def get_rng_state():
+    """The CPU generator's state as a uint8 tensor."""
+    return default_generator.get_state()
+
+
+def set_rng_state(new_state) -> None:
+    default_generator.set_state(new_state)
+
+
+@contextlib.contextmanager
+def fork_rng(devices=None, enabled: bool = True, device_type: str = "cuda"):
+    """Run a block whose random draws leave the default generators as they were."""
+    if not enabled:
+        yield
+        return
+    cuda = list(_cuda_generators.values()) if devices is None else \
+        [default_generator_for(_device.device("cuda", int(d))) for d in devices]
+    saved = [(g, g.get_state()) for g in [default_generator] + cuda]
+    try:
+        yield
+    finally:
+        for g, st in saved:
+            g.set_state(st)

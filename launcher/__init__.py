@@ -1,0 +1,1 @@
+"""dptrun: a torchrun-style front end that builds and runs an ``mpiexec`` command line."""
