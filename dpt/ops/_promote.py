@@ -13,10 +13,10 @@ _SCALARS = (bool, int, float, complex)
 
 def as_operand(x, like: Tensor | None = None):
     """A Tensor or a python scalar; lists and arrays become tensors on like's device."""
+    if isinstance(x, np.generic):  # before _SCALARS: np.float64 subclasses float
+        return x.item()
     if isinstance(x, Tensor) or isinstance(x, _SCALARS):
         return x
-    if isinstance(x, np.generic):
-        return x.item()
     if isinstance(x, numbers.Number):
         return complex(x) if isinstance(x, numbers.Complex) and not isinstance(x, numbers.Real) else float(x)
     from .creation import tensor

@@ -17,6 +17,7 @@ def test_basic_arithmetic_against_numpy(sa, sb, device):
     check_op(dpt.sub, np.subtract, a, b, device=device)
     check_op(dpt.mul, np.multiply, a, b, device=device)
     check_op(dpt.div, np.divide, a, b, device=device)
+    check_op(dpt.true_divide, np.divide, a, b, device=device)
 
 
 def test_alpha_scales_other_and_its_gradient():

@@ -273,7 +273,8 @@ def _wirtinger_numeric(fn, z, eps=1e-6):
 @pytest.mark.parametrize("fn", [dpt.exp, dpt.log, dpt.sqrt, dpt.sin, dpt.tanh, dpt.atanh,
                                 dpt.sigmoid, dpt.reciprocal, dpt.abs, dpt.angle, dpt.sgn,
                                 lambda t: t * (2 - 1j) * t, lambda t: (1 + 2j) / t,
-                                lambda t: t ** 2.5, lambda t: dpt.add(t, t, alpha=1j)])
+                                lambda t: t ** 2.5, lambda t: dpt.add(t, t, alpha=1j), dpt.conj,
+                                lambda t: dpt.real(t) * dpt.imag(t) + dpt.conj(t) * t])
 def test_complex_gradients_against_finite_differences(fn):
     z = np.array([0.7 + 0.4j, -0.3 + 1.2j])
     t = dpt.tensor(z, requires_grad=True)
