@@ -139,10 +139,8 @@ class Generator:
         return s.random_sample(shape, dtype=np_dtype)
 
     def _normal(self, shape, np_dtype):
-        s = self._stream()
-        if self._device.type == "cpu":
-            return s.standard_normal(shape, dtype=np_dtype)
-        return s.standard_normal(shape, dtype=np_dtype)
+        """Standard normal floats of dtype float32 or float64."""
+        return self._stream().standard_normal(shape, dtype=np_dtype)
 
     def _integers(self, low: int, high: int, shape):
         """int64 values in [low, high] (both ends included)."""

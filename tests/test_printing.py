@@ -1,7 +1,6 @@
 """repr(tensor) against the exact strings torch prints."""
 import math
 
-import numpy as np
 import pytest
 
 import dpt

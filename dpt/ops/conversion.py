@@ -39,14 +39,14 @@ def _parse_to_args(args, kwargs):
     if kwargs:
         raise TypeError(f"to() got unexpected keyword arguments {sorted(kwargs)}")
     for a in args:
-        if isinstance(a, Tensor):
+        if isinstance(a, bool):  # positional non_blocking / copy flags (torch order)
+            copy = copy or (a is args[-1] and len(args) > 1 and isinstance(args[-2], bool))
+        elif isinstance(a, Tensor):
             dev, dt = a.device, a.dtype
-        elif isinstance(a, _dtype.dtype) or (a in (float, int, bool, complex)):
+        elif isinstance(a, _dtype.dtype) or a in (float, int, complex):
             dt = a
         elif isinstance(a, (str, int, _device.device)):
             dev = a
-        elif isinstance(a, bool):
-            pass
         elif a is not None:
             dt = a
     return (None if dev is None else _device.as_device(dev),
