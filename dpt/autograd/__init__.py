@@ -1,6 +1,8 @@
 """dpt.autograd: reverse-mode automatic differentiation on dpt Tensors."""
 from __future__ import annotations
 
+from .._device import xp_of
+from . import engine as _engine
 from . import functional
 from .engine import queue_callback, run_backward
 from .function import FunctionBase as Function
@@ -22,9 +24,7 @@ def _as_tuple(x):
 
 def _make_grads(outputs, grad_outputs):
     """The root gradients: given ones checked against their outputs, or implicit ones."""
-    from .._device import xp_of
-    from .._tensor import Tensor
-
+    Tensor = _engine.Tensor
     grads = []
     for i, (out, g) in enumerate(zip(outputs, grad_outputs)):
         if g is None:
@@ -33,7 +33,7 @@ def _make_grads(outputs, grad_outputs):
             if out.dtype.is_complex:
                 raise RuntimeError("grad can be implicitly created only for real scalar outputs "
                                    f"but got {out.dtype}")
-            g = Tensor._make(xp_of(out._data).ones_like(out._data))
+            g = Tensor._make(xp_of(out._data).ones(out._data.shape, out._data.dtype))
         elif not isinstance(g, Tensor):
             g = Tensor._make(xp_of(out._data).full_like(out._data, g))
         else:
@@ -65,8 +65,6 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, 
     Accumulates d(tensors)/d(leaf) into every leaf's ``.grad``; with ``inputs``, only
     into those tensors (leaves or not) and only the graph leading to them runs.
     """
-    from .engine import _accumulate
-
     tensors = _as_tuple(tensors)
     if grad_variables is not None:
         grad_tensors = grad_variables
@@ -87,7 +85,7 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, 
         for t, g in zip(inputs, captured):
             if g is not None and t.grad_fn is not None and id(t) not in done:
                 done.add(id(t))
-                _accumulate(t, g, create_graph, {id(g._data)})
+                _engine._accumulate(t, g, create_graph, {id(g._data)})
 
 
 def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False,

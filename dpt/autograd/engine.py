@@ -239,6 +239,8 @@ def _accumulate(leaf, g, create_graph, owned):
     """Add g into leaf.grad: in place when no graph is being built, else out of place."""
     if leaf._grad is None:
         if create_graph:
+            if id(g._data) in owned and not g._requires_grad:
+                g = Tensor._make(g._data.copy())
             leaf._grad = g
         else:
             arr = g._data

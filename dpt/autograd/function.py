@@ -97,20 +97,17 @@ class Function(Node):
 
     @classmethod
     def apply(cls, *args, **kwargs):
-        # The hot path of every op: one pass over the arguments, no generator expressions.
+        # The hot path of every op: plain loops, no generator expressions.
         self = cls.__new__(cls)
         arrays = []
-        need = []
         any_need = False
         for a in args:
             if isinstance(a, Tensor):
                 arrays.append(a._data)
-                r = a._requires_grad
-                any_need = any_need or r
-                need.append(r)
+                if a._requires_grad:
+                    any_need = True
             else:
                 arrays.append(a)
-                need.append(False)
         raw = self.forward(*arrays, **kwargs)
         base = args[0] if self.is_view else None
         make = Tensor._make
@@ -119,31 +116,42 @@ class Function(Node):
                 return make(raw, False, base)
             return tuple(make(o, False, base) for o in raw)
 
+        # Record: inputs and their versions (checked when backward reads them), edges.
+        need, versions, edges, in_meta = [], [], [], []
+        for a in args:
+            if isinstance(a, Tensor):
+                versions.append(a._vc[0])
+                if a._requires_grad:
+                    need.append(True)
+                    edges.append(a._edge())
+                    in_meta.append((a._data.shape, a._data.dtype))
+                    continue
+            else:
+                versions.append(None)
+            need.append(False)
+            edges.append(None)
+            in_meta.append(None)
         self._inputs = args
         self.needs_input_grad = tuple(need)
-        versions, edges, in_meta = [], [], []
-        for a, n in zip(args, need):
-            if n:
-                versions.append(a._vc[0])
-                edges.append(a._edge())
-                in_meta.append((a._data.shape, a._data.dtype))
-            else:
-                versions.append(a._vc[0] if isinstance(a, Tensor) else None)
-                edges.append(None)
-                in_meta.append(None)
         self._versions, self._edges, self._in_meta = tuple(versions), tuple(edges), tuple(in_meta)
 
-        single = type(raw) is not tuple
-        results = []
-        for nr, o in enumerate((raw,) if single else raw):
-            t = make(o, False, base)
+        if type(raw) is not tuple:
+            t = make(raw, False, base)
             arr = t._data
             if _differentiable(arr.dtype):  # only float and complex outputs carry gradients
+                t._requires_grad, t.grad_fn = True, self
+            self._out_meta = ((arr.shape, arr.dtype, t._vc, xp_of(arr)),)
+            self._out_versions = (t._vc[0],)
+            return t
+        results = []
+        for nr, o in enumerate(raw):
+            t = make(o, False, base)
+            if _differentiable(t._data.dtype):
                 t._requires_grad, t.grad_fn, t._output_nr = True, self, nr
             results.append(t)
         self._out_meta = tuple((r._data.shape, r._data.dtype, r._vc, xp_of(r._data)) for r in results)
         self._out_versions = tuple(r._vc[0] for r in results)
-        return results[0] if single else tuple(results)
+        return tuple(results)
 
     def forward(self, *arrays, **kwargs):
         raise NotImplementedError(f"{type(self).__name__} has no forward")

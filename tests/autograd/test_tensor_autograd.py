@@ -282,3 +282,35 @@ def test_variable_old_api():
     assert not variable.data.requires_grad
     assert variable.data.numpy().tolist() == [[1.0, 2.0], [3.0, 4.0]]
     assert Variable(tensor).requires_grad is False
+
+
+def test_autograd_grad_options():
+    x = dpt.tensor([1.0, 2.0], requires_grad=True)
+    w = dpt.tensor([3.0, 4.0], requires_grad=True)
+    y = x * w
+    # grad_outputs weights a non-scalar output; .grad is left alone
+    gx, gw = dpt.autograd.grad(y, (x, w), grad_outputs=dpt.tensor([1.0, 10.0]), retain_graph=True)
+    assert_close(gx, [3.0, 40.0])
+    assert_close(gw, [1.0, 20.0])
+    assert x.grad is None and w.grad is None
+    # several outputs, each with its own grad_output
+    (g,) = dpt.autograd.grad([y.sum(), (x * x).sum()], [x], retain_graph=True)
+    assert_close(g, [3.0 + 2.0, 4.0 + 4.0])
+    # a single input gives a 1-tuple; create_graph makes the result differentiable
+    res = dpt.autograd.grad((x ** 2).sum(), x, create_graph=True)
+    assert isinstance(res, tuple) and len(res) == 1 and res[0].requires_grad
+    # allow_unused / materialize_grads
+    z = dpt.tensor([1.0], requires_grad=True)
+    gx, gz = dpt.autograd.grad(y.sum(), [x, z], allow_unused=True, retain_graph=True)
+    assert gz is None
+    gx, gz = dpt.autograd.grad(y.sum(), [x, z], materialize_grads=True)
+    assert gz.tolist() == [0.0]
+
+
+def test_create_graph_grad_never_aliases_the_callers_gradient():
+    x = dpt.tensor([1.0, 2.0], requires_grad=True)
+    v = dpt.tensor([1.0, 1.0])
+    x.backward(v, create_graph=True)
+    x.backward(v)
+    assert_close(v, [1.0, 1.0])
+    assert_close(x.grad, [2.0, 2.0])

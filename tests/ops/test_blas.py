@@ -280,3 +280,34 @@ def test_grad_reaches_both_operands_of_addmm():
     assert_close(i.grad, np.full((2, 2), 2.0))
     assert_close(a.grad, 3.0 * np.ones((2, 2)) @ randn(3, 2, seed=2).T)
     assert_close(b.grad, 3.0 * randn(2, 3, seed=1).T @ np.ones((2, 2)))
+
+
+def test_in_place_variants():
+    i = dpt.zeros(2, 2)
+    a = dpt.ones(2, 3)
+    out = i.addmm_(a, dpt.ones(3, 2), alpha=2.0)
+    assert out is i
+    assert_close(i, np.full((2, 2), 6.0))
+    v = dpt.ones(2)
+    v.addmv_(a, dpt.ones(3), beta=0.5)
+    assert_close(v, [3.5, 3.5])
+    b = dpt.ones(2, 2, 2)
+    b.baddbmm_(dpt.ones(2, 2, 3), dpt.ones(2, 3, 2))
+    assert_close(b, np.full((2, 2, 2), 4.0))
+    m = dpt.zeros(2, 2)
+    m.addbmm_(dpt.ones(3, 2, 1), dpt.ones(3, 1, 2))
+    assert_close(m, np.full((2, 2), 3.0))
+
+
+def test_node_names_follow_torch():
+    x = leaf(randn(2, 2))
+    v = leaf(randn(2))
+    b = leaf(randn(2, 2, 2))
+    assert (x @ x).grad_fn.name() == "MmBackward0"
+    assert (x @ v).grad_fn.name() == "MvBackward0"
+    assert (v @ v).grad_fn.name() == "DotBackward0"
+    assert dpt.bmm(b, b).grad_fn.name() == "BmmBackward0"
+    assert dpt.addmm(x, x, x).grad_fn.name() == "AddmmBackward0"
+    assert dpt.addmv(v, x, v).grad_fn.name() == "AddmvBackward0"
+    assert dpt.baddbmm(b, b, b).grad_fn.name() == "BaddbmmBackward0"
+    assert dpt.trace(x).grad_fn.name() == "TraceBackward0"
