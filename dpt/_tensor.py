@@ -304,6 +304,7 @@ class Tensor(TensorMethods):
         if out._data.shape != self._data.shape:
             raise RuntimeError(f"{op}: output with shape {list(self.shape)} doesn't match the "
                                f"broadcast shape {list(out.shape)}")
+        node = out.grad_fn  # the op's own node: it may hold self's old value
         if out._data.dtype != self._data.dtype:
             if not _dtype.can_cast(out.dtype, self.dtype):
                 raise RuntimeError(f"{op}: result type {out.dtype.name} can't be cast to the "
@@ -318,7 +319,6 @@ class Tensor(TensorMethods):
         if rebase and base.requires_grad and base.grad_fn is None:
             raise RuntimeError("a view of a leaf Variable that requires grad is being used in an "
                                f"in-place operation. ({op})")
-        node = out.grad_fn
         if node is not None and getattr(node, "saves_input_values", True) and any(
                 a is self for a in node._inputs):
             _snapshot_input(node, self)
@@ -331,6 +331,11 @@ class Tensor(TensorMethods):
             rebase_view(base, old_base, self, out)
         if out.requires_grad:
             self.grad_fn, self._output_nr, self._requires_grad = out.grad_fn, out._output_nr, True
+            root = base if rebase else self
+            if root.__dict__.get("_views"):  # other live views now read the new values
+                from .ops.indexing import refresh_views
+
+                refresh_views(root, self)
         return self
 
     # -- conversion ------------------------------------------------------------------
@@ -636,9 +641,13 @@ class Tensor(TensorMethods):
         return _ops.bitwise_right_shift(self, other)
 
     def __eq__(self, other):
+        if other is None:
+            return False
         return _ops.eq(self, other)
 
     def __ne__(self, other):
+        if other is None:
+            return True
         return _ops.ne(self, other)
 
     def __lt__(self, other):

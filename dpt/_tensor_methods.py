@@ -687,6 +687,18 @@ class TensorMethods:
     def baddbmm(self, *args, **kwargs):
         return _ops.baddbmm(self, *args, **kwargs)
 
+    def addmm_(self, *args, **kwargs):
+        return self._inplace(_ops.addmm(self, *args, **kwargs), "addmm_")
+
+    def addmv_(self, *args, **kwargs):
+        return self._inplace(_ops.addmv(self, *args, **kwargs), "addmv_")
+
+    def addbmm_(self, *args, **kwargs):
+        return self._inplace(_ops.addbmm(self, *args, **kwargs), "addbmm_")
+
+    def baddbmm_(self, *args, **kwargs):
+        return self._inplace(_ops.baddbmm(self, *args, **kwargs), "baddbmm_")
+
     def kron(self, *args, **kwargs):
         return _ops.kron(self, *args, **kwargs)
 

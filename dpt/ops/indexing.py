@@ -7,6 +7,8 @@ index into a basic stage and an advanced stage gives torch's result shapes.
 """
 from __future__ import annotations
 
+import weakref
+
 import numpy as np
 
 from .. import _dtype
@@ -181,12 +183,12 @@ def _convert_index(index, x, op="index"):
     arrays = [it for it in items if _is_array(it) or isinstance(it, bool)]
     if not arrays:
         return (tuple(items),), True
-    if not any(isinstance(it, int) for it in items):
+    if not any(isinstance(it, int) and not isinstance(it, bool) for it in items):
         return (tuple(items),), False
     # torch applies integers (and slices, None) first, then the advanced indices
     first, second = [], []
     for it in items:
-        if isinstance(it, int):
+        if isinstance(it, int) and not isinstance(it, bool):
             first.append(it)
         elif _is_array(it) and it.dtype == bool:
             first.extend([slice(None)] * it.ndim)
@@ -246,7 +248,8 @@ def getitem(input: Tensor, index) -> Tensor:
     """input[index] with torch's rules: ints, slices, None and ... give a view; integer
     tensors/lists and boolean masks give a copy."""
     stages, basic = _convert_index(index, input)
-    return GetItem.apply(input, stages, basic)
+    out = GetItem.apply(input, stages, basic)
+    return track_view(out) if basic else out
 
 
 class IndexPut(Function):
@@ -1008,3 +1011,75 @@ def rebase_view(base: Tensor, old_base: Tensor, view: Tensor, out: Tensor) -> No
     pos = view_positions(view._data, base._data)
     node_out = CopySlices.apply(old_base, out, pos)
     base.grad_fn, base._output_nr, base._requires_grad = node_out.grad_fn, 0, True
+
+
+class _ViewRegistry(dict):
+    """id -> weakref of the live views of one base; a copied tensor starts with none."""
+
+    def __deepcopy__(self, memo):
+        return _ViewRegistry()
+
+    def __reduce__(self):
+        return (_ViewRegistry, ())
+
+
+def track_view(out: Tensor) -> Tensor:
+    """Remember a differentiable view on its base, so that an in-place write through the base
+    or another view can move this view's graph position onto the base's new one."""
+    base = out._base
+    if base is not None and is_grad_enabled():
+        d = base.__dict__
+        views = d.get("_views")
+        if views is None:
+            views = d["_views"] = _ViewRegistry()
+        elif len(views) >= d.get("_views_limit", 32):  # drop dead views; amortised O(1)
+            for k in [k for k, r in views.items() if r() is None]:
+                del views[k]
+            d["_views_limit"] = max(32, 2 * len(views))
+        views[id(out)] = weakref.ref(out)
+    return out
+
+
+class ViewOfBase(Function):
+    """A live view's graph position regenerated from its base after an in-place write:
+    the gradient goes to the base elements the view reads (torch regenerates view grad_fns)."""
+
+    saves_input_values = False
+
+    def forward(self, base, data):
+        self.shape, self.arrays = base.shape, (data, base)
+        return data
+
+    def backward(self, gz):
+        from .creation import zeros
+
+        pos = view_positions(*self.arrays).reshape(-1)  # computed only if a gradient comes
+        flat = zeros(int(np.prod(self.shape)), dtype=gz.dtype, device=gz.device)
+        return IndexAdd.apply(flat, gz.reshape(-1), 0, pos, 1).reshape(self.shape)
+
+
+def _inside(view_arr, base_arr) -> bool:
+    lo, hi = _span(base_arr)
+    vlo, vhi = _span(view_arr)
+    return view_arr.size == 0 or (lo <= vlo and vhi <= hi)
+
+
+def _span(a):
+    from .._tensor import _data_ptr
+
+    p = _data_ptr(a)
+    neg = sum((n - 1) * s for n, s in zip(a.shape, a.strides) if s < 0 and n)
+    pos = sum((n - 1) * s for n, s in zip(a.shape, a.strides) if s > 0 and n)
+    return p + neg, p + pos + a.itemsize
+
+
+def refresh_views(root: Tensor, written: Tensor) -> None:
+    """Point every other live view of root at root's current graph position."""
+    for ref in list(root.__dict__.get("_views", {}).values()):
+        v = ref()
+        if v is None or v is written or v._base is not root or v._data.dtype != root._data.dtype:
+            continue
+        if not _inside(v._data, root._data):  # root was resized away from this view
+            continue
+        node_out = ViewOfBase.apply(root, v._data)
+        v.grad_fn, v._output_nr, v._requires_grad = node_out.grad_fn, 0, True

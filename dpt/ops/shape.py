@@ -6,12 +6,14 @@ counter and writing through it changes the base, as in torch.
 """
 from __future__ import annotations
 
+import functools
 import math
 
 from .. import _dtype
 from .._device import xp_of
 from .._tensor import Size, Tensor, _wrap_dim, _data_ptr, _root_array
 from ..autograd.function import Function
+from .indexing import track_view
 
 __all__ = ["view", "view_as", "reshape", "reshape_as", "flatten", "unflatten", "ravel",
            "squeeze", "unsqueeze", "permute", "transpose", "swapaxes", "swapdims", "t",
@@ -22,6 +24,18 @@ __all__ = ["view", "view_as", "reshape", "reshape_as", "flatten", "unflatten", "
            "cat", "concat", "concatenate", "stack", "hstack", "vstack", "row_stack", "dstack",
            "column_stack", "atleast_1d", "atleast_2d", "atleast_3d",
            "tril", "triu", "resize_", "set_view_"]
+
+
+def _tracked(fn):
+    """Register the views fn returns on their base (see indexing.track_view)."""
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        out = fn(*args, **kwargs)
+        for t in (out if isinstance(out, tuple) else (out,)):
+            if t._base is not None:
+                track_view(t)
+        return out
+    return wrapper
 
 
 def _sizes(args) -> tuple:
@@ -90,6 +104,7 @@ def _reshape_no_copy(x, shape):
     return v
 
 
+@_tracked
 def view(input: Tensor, *shape) -> Tensor:
     """view(*shape) or view(dtype): same data, new shape (or element type).
 
@@ -126,6 +141,7 @@ def view_as(input: Tensor, other: Tensor) -> Tensor:
     return view(input, tuple(other.shape))
 
 
+@_tracked
 def reshape(input: Tensor, *shape) -> Tensor:
     """reshape(*shape): a view when the strides allow it, else a copy."""
     return Reshape.apply(input, _infer_shape(shape, input.numel(), "reshape"), False)
@@ -135,6 +151,7 @@ def reshape_as(input: Tensor, other: Tensor) -> Tensor:
     return reshape(input, tuple(other.shape))
 
 
+@_tracked
 def flatten(input: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
     """flatten(start_dim=0, end_dim=-1): merge dims start_dim..end_dim (a view when possible)."""
     nd = input.ndim
@@ -153,6 +170,7 @@ def ravel(input: Tensor) -> Tensor:
     return reshape(input, (-1,))
 
 
+@_tracked
 def unflatten(input: Tensor, dim: int, sizes) -> Tensor:
     """unflatten(dim, sizes): split dimension dim into sizes (one -1 may be inferred)."""
     d = _wrap_dim(dim, input.ndim, "unflatten")
@@ -169,6 +187,7 @@ def unflatten(input: Tensor, dim: int, sizes) -> Tensor:
     return reshape(input, shp[:d] + sizes + shp[d + 1:])
 
 
+@_tracked
 def squeeze(input: Tensor, dim=None) -> Tensor:
     """squeeze(dim=None): drop size-1 dimensions (all, one, or a tuple of them). A view."""
     shp = input.shape
@@ -181,6 +200,7 @@ def squeeze(input: Tensor, dim=None) -> Tensor:
     return Reshape.apply(input, new, True)
 
 
+@_tracked
 def unsqueeze(input: Tensor, dim: int) -> Tensor:
     """unsqueeze(dim): insert a size-1 dimension at dim (negative dims count from the end)."""
     d = _wrap_dim(dim, input.ndim + 1, "unsqueeze")
@@ -202,6 +222,7 @@ class Expand(Function):
         return gz  # the engine sums it back to the input shape
 
 
+@_tracked
 def expand(input: Tensor, *sizes) -> Tensor:
     """expand(*sizes): broadcast view; -1 keeps a dimension."""
     sizes = _sizes(sizes)
@@ -296,6 +317,7 @@ class Permute(Function):
         return Permute.apply(gz, tuple(inv))
 
 
+@_tracked
 def permute(input: Tensor, *dims) -> Tensor:
     """permute(*dims): reorder dimensions (a view)."""
     dims = _sizes(dims)
@@ -310,6 +332,7 @@ def permute(input: Tensor, *dims) -> Tensor:
     return Permute.apply(input, dims)
 
 
+@_tracked
 def transpose(input: Tensor, dim0: int, dim1: int) -> Tensor:
     """transpose(dim0, dim1): swap two dimensions (a view)."""
     nd = input.ndim
@@ -324,6 +347,7 @@ def transpose(input: Tensor, dim0: int, dim1: int) -> Tensor:
 swapaxes = swapdims = transpose
 
 
+@_tracked
 def t(input: Tensor) -> Tensor:
     """t(): transpose of a tensor with at most 2 dimensions (0-d and 1-d come back as they are)."""
     if input.ndim > 2:
@@ -331,6 +355,7 @@ def t(input: Tensor) -> Tensor:
     return transpose(input, 0, 1) if input.ndim == 2 else Permute.apply(input, tuple(range(input.ndim)))
 
 
+@_tracked
 def movedim(input: Tensor, source, destination) -> Tensor:
     """movedim(source, destination): move dims (int or sequence) to new positions (a view)."""
     nd = input.ndim
@@ -392,6 +417,7 @@ class Slices(Function):
         return total
 
 
+@_tracked
 def narrow(input: Tensor, dim: int, start, length: int) -> Tensor:
     """narrow(dim, start, length): input[..., start:start+length, ...] along dim (a view)."""
     if input.ndim == 0:
@@ -411,6 +437,7 @@ def narrow(input: Tensor, dim: int, start, length: int) -> Tensor:
     return Slices.apply(input, d, ((start, start + length),))[0]
 
 
+@_tracked
 def unbind(input: Tensor, dim: int = 0) -> tuple:
     """unbind(dim=0): the slices along dim, each a view without that dim."""
     if input.ndim == 0:
@@ -425,6 +452,7 @@ def _pieces(input, d, bounds, select=False):
     return tuple(Slices.apply(input, d, tuple(bounds), select))
 
 
+@_tracked
 def split(tensor: Tensor, split_size_or_sections, dim: int = 0) -> tuple:
     """split(split_size_or_sections, dim=0): views of equal size (last may be smaller) or of the
     listed sizes, which must add up to the dimension."""
@@ -453,6 +481,7 @@ def split(tensor: Tensor, split_size_or_sections, dim: int = 0) -> tuple:
     return _pieces(tensor, d, [(a, min(a + size, n)) for a in range(0, max(n, 1), size)])
 
 
+@_tracked
 def chunk(input: Tensor, chunks: int, dim: int = 0) -> tuple:
     """chunk(chunks, dim=0): split into ceil-sized pieces (possibly fewer than chunks)."""
     if input.ndim == 0:
@@ -465,6 +494,7 @@ def chunk(input: Tensor, chunks: int, dim: int = 0) -> tuple:
     return split(input, -(-n // chunks), d)
 
 
+@_tracked
 def tensor_split(input: Tensor, indices_or_sections, dim: int = 0) -> tuple:
     """tensor_split(indices_or_sections, dim=0): numpy.array_split's rules, as views.
 
@@ -578,6 +608,7 @@ class DiagonalBackward(Function):
         return Diagonal.apply(ggz, *self.args)
 
 
+@_tracked
 def diagonal(input: Tensor, offset: int = 0, dim1: int = 0, dim2: int = 1) -> Tensor:
     """diagonal(offset=0, dim1=0, dim2=1): the diagonal as the last dimension (a view)."""
     nd = input.ndim
@@ -642,6 +673,7 @@ class AsStrided(Function):
         return buf.index_select(0, in_pos).reshape(self.in_shape)
 
 
+@_tracked
 def as_strided(input: Tensor, size, stride, storage_offset: int | None = None) -> Tensor:
     """as_strided(size, stride, storage_offset=None): a view of the underlying storage.
 
@@ -682,6 +714,7 @@ class Unfold(Function):
         return out.index_add(d, Tensor._make(pos), g)
 
 
+@_tracked
 def unfold(input: Tensor, dimension: int, size: int, step: int) -> Tensor:
     """unfold(dimension, size, step): all windows of length size along dimension, taken every
     step elements, as a new last dimension (a view)."""
