@@ -108,7 +108,12 @@ class Function(Node):
                     any_need = True
             else:
                 arrays.append(a)
-        raw = self.forward(*arrays, **kwargs)
+        try:
+            raw = self.forward(*arrays, **kwargs)
+        except ValueError as e:  # numpy's broadcast failure -> torch's message, naming the op
+            if "could not be broadcast" not in str(e):
+                raise
+            raise RuntimeError(_broadcast_msg(self, arrays)) from None
         base = args[0] if self.is_view else None
         make = Tensor._make
         if not (any_need and _grad_mode.enabled):
@@ -207,6 +212,18 @@ class Function(Node):
         d.clear()
         d.update(keep)
         self._freed = True
+
+
+def _broadcast_msg(node, arrays) -> str:
+    shapes = [a.shape for a in arrays if hasattr(a, "shape")]
+    a, b = (shapes + [(), ()])[:2]
+    nd = max(len(a), len(b))
+    a, b = (1,) * (nd - len(a)) + tuple(a), (1,) * (nd - len(b)) + tuple(b)
+    for d in range(nd - 1, -1, -1):
+        if a[d] != b[d] and 1 not in (a[d], b[d]):
+            return (f"{node.name().removesuffix('Backward0')}: The size of tensor a ({a[d]}) must "
+                    f"match the size of tensor b ({b[d]}) at non-singleton dimension {d}")
+    return f"{node.name()}: shapes {[list(s) for s in shapes]} cannot be broadcast together"
 
 
 _FREED_MSG = (

@@ -349,8 +349,15 @@ def addcmul(input, tensor1, tensor2, *, value=1, out=None) -> Tensor:
     return _with_out(input + (prod if value == 1 else value * prod), out, "addcmul")
 
 
-def addcdiv(input, tensor1, tensor2, *, value=1, out=None) -> Tensor:
-    """addcdiv(input, tensor1, tensor2, *, value=1, out=None): input + value * tensor1 / tensor2."""
+def addcdiv(input, tensor1, tensor2, *deprecated, value=1, out=None) -> Tensor:
+    """addcdiv(input, tensor1, tensor2, *, value=1, out=None): input + value * tensor1 / tensor2.
+
+    The deprecated order addcdiv(input, value, tensor1, tensor2) of old tutorials also works.
+    """
+    if deprecated:
+        if len(deprecated) != 1 or isinstance(tensor1, Tensor):
+            raise TypeError("addcdiv() takes input, tensor1, tensor2 and the keyword value=")
+        value, tensor1, tensor2 = tensor1, tensor2, deprecated[0]
     if tensor1.dtype.category <= 1 and tensor2.dtype.category <= 1:
         raise RuntimeError("Integer division with addcdiv is no longer supported, and in a future "
                            "release addcdiv will perform a true division of tensor1 and tensor2. "

@@ -461,36 +461,56 @@ def polar(abs: Tensor, angle: Tensor, *, out=None) -> Tensor:
 
 
 # ---- in-place fills (not recorded by autograd: they replace values outright) ----------
-def fill_(input: Tensor, value) -> Tensor:
-    """fill_(value): set every element to value."""
-    input._check_inplace("fill_")
-    input._data[...] = value.item() if isinstance(value, Tensor) else value
+class Overwrite(Function):
+    """out = value broadcast to x's shape: an in-place fill that cuts the gradient to x."""
+
+    def forward(self, x, value):
+        out = _device.xp_of(x).empty_like(x)
+        out[...] = value
+        return out
+
+    def backward(self, gz):
+        need_x, need_v = self.needs_input_grad
+        return (gz * 0 if need_x else None), (gz if need_v else None)
+
+    def name(self):
+        return "FillBackward0"
+
+
+def _overwrite(input: Tensor, value, op: str) -> Tensor:
+    """Write value into input, recording it in the graph when input or value needs that."""
+    from ..autograd.grad_mode import is_grad_enabled
+
+    tracked = is_grad_enabled() and (input.requires_grad or
+                                     (isinstance(value, Tensor) and value.requires_grad))
+    if tracked:
+        if isinstance(value, Tensor):
+            value = value.to(input.device).to(input.dtype)
+        return input._inplace(Overwrite.apply(input, value), op)
+    input._check_inplace(op)
+    arr = _device.move(value._data, input.device) if isinstance(value, Tensor) else value
+    try:
+        input._data[...] = arr
+    except ValueError:
+        raise RuntimeError(f"{op}: the size of src {list(getattr(value, 'shape', ()))} must be "
+                           f"broadcastable to {list(input.shape)}") from None
     input._vc[0] += 1
     return input
 
 
+def fill_(input: Tensor, value) -> Tensor:
+    """fill_(value): set every element to value (a number or a 0-d tensor)."""
+    if isinstance(value, Tensor) and value.ndim != 0:
+        raise RuntimeError(f"fill_ only supports 0-dimension value tensor but got tensor with "
+                           f"{value.ndim} dimensions.")
+    return _overwrite(input, value, "fill_")
+
+
 def zero_(input: Tensor) -> Tensor:
-    return fill_(input, 0)
+    """zero_(): fill with zeros."""
+    return _overwrite(input, 0, "zero_")
 
 
 def copy_(input: Tensor, src) -> Tensor:
     """copy_(src): copy src (broadcast, cast, moved across devices) into input."""
-    from ..autograd.grad_mode import is_grad_enabled
-
-    if isinstance(src, Tensor):
-        if src.requires_grad and is_grad_enabled():
-            value = src.to(input.device).to(input.dtype)
-            if tuple(value.shape) != tuple(input.shape):
-                value = value.expand(tuple(input.shape))
-            return input._inplace(value.clone(), "copy_")
-        arr = _device.move(src._data, input.device)
-    else:
-        arr = src
-    input._check_inplace("copy_")
-    try:
-        input._data[...] = arr
-    except ValueError:
-        raise RuntimeError(f"copy_: the size of src {list(getattr(src, 'shape', ()))} must be "
-                           f"broadcastable to {list(input.shape)}") from None
-    input._vc[0] += 1
-    return input
+    return _overwrite(input, src, "copy_")

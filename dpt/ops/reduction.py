@@ -8,6 +8,8 @@ works.
 """
 from __future__ import annotations
 
+import functools
+
 import builtins
 import math
 
@@ -26,6 +28,18 @@ __all__ = ["sum", "nansum", "mean", "nanmean", "prod", "std", "var", "std_mean",
 
 
 # ---- dims and shapes ------------------------------------------------------------------
+
+def _numpy_kwargs(fn):
+    """Accept numpy's spellings ``axis=`` and ``keepdims=`` as torch's arg parser does."""
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        if "axis" in kwargs:
+            kwargs["dim"] = kwargs.pop("axis")
+        if "keepdims" in kwargs:
+            kwargs["keepdim"] = kwargs.pop("keepdims")
+        return fn(*args, **kwargs)
+    return wrapper
+
 def normalize_dims(dim, ndim: int, op: str) -> tuple:
     """dim given as None / int / tuple / list -> sorted tuple of non-negative dims."""
     if dim is None:
@@ -218,6 +232,7 @@ def _sum_dtype(input: Tensor, dtype):
     return _dtype.int64 if input.dtype.category <= 1 else input.dtype
 
 
+@_numpy_kwargs
 def sum(input, dim=None, keepdim=False, *, dtype=None) -> Tensor:
     """sum(input, dim=None, keepdim=False, *, dtype=None).
 
@@ -241,6 +256,7 @@ class NanSum(Function):
         return expand_reduced(gz, self.shape, self.dims, self.keepdim) * _const(self.keep)
 
 
+@_numpy_kwargs
 def nansum(input, dim=None, keepdim=False, *, dtype=None) -> Tensor:
     """nansum(input, dim=None, keepdim=False, *, dtype=None): sum treating NaN as zero."""
     dt = _sum_dtype(input, dtype)
@@ -271,6 +287,7 @@ def _reduced_shape(shape, dims, keepdim) -> tuple:
     return tuple((1 if i in dims else s) for i, s in enumerate(shape) if keepdim or i not in dims)
 
 
+@_numpy_kwargs
 def mean(input, dim=None, keepdim=False, *, dtype=None) -> Tensor:
     """mean(input, dim=None, keepdim=False, *, dtype=None): floating/complex inputs only."""
     if dtype is not None:
@@ -298,6 +315,7 @@ class NanMean(Function):
         return expand_reduced(gz, self.shape, self.dims, self.keepdim) * _const(self.scale)
 
 
+@_numpy_kwargs
 def nanmean(input, dim=None, keepdim=False, *, dtype=None) -> Tensor:
     """nanmean(input, dim=None, keepdim=False, *, dtype=None): mean of the non-NaN elements."""
     if dtype is not None:
@@ -328,6 +346,7 @@ class Prod(Function):
         return g * (left * right).reshape(self.shape)
 
 
+@_numpy_kwargs
 def prod(input, dim=None, keepdim=False, *, dtype=None) -> Tensor:
     """prod(input, dim=None, keepdim=False, *, dtype=None): dim is a single int, as in torch.
 
@@ -401,6 +420,7 @@ def _var_like(fn, op, input, dim, unbiased, keepdim, correction):
     return fn.apply(input, _reduce_dims(dim, input.ndim, op), correction, keepdim)
 
 
+@_numpy_kwargs
 def var(input, dim=None, unbiased=None, keepdim=False, *, correction=None) -> Tensor:
     """var(input, dim=None, *, correction=1, keepdim=False); also the legacy unbiased= forms.
 
@@ -410,11 +430,13 @@ def var(input, dim=None, unbiased=None, keepdim=False, *, correction=None) -> Te
     return _var_like(Var, "var", input, dim, unbiased, keepdim, correction)
 
 
+@_numpy_kwargs
 def std(input, dim=None, unbiased=None, keepdim=False, *, correction=None) -> Tensor:
     """std(input, dim=None, *, correction=1, keepdim=False): sqrt of var (zero grad where 0)."""
     return _var_like(Std, "std", input, dim, unbiased, keepdim, correction)
 
 
+@_numpy_kwargs
 def var_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None) -> tuple:
     """var_mean(input, dim=None, *, correction=1, keepdim=False) -> (var, mean)."""
     v = var(input, dim, unbiased, keepdim, correction=correction)
@@ -422,6 +444,7 @@ def var_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None) 
     return v, mean(input, d, keepdim)
 
 
+@_numpy_kwargs
 def std_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None) -> tuple:
     """std_mean(input, dim=None, *, correction=1, keepdim=False) -> (std, mean)."""
     s = std(input, dim, unbiased, keepdim, correction=correction)
@@ -453,11 +476,13 @@ def _amax_amin(input, dim, keepdim, largest, op):
     return _EvenlyDistributed.apply(input, value, dims, keepdim)
 
 
+@_numpy_kwargs
 def amax(input, dim=(), keepdim=False) -> Tensor:
     """amax(input, dim=(), keepdim=False): max over dims (all by default); ties share the grad."""
     return _amax_amin(input, dim, keepdim, True, "amax")
 
 
+@_numpy_kwargs
 def amin(input, dim=(), keepdim=False) -> Tensor:
     """amin(input, dim=(), keepdim=False): min over dims (all by default); ties share the grad."""
     return _amax_amin(input, dim, keepdim, False, "amin")
@@ -510,6 +535,7 @@ def _argext(largest):
     return select
 
 
+@_numpy_kwargs
 def max(input, dim=None, keepdim=False, *, other=None):
     """max(input) -> 0-d; max(input, dim, keepdim=False) -> (values, indices); max(input, other).
 
@@ -524,6 +550,7 @@ def max(input, dim=None, keepdim=False, *, other=None):
     return _picked_along(input, dim, keepdim, "max", _argext(True), return_types.max)
 
 
+@_numpy_kwargs
 def min(input, dim=None, keepdim=False, *, other=None):
     """min(input) -> 0-d; min(input, dim, keepdim=False) -> (values, indices); min(input, other)."""
     if isinstance(dim, Tensor) or other is not None:
@@ -552,11 +579,13 @@ def _arg_reduce(input, dim, keepdim, largest, op):
                         .astype(np.int64, copy=False))
 
 
+@_numpy_kwargs
 def argmax(input, dim=None, keepdim=False) -> Tensor:
     """argmax(input, dim=None, keepdim=False): index of the (first) maximum; None flattens."""
     return _arg_reduce(input, dim, keepdim, True, "argmax")
 
 
+@_numpy_kwargs
 def argmin(input, dim=None, keepdim=False) -> Tensor:
     """argmin(input, dim=None, keepdim=False): index of the (first) minimum; None flattens."""
     return _arg_reduce(input, dim, keepdim, False, "argmin")
@@ -592,6 +621,7 @@ def _median(input, dim, keepdim, ignore_nan, op, rtype):
     return _picked_along(input, dim, keepdim, op, _median_select(ignore_nan), rtype)
 
 
+@_numpy_kwargs
 def median(input, dim=None, keepdim=False):
     """median(input) -> 0-d; median(input, dim=-1, keepdim=False) -> (values, indices).
 
@@ -600,6 +630,7 @@ def median(input, dim=None, keepdim=False):
     return _median(input, dim, keepdim, False, "median", return_types.median)
 
 
+@_numpy_kwargs
 def nanmedian(input, dim=None, keepdim=False):
     """nanmedian(input[, dim, keepdim]): median ignoring NaN (NaN only for all-NaN slices)."""
     return _median(input, dim, keepdim, True, "nanmedian", return_types.nanmedian)
@@ -657,6 +688,7 @@ class LogSumExp(Function):
         return g * _exp(x - lse)
 
 
+@_numpy_kwargs
 def logsumexp(input, dim, keepdim=False) -> Tensor:
     """logsumexp(input, dim, keepdim=False): log(sum(exp(input))) computed without overflow."""
     input = _float_input(input)
@@ -701,6 +733,7 @@ def _cumsum(input, d, dtype):
     return Cumsum.apply(input, d, dt.np)
 
 
+@_numpy_kwargs
 def cumsum(input, dim, *, dtype=None) -> Tensor:
     """cumsum(input, dim, *, dtype=None): integer and bool inputs accumulate in int64."""
     return _scan(input, dim, "cumsum", _cumsum, dtype)
@@ -758,6 +791,7 @@ def _cumprod(input, d, dtype):
     return Cumprod.apply(input, d, dt.np)
 
 
+@_numpy_kwargs
 def cumprod(input, dim, *, dtype=None) -> Tensor:
     """cumprod(input, dim, *, dtype=None): integer and bool inputs accumulate in int64.
 
@@ -897,6 +931,7 @@ def _vector_norm(x, p, dims, keepdim):
     return sum(a ** p, dims, keepdim) ** (1.0 / p)
 
 
+@_numpy_kwargs
 def norm(input, p="fro", dim=None, keepdim=False, out=None, dtype=None) -> Tensor:
     """norm(input, p='fro', dim=None, keepdim=False, dtype=None).
 
@@ -937,16 +972,19 @@ def _logical_reduce(input, dim, keepdim, op):
     return Tensor._make(r.astype(np.uint8) if x.dtype == np.uint8 else r)
 
 
+@_numpy_kwargs
 def all(input, dim=None, keepdim=False) -> Tensor:
     """all(input, dim=None, keepdim=False): bool (uint8 for uint8 input), as torch."""
     return _logical_reduce(input, dim, keepdim, "all")
 
 
+@_numpy_kwargs
 def any(input, dim=None, keepdim=False) -> Tensor:
     """any(input, dim=None, keepdim=False): bool (uint8 for uint8 input), as torch."""
     return _logical_reduce(input, dim, keepdim, "any")
 
 
+@_numpy_kwargs
 def count_nonzero(input, dim=None) -> Tensor:
     """count_nonzero(input, dim=None) -> int64 counts over dim (an int or a tuple)."""
     dims = _reduce_dims(dim, input.ndim, "count_nonzero")
