@@ -2,7 +2,8 @@
 from __future__ import annotations
 
 from .. import _device
-from .optimizer import Optimizer, _closure_loss, _params_with_grad, _real, _step_tensor, _zeros_like
+from .optimizer import (Optimizer, _closure_loss, _params_with_grad, _real, _step_tensor,
+                        _zeros_like)
 
 __all__ = ["Adadelta", "adadelta"]
 

@@ -107,7 +107,8 @@ def _strong_wolfe(obj_func, x, t, d, f, g, gtd, c1=1e-4, c2=0.9, tolerance_chang
 
 
 class LBFGS(Optimizer):
-    """LBFGS(params, lr=1, max_iter=20, max_eval=None, tolerance_grad=1e-7, tolerance_change=1e-9, history_size=100, line_search_fn=None).
+    """LBFGS(params, lr=1, max_iter=20, max_eval=None, tolerance_grad=1e-7,
+    tolerance_change=1e-9, history_size=100, line_search_fn=None).
 
     step(closure) is required: closure() clears the gradients, computes the loss,
     calls backward and returns the loss. Only one parameter group is supported.

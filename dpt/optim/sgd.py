@@ -13,6 +13,8 @@ class SGD(Optimizer):
 
     g = grad (+ weight_decay * p); with momentum b = momentum * b + (1 - dampening) * g
     (b = g on the first step), g = g + momentum * b (Nesterov) or b; p = p - lr * g.
+    maximize negates the gradient before weight decay (torch's implementation; its
+    documentation's pseudo-code adds the step instead).
     """
 
     def __init__(self, params, lr: float = 1e-3, momentum: float = 0, dampening: float = 0,
@@ -71,7 +73,7 @@ def sgd(params, grads, momentum_buffers, *, lr, weight_decay, momentum, dampenin
             else:
                 b = _real(buf._data)
                 b *= momentum
-                b += (1 - dampening) * g
+                b += g if dampening == 0 else (1 - dampening) * g
                 buf._vc[0] += 1
             g = g + momentum * b if nesterov else b
         w -= lr * g

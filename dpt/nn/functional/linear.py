@@ -51,9 +51,30 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
 
     input (*, in_features), weight (out_features, in_features), bias (out_features).
     """
+    try:  # the hot path: one look at the raw arrays
+        x, w = input._data, weight._data
+        ok = (x.ndim > 0 and w.ndim == 2 and x.shape[-1] == w.shape[1] and x.dtype == w.dtype
+              and type(x) is type(w))
+        if bias is not None:
+            b = bias._data
+            ok = ok and b.dtype == w.dtype and b.shape == (w.shape[0],) and type(b) is type(w)
+    except AttributeError:
+        ok = False
+    if not ok:
+        _check_linear_args(input, weight, bias)
+    if bias is None:
+        return Linear.apply(input, weight)
+    return Linear.apply(input, weight, bias)
+
+
+def _check_linear_args(input, weight, bias) -> None:
+    """Raise the error torch would for arguments the fast path refused."""
     if not isinstance(input, Tensor) or not isinstance(weight, Tensor):
         raise TypeError(f"linear(): argument 'input' and 'weight' must be Tensors, got "
                         f"{type(input).__name__} and {type(weight).__name__}")
+    if bias is not None and not isinstance(bias, Tensor):
+        raise TypeError(f"linear(): argument 'bias' must be a Tensor or None, got "
+                        f"{type(bias).__name__}")
     if input.ndim == 0:
         raise RuntimeError("both arguments to linear need to be at least 1D, but they are 0D "
                            f"and {weight.ndim}D")
@@ -67,18 +88,17 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     if input.dtype is not weight.dtype:
         raise RuntimeError(f"mat1 and mat2 must have the same dtype, but got "
                            f"{input.dtype.name} and {weight.dtype.name}")
-    if input.device != weight.device:
+    devices = {str(t.device) for t in (input, weight, bias) if t is not None}
+    if len(devices) > 1:
         raise RuntimeError(f"Expected all tensors to be on the same device, but found at least two "
-                           f"devices, {input.device} and {weight.device}!")
-    if bias is None:
-        return Linear.apply(input, weight)
-    if bias.shape != (weight.shape[0],) and bias.numel() != 1 and bias.ndim > 0:
-        raise RuntimeError(f"linear(): bias of shape {list(bias.shape)} does not match "
-                           f"out_features {weight.shape[0]}")
-    if bias.dtype is not weight.dtype:
-        raise RuntimeError(f"linear(): expected bias to have dtype {weight.dtype.name}, but got "
-                           f"{bias.dtype.name}")
-    return Linear.apply(input, weight, bias)
+                           f"devices, {' and '.join(sorted(devices))}!")
+    if bias is not None:
+        if tuple(bias.shape) != (weight.shape[0],):
+            raise RuntimeError(f"linear(): bias of shape {list(bias.shape)} does not match "
+                               f"out_features {weight.shape[0]}")
+        if bias.dtype is not weight.dtype:
+            raise RuntimeError(f"linear(): expected bias to have dtype {weight.dtype.name}, but "
+                               f"got {bias.dtype.name}")
 
 
 def bilinear(input1: Tensor, input2: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:

@@ -294,12 +294,14 @@ class ModuleDict(Module):
             self[m[0]] = m[1]
 
 
-def _tensor_line(key, p) -> str:
+def _tensor_line(key, p, by_type: bool = False) -> str:
+    """One child line of ParameterList (dtype) / ParameterDict (type name) reprs, as torch."""
     if isinstance(p, Tensor):
         size_str = "x".join(str(s) for s in p.size())
         device_str = f" ({p.device})" if p.device.type == "cuda" else ""
         kind = "Parameter" if isinstance(p, Parameter) else "Tensor"
-        return f"  ({key}): {kind} containing: [{p.dtype} of size {size_str}{device_str}]"
+        what = p.type() if by_type else p.dtype
+        return f"  ({key}): {kind} containing: [{what} of size {size_str}{device_str}]"
     return f"  ({key}): Object of type: {type(p).__name__}"
 
 
@@ -380,8 +382,8 @@ class ParameterDict(Module):
         return getattr(self, self._key_to_attr(key))
 
     def __setitem__(self, key: str, value) -> None:
-        self._keys[key] = None
         attr = self._key_to_attr(key)
+        self._keys[key] = None
         if isinstance(value, Tensor) and not isinstance(value, Parameter):
             value = Parameter(value)
         setattr(self, attr, value)
@@ -476,7 +478,7 @@ class ParameterDict(Module):
         return self
 
     def extra_repr(self) -> str:
-        return "\n".join(_tensor_line(k, p) for k, p in self.items())
+        return "\n".join(_tensor_line(k, p, by_type=True) for k, p in self.items())
 
     def __call__(self, input):
         raise RuntimeError("ParameterDict should not be called.")

@@ -15,20 +15,21 @@ from collections import OrderedDict, namedtuple
 from collections.abc import Mapping
 from typing import Any, Callable, Iterator
 
-from ... import _dtype
 from ..._tensor import Tensor
 from ...autograd.function import Function
 from ...autograd.grad_mode import is_grad_enabled, no_grad
 from ..parameter import Buffer, Parameter
 
-__all__ = ["Module", "register_module_forward_pre_hook", "register_module_forward_hook"]
+__all__ = ["Module"]
 
 
 def _typename(obj) -> str:
     if isinstance(obj, Tensor):
         return obj.type()
     cls = type(obj)
-    return cls.__qualname__ if cls.__module__ == "builtins" else f"{cls.__module__}.{cls.__qualname__}"
+    if cls.__module__ == "builtins":
+        return cls.__qualname__
+    return f"{cls.__module__}.{cls.__qualname__}"
 
 
 class RemovableHandle:
@@ -244,8 +245,14 @@ class Module:
     # -- calling -----------------------------------------------------------------------
     def _call_impl(self, *args, **kwargs):
         d = self.__dict__
-        if not (d["_forward_pre_hooks"] or d["_forward_hooks"] or d["_backward_hooks"]
-                or d["_backward_pre_hooks"] or _global_forward_pre_hooks or _global_forward_hooks):
+        try:
+            hooked = (d["_forward_pre_hooks"] or d["_forward_hooks"] or d["_backward_hooks"]
+                      or d["_backward_pre_hooks"])
+        except KeyError:
+            raise AttributeError(f"'{type(self).__name__}' object has no attribute "
+                                 f"'_forward_hooks' (did its __init__ call super().__init__()?)"
+                                 ) from None
+        if not (hooked or _global_forward_pre_hooks or _global_forward_hooks):
             return self.forward(*args, **kwargs)
         return self._call_with_hooks(args, kwargs)
 
@@ -314,7 +321,11 @@ class Module:
 
     def register_forward_hook(self, hook, *, prepend: bool = False, with_kwargs: bool = False,
                               always_call: bool = False) -> RemovableHandle:
-        """hook(module, args, output) -> None | new output (with_kwargs: (module, args, kwargs, output))."""
+        """hook(module, args, output) -> None | new output.
+
+        with_kwargs: hook(module, args, kwargs, output); always_call: also run (with
+        output None) when forward raises.
+        """
         handle = RemovableHandle(self._forward_hooks,
                                  extra_dict=self._forward_hooks_with_kwargs)
         self._forward_hooks[handle.id] = hook
@@ -327,7 +338,7 @@ class Module:
         return handle
 
     def register_full_backward_pre_hook(self, hook, prepend: bool = False) -> RemovableHandle:
-        """hook(module, grad_output) -> None | new grad_output, before grads of inputs are computed."""
+        """hook(module, grad_output) -> None | new grad_output, before input grads are computed."""
         handle = RemovableHandle(self._backward_pre_hooks)
         self._backward_pre_hooks[handle.id] = hook
         if prepend:
@@ -371,13 +382,14 @@ class Module:
         self._state_dict_pre_hooks[handle.id] = hook
         return handle
 
-    def _register_load_state_dict_pre_hook(self, hook, with_module: bool = False) -> RemovableHandle:
+    def _register_load_state_dict_pre_hook(self, hook, with_module: bool = False):
         handle = RemovableHandle(self._load_state_dict_pre_hooks)
         self._load_state_dict_pre_hooks[handle.id] = (hook, with_module)
         return handle
 
     def register_load_state_dict_pre_hook(self, hook) -> RemovableHandle:
-        """hook(module, state_dict, prefix, local_metadata, strict, missing_keys, unexpected_keys, error_msgs)."""
+        """hook(module, state_dict, prefix, local_metadata, strict, missing_keys,
+        unexpected_keys, error_msgs), before this module's entries are loaded."""
         return self._register_load_state_dict_pre_hook(hook, with_module=True)
 
     def register_load_state_dict_post_hook(self, hook) -> RemovableHandle:
@@ -837,8 +849,8 @@ class Module:
             for hook in module._load_state_dict_post_hooks.values():
                 out = hook(module, incompatible)
                 if out is not None:
-                    raise RuntimeError("Hooks registered with ``register_load_state_dict_post_hook``"
-                                       " are not expected to return new values, if "
+                    raise RuntimeError("Hooks registered with "
+                                       "``register_load_state_dict_post_hook`` are not expected to return new values, if "
                                        "incompatible_keys need to be modified, it should be done "
                                        "inplace.")
 
