@@ -67,8 +67,9 @@ Notes and deviations from torch
   storage) and returns a tensor, or None to restore it to ``location``.
 - ``mmap`` is accepted for compatibility; arrays are always read into memory.
 - A malformed file raises :class:`CheckpointError` (a RuntimeError) that names the file
-  and the problem. No array is allocated before its size is checked against the
-  .npy header and the archive's size, so a forged shape cannot exhaust memory.
+  and the problem. No array is allocated before its size is checked against its .npy
+  header, its zip entry and the bytes left in the file, so all arrays together never
+  take more memory than the file's size: a forged shape cannot exhaust memory.
 """
 from __future__ import annotations
 
@@ -141,11 +142,11 @@ class _Writer:
         if isinstance(obj, Tensor):
             param = _parameter_class()
             kind = "parameter" if param is not None and isinstance(obj, param) else "tensor"
-            arr = np.ascontiguousarray(_device.to_numpy(obj._data))
+            arr = _c_order(_device.to_numpy(obj._data))
             entry = {"kind": kind, "dtype": obj.dtype.name, "device": str(obj.device),
                      "requires_grad": bool(obj.requires_grad)}
         else:
-            arr = np.ascontiguousarray(obj)
+            arr = _c_order(np.asarray(obj))
             entry = {"kind": "ndarray" if isinstance(obj, np.ndarray) else "numpy_scalar"}
         if arr.dtype == ml_dtypes.bfloat16:
             arr = arr.view(np.uint16)
@@ -228,6 +229,11 @@ class _Writer:
         if isinstance(obj, Tensor):
             return ("array", self.array_index(obj))
         return None
+
+
+def _c_order(arr: np.ndarray) -> np.ndarray:
+    # not np.ascontiguousarray: it turns 0-d arrays into 1-d ones
+    return arr if arr.flags.c_contiguous else arr.copy(order="C")
 
 
 def _small_header(arr) -> bool:
@@ -330,6 +336,9 @@ class _Reader:
         self.arrays = _expect(meta.get("arrays"), list, "arrays", self)
         self.pickled_names = _expect(meta.get("pickled", []), list, "pickled", self)
         self._loaded: dict[int, Any] = {}
+        # bytes the arrays may still take: never more than the file holds, so duplicated or
+        # overlapping members cannot multiply the memory a small file makes us allocate
+        self._budget = archive_size
         self._unpickled: list | None = None
 
     def fail(self, problem: str) -> CheckpointError:
@@ -498,8 +507,8 @@ class _Reader:
             raise self.fail(f"array member {member} is compressed; dpt checkpoints store arrays "
                             "uncompressed")
         if info.file_size > self.archive_size or info.compress_size != info.file_size:
-            raise self.fail(f"array member {member} declares {info.file_size} bytes, more than "
-                            f"the whole file ({self.archive_size} bytes)")
+            raise self.fail(f"array member {member} declares {info.file_size} bytes "
+                            f"({info.compress_size} stored) in a file of {self.archive_size} bytes")
         nbytes = math.prod(shape) * storage.itemsize
         with self.zf.open(info) as fh:
             try:
@@ -521,6 +530,10 @@ class _Reader:
             if info.file_size != header_len + nbytes:
                 raise self.fail(f"array member {member} holds {info.file_size - header_len} bytes "
                                 f"of data; shape {shape} of dtype {storage.str} needs {nbytes}")
+            if nbytes > self._budget:
+                raise self.fail(f"array member {member}: the arrays add up to more bytes than the "
+                                "file holds (duplicated or overlapping members)")
+            self._budget -= nbytes
             buf = bytearray(nbytes)
             got = fh.readinto(buf) if nbytes else 0
             if got != nbytes:

@@ -1,6 +1,6 @@
 """What runs inside a DataLoader worker process, and what it sends back.
 
-A worker takes ``(task_idx, indices)`` from its own index queue, fetches and collates
+A worker takes ``(task_idx, indices)`` from its own index pipe, fetches and collates
 that batch, and puts ``(task_idx, batch)`` on the shared result queue. Batches travel
 pickled by the worker itself: a dpt Tensor pickles as its numpy array (see
 ``Tensor.__reduce_ex__``).
@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import os
 import pickle
-import queue
 import random
 import sys
 import traceback
@@ -167,10 +166,17 @@ def _dumps(idx, data, worker_id) -> bytes:
         return pickle.dumps((idx, err), protocol=pickle.HIGHEST_PROTOCOL)
 
 
-def worker_loop(kind, dataset, index_queue, result_queue, auto_collation, collate_fn,
-                drop_last, base_seed, init_fn, worker_id, num_workers, parent_pid):
-    """The body of one worker process; returns when it receives None."""
+def worker_loop(kind, dataset, index_pipe, result_queue, done_event, auto_collation, collate_fn,
+                drop_last, base_seed, init_fn, worker_id, num_workers):
+    """The body of one worker process; returns when it receives None or done_event is set.
+
+    index_pipe is the reading end of a one-way pipe: unlike a Queue it has no feeder
+    thread in the main process, so the main process can still reach the worker while
+    it is being garbage collected or shutting down.
+    """
     global _worker_info
+    # our parent: the main process, or the forkserver, which exits when the main process does
+    parent_pid = os.getppid()
     try:
         seed = base_seed + worker_id
         seed_everything(seed)
@@ -185,12 +191,17 @@ def worker_loop(kind, dataset, index_queue, result_queue, auto_collation, collat
             init_error = ExceptionWrapper(where=f"in DataLoader worker process {worker_id}")
         iteration_end = False
         while True:
-            try:
-                task = index_queue.get(timeout=STATUS_CHECK_INTERVAL)
-            except queue.Empty:
-                if os.getppid() != parent_pid:  # the main process died: nobody to serve
-                    return
+            ready = index_pipe.poll(STATUS_CHECK_INTERVAL)
+            if done_event.is_set() or os.getppid() != parent_pid:
+                # shut down (queued tasks are not wanted), or the main process died
+                result_queue.cancel_join_thread()
+                return
+            if not ready:
                 continue
+            try:
+                task = index_pipe.recv()
+            except EOFError:  # the main process closed its end
+                return
             if task is None:
                 # shutting down: results still buffered for the main process are not needed
                 result_queue.cancel_join_thread()
@@ -210,15 +221,17 @@ def worker_loop(kind, dataset, index_queue, result_queue, auto_collation, collat
             if iteration_end:  # exhausted iterable dataset: ignore until resumed or told to stop
                 continue
             idx, index = task
-            if init_error is not None:
-                data, init_error = init_error, None
+            if init_error is not None:  # every batch fails the way start-up failed
+                data = init_error
             else:
                 try:
                     data = fetcher.fetch(index)
                 except StopIteration:
-                    if kind != "iterable":
-                        raise
-                    data, iteration_end = IterableStop(worker_id), True
+                    if kind == "iterable":
+                        data, iteration_end = IterableStop(worker_id), True
+                    else:
+                        data = ExceptionWrapper(
+                            where=f"in DataLoader worker process {worker_id}")
                 except Exception:
                     data = ExceptionWrapper(where=f"in DataLoader worker process {worker_id}")
             result_queue.put(_dumps(idx, data, worker_id))

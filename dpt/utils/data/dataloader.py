@@ -13,11 +13,11 @@ import itertools
 import math
 import multiprocessing
 import multiprocessing.context
-import os
 import pickle
 import queue
 import time
 import warnings
+import weakref
 from typing import Callable, Generic, Iterable, TypeVar
 
 import numpy as np
@@ -230,24 +230,20 @@ class _BaseIter:
         self._collate_fn = loader.collate_fn
         self._persistent = loader.persistent_workers
         self._in_order = loader.in_order
-        self._generator = loader.generator
         self._sampler_iter = iter(self._index_sampler)
         self._base_seed = _random.random_seed(loader.generator)
-        self._num_yielded = 0
 
     def __iter__(self):
         return self
 
     def _reset(self, loader, first_iter=False):
         self._sampler_iter = iter(self._index_sampler)
-        self._num_yielded = 0
 
     def _next_index(self):
         return next(self._sampler_iter)
 
     def __next__(self):
         data = self._next_data()
-        self._num_yielded += 1
         return _pin(data) if self._pin_memory else data
 
     def __len__(self) -> int:
@@ -268,20 +264,25 @@ class _MultiProcessIter(_BaseIter):
     def __init__(self, loader):
         super().__init__(loader)
         ctx = loader.multiprocessing_context or multiprocessing.get_context()
-        self._shutdown = True  # until the workers exist
         self._result_queue = ctx.Queue()
-        self._index_queues, self._workers = [], []
+        self._done_event = ctx.Event()
+        self._index_pipes, self._workers = [], []
+        # The finalizer, not __del__, stops the workers: it holds the pipes and queues
+        # itself, so garbage collection of this iterator cannot dismantle them first.
+        self._finalizer = weakref.finalize(self, _shutdown_workers, self._workers,
+                                           self._index_pipes, self._done_event,
+                                           self._result_queue)
         for i in range(self._num_workers):
-            iq = ctx.Queue()
-            iq.cancel_join_thread()  # never block our exit on indices nobody will read
+            reader, writer = ctx.Pipe(duplex=False)
             w = ctx.Process(target=_worker.worker_loop, daemon=True, args=(
-                self._kind, self._dataset, iq, self._result_queue, self._auto_collation,
+                self._kind, self._dataset, reader, self._result_queue, self._done_event,
+                self._auto_collation,
                 self._collate_fn, self._drop_last, self._base_seed, loader.worker_init_fn, i,
-                self._num_workers, os.getpid()))
+                self._num_workers))
             w.start()
-            self._index_queues.append(iq)
+            reader.close()  # the worker has its own copy
+            self._index_pipes.append(writer)
             self._workers.append(w)
-        self._shutdown = False
         self._reset(loader, first_iter=True)
 
     def _reset(self, loader, first_iter=False):
@@ -293,8 +294,8 @@ class _MultiProcessIter(_BaseIter):
         self._worker_cycle = itertools.cycle(range(self._num_workers))
         if not first_iter:
             # persistent workers: restart each one, dropping results of an unfinished epoch
-            for q in self._index_queues:
-                q.put(_worker.ResumeIteration())
+            for p in self._index_pipes:
+                p.send(_worker.ResumeIteration())
             pending = self._num_workers
             while pending:
                 idx, _ = self._get_data()
@@ -314,7 +315,7 @@ class _MultiProcessIter(_BaseIter):
                 break
         else:
             return  # every worker's iterable dataset is exhausted
-        self._index_queues[w].put((self._send_idx, index))
+        self._index_pipes[w].send((self._send_idx, index))
         self._task_info[self._send_idx] = (w,)
         self._send_idx += 1
 
@@ -378,25 +379,26 @@ class _MultiProcessIter(_BaseIter):
                 raise RuntimeError(f"DataLoader timed out after {self._timeout} seconds")
 
     def _shutdown_workers(self):
-        if self._shutdown:
-            return
-        self._shutdown = True
-        for q in self._index_queues:
-            try:
-                q.put(None)
-            except (OSError, ValueError):
-                pass
-        for w in self._workers:
-            w.join(timeout=_worker.STATUS_CHECK_INTERVAL)
-            if w.is_alive():
-                w.terminate()
-                w.join()
-        for q in self._index_queues + [self._result_queue]:
-            q.cancel_join_thread()
-            q.close()
+        self._finalizer()
 
-    def __del__(self):
-        self._shutdown_workers()
+
+def _shutdown_workers(workers, index_pipes, done_event, result_queue):
+    done_event.set()  # workers skip whatever is still queued for them
+    for p, w in zip(index_pipes, workers):
+        try:
+            if w.is_alive():
+                p.send(None)  # wakes a worker waiting for work
+        except OSError:  # its end is already gone
+            pass
+    for w in workers:
+        w.join(timeout=_worker.STATUS_CHECK_INTERVAL)
+        if w.is_alive():
+            w.terminate()
+            w.join()
+    for p in index_pipes:
+        p.close()
+    result_queue.cancel_join_thread()
+    result_queue.close()
 
 
 def _pin(data):

@@ -2,13 +2,14 @@
 import os
 import pickle
 import time
+import types
 
 import numpy as np
 import pytest
 
 import dpt
-from dpt.utils.data import (BatchSampler, DataLoader, Dataset, IterableDataset, SequentialSampler,
-                            TensorDataset, get_worker_info)
+from dpt.utils.data import (DataLoader, Dataset, IterableDataset, StackDataset, TensorDataset,
+                            get_worker_info)
 from dpt.utils.data import _worker
 
 pytestmark = pytest.mark.timeout(60)
@@ -54,7 +55,7 @@ class FailAt(Dataset):
 
 class Sleepy(Dataset):
     def __getitem__(self, i):
-        time.sleep(1.0)
+        time.sleep(0.5)
         return i
 
     def __len__(self):
@@ -213,6 +214,22 @@ def test_pin_memory_accepted_on_cpu():
     else:
         loader = DataLoader(Range(3), batch_size=2, pin_memory=True)
     assert flat(loader) == [0, 1, 2]
+
+
+def test_pin_memory_stages_batches_through_pinned_buffers(monkeypatch):
+    # stand-in for cupy's pinned allocator, to check which parts of a batch get staged
+    allocated = []
+
+    def alloc_pinned_memory(nbytes):
+        allocated.append(nbytes)
+        return bytearray(nbytes)
+
+    fake = types.SimpleNamespace(cuda=types.SimpleNamespace(alloc_pinned_memory=alloc_pinned_memory))
+    monkeypatch.setattr(dpt._device, "cupy_module", lambda: fake)
+    loader = DataLoader(StackDataset(x=Range(3), n=Range(3)), batch_size=2, pin_memory=True)
+    batch = next(iter(loader))
+    assert batch["x"][0].tolist() == [[0.0], [1.0]] and batch["n"][1].tolist() == [0, 1]
+    assert allocated == [8, 16, 8, 16]  # the four tensors of the batch, nothing else
 
 
 # -- argument checks --------------------------------------------------------------------------------
@@ -400,8 +417,8 @@ def test_prefetch_factor_and_out_of_order():
 
 
 def test_timeout():
-    loader = DataLoader(Sleepy(), batch_size=1, num_workers=1, timeout=0.2)
-    with pytest.raises(RuntimeError, match=r"DataLoader timed out after 0.2 seconds"):
+    loader = DataLoader(Sleepy(), batch_size=1, num_workers=1, timeout=0.1)
+    with pytest.raises(RuntimeError, match=r"DataLoader timed out after 0.1 seconds"):
         next(iter(loader))
 
 
@@ -417,3 +434,14 @@ def test_multiprocessing_context(method):
     loader = DataLoader(Range(4), batch_size=2, num_workers=2, multiprocessing_context=method)
     assert loader.multiprocessing_context.get_start_method() == method
     assert flat(loader) == [0, 1, 2, 3]
+
+
+def failing_init(worker_id):
+    raise ValueError(f"init of worker {worker_id} failed")
+
+
+def test_worker_init_fn_error_is_reraised():
+    loader = DataLoader(Range(4), batch_size=1, num_workers=2, worker_init_fn=failing_init)
+    with pytest.raises(ValueError, match="(?s)Caught ValueError in DataLoader worker process 0.*"
+                                         "init of worker 0 failed"):
+        list(loader)

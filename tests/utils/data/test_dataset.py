@@ -1,7 +1,6 @@
 """Datasets, random_split and the samplers."""
 import collections
 
-import numpy as np
 import pytest
 
 import dpt
