@@ -90,7 +90,8 @@ def _host_list(a) -> list:
         return [h.strip() for h in a.hosts.split(",") if h.strip()]
     if a.hostfile:
         with open(a.hostfile) as f:
-            return [ln.split("#")[0].strip() for ln in f if ln.split("#")[0].strip()]
+            # "host", "host:4" or "host slots=4": the host name is the first word
+            return [ln.split("#")[0].split()[0] for ln in f if ln.split("#")[0].strip()]
     return []
 
 

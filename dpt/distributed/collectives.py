@@ -106,7 +106,7 @@ def _start(pg, op: str, tensors=(), *, shapes=True, root=None, red=None, outputs
     mon = monitor.current()
     if mon is not None:
         mon.enter(pg.group_name, seq, op)
-    return Work(pg, op, seq, _desc(tensors), outputs)
+    return Work(pg, op, seq, lambda: _desc(tensors), outputs)
 
 
 def _finish(work: Work, async_op: bool):
@@ -472,7 +472,7 @@ def monitored_barrier(group=None, timeout: timedelta | None = None, wait_all_ran
 
 # -- point to point ---------------------------------------------------------------------------------
 def _p2p(kind: str, tensor, peer, group, tag, group_peer) -> Work | None:
-    name = "send" if kind == "send" else "recv"
+    name = "send" if kind in ("send", "isend") else "recv"
     _tensor(tensor, "tensor", kind)
     pg = resolve(group)
     if pg is None:

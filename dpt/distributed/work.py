@@ -19,18 +19,18 @@ from . import monitor
 # yield the core (several ranks may share one), then sleep with a growing delay
 # so a rank waiting for a straggler does not starve it of CPU.
 _SPIN_S = 50e-6
-_YIELD_S = 0.05
+_YIELD_S = 0.25
 _MAX_SLEEP_S = 1e-3
 
 
 class Work:
     """Returned by collectives called with ``async_op=True`` (torch.distributed.Work)."""
 
-    def __init__(self, pg, op: str, seq: int | None, desc: str = "", outputs=()):
+    def __init__(self, pg, op: str, seq: int | None, desc="", outputs=()):
         self._pg = pg
         self._op = op
         self._seq = seq
-        self._desc = desc
+        self._describe = desc  # a string, or a callable making one (only needed on errors)
         self._outputs = list(outputs)
         self._requests = []   # MPI requests
         self._tests = []      # callables returning True once a non-MPI part is done (NCCL)
@@ -125,6 +125,11 @@ class Work:
         return f"<Work {self._op}{seq} on group {self._pg.group_name}: {state}>"
 
     # -- internals ---------------------------------------------------------------------
+    @property
+    def _desc(self) -> str:
+        d = self._describe
+        return d() if callable(d) else d
+
     def _test(self) -> bool:
         reqs = self._requests
         if reqs:
@@ -132,10 +137,12 @@ class Work:
                 for req, status in self._statuses:
                     if req and not req.Test(status):
                         return False
-            from mpi4py import MPI
-            if not MPI.Request.Testall(reqs):
+            if len(reqs) == 1:
+                if not reqs[0].Test():
+                    return False
+            elif not _testall(reqs):
                 return False
-        return all(t() for t in self._tests)
+        return all(t() for t in self._tests) if self._tests else True
 
     def _finish(self):
         self._done = True
@@ -145,6 +152,11 @@ class Work:
         for fn in fins:
             fn()
         self._keep = []
+
+
+def _testall(reqs) -> bool:
+    from mpi4py import MPI
+    return MPI.Request.Testall(reqs)
 
 
 def _seconds(t) -> float:

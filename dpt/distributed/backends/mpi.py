@@ -31,17 +31,21 @@ def _is_numpy(arr) -> bool:
     return isinstance(arr, np.ndarray)
 
 
-def _mpi_op(op, dtype: np.dtype):
-    from mpi4py import MPI
+_OPS = {}
 
-    if dtype == np.bool_:  # MPI reduces C booleans only with the logical ops
-        table = {ReduceOp.SUM: MPI.LOR, ReduceOp.MAX: MPI.LOR, ReduceOp.BOR: MPI.LOR,
-                 ReduceOp.PRODUCT: MPI.LAND, ReduceOp.MIN: MPI.LAND, ReduceOp.BAND: MPI.LAND,
-                 ReduceOp.BXOR: MPI.LXOR, ReduceOp.AVG: MPI.LOR}
-        return table[op]
-    return {ReduceOp.SUM: MPI.SUM, ReduceOp.AVG: MPI.SUM, ReduceOp.PRODUCT: MPI.PROD,
-            ReduceOp.MIN: MPI.MIN, ReduceOp.MAX: MPI.MAX, ReduceOp.BAND: MPI.BAND,
-            ReduceOp.BOR: MPI.BOR, ReduceOp.BXOR: MPI.BXOR}[op]
+
+def _mpi_op(op, dtype: np.dtype):
+    if not _OPS:
+        from mpi4py import MPI
+
+        _OPS["num"] = {ReduceOp.SUM: MPI.SUM, ReduceOp.AVG: MPI.SUM, ReduceOp.PRODUCT: MPI.PROD,
+                       ReduceOp.MIN: MPI.MIN, ReduceOp.MAX: MPI.MAX, ReduceOp.BAND: MPI.BAND,
+                       ReduceOp.BOR: MPI.BOR, ReduceOp.BXOR: MPI.BXOR}
+        # MPI reduces C booleans only with the logical ops
+        _OPS["bool"] = {ReduceOp.SUM: MPI.LOR, ReduceOp.MAX: MPI.LOR, ReduceOp.BOR: MPI.LOR,
+                        ReduceOp.PRODUCT: MPI.LAND, ReduceOp.MIN: MPI.LAND,
+                        ReduceOp.BAND: MPI.LAND, ReduceOp.BXOR: MPI.LXOR, ReduceOp.AVG: MPI.LOR}
+    return _OPS["bool" if dtype == np.bool_ else "num"][op]
 
 
 def check_reduce(op, dtype: np.dtype, backend: str = "mpi") -> None:
