@@ -1,0 +1,421 @@
+"""F.conv1d/2d/3d and F.conv_transpose1d/2d/3d: one fused N-d implementation.
+
+Forward pads the input, takes a strided window view of it (no copy) and runs one
+batched matmul over the groups (im2col + BLAS). The three linear maps involved are
+each a Function whose backward is written with the other two, so double backward
+works:
+
+    Conv(x, w)            y  = x (*) w
+    ConvTranspose(x, w)   the adjoint of Conv in x: scatter of windows (col2im)
+    ConvWeightGrad(x, g)  the adjoint of Conv in w: windows of x contracted with g
+
+col2im loops over the kernel offsets only, never over pixels or batch elements.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from ..._device import xp_of
+from ..._tensor import Tensor
+from ...autograd.function import Function
+from ...autograd.grad_mode import is_grad_enabled
+
+__all__ = ["conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d",
+           "conv_transpose3d"]
+
+
+# --------------------------------------------------------------------------------------
+# Array helpers (shared with pooling and fold)
+# --------------------------------------------------------------------------------------
+def _ntuple(value, n: int, name: str = "argument") -> tuple:
+    if isinstance(value, (list, tuple)):
+        if len(value) == 1 and n > 1:
+            return tuple(int(value[0]) for _ in range(n))
+        if len(value) != n:
+            raise RuntimeError(f"expected {name} to be a single integer value or a list of {n} "
+                               f"values to match the convolution dimensions, but got "
+                               f"{name}={list(value)}")
+        return tuple(int(v) for v in value)
+    return (int(value),) * n
+
+
+def _as_strided(xp, arr, shape, strides):
+    return xp.lib.stride_tricks.as_strided(arr, shape=shape, strides=strides)
+
+
+def windows(a, kernel, stride, dilation, out):
+    """View of a (N, C, *S) as (N, C, *out, *kernel): a[n, c, o*s + k*d]; no copy."""
+    xp = xp_of(a)
+    nd = len(kernel)
+    st = a.strides
+    sp = st[2:]
+    shape = a.shape[:2] + tuple(out) + tuple(kernel)
+    strides = st[:2] + tuple(sp[i] * stride[i] for i in range(nd)) + \
+        tuple(sp[i] * dilation[i] for i in range(nd))
+    return _as_strided(xp, a, shape, strides)
+
+
+def col2im(cols, full, stride, dilation):
+    """Adjoint of ``windows``: cols (*K, N, C, *O) summed into a zero (N, C, *full) array."""
+    xp = xp_of(cols)
+    nd = len(full)
+    kernel = cols.shape[:nd]
+    out_sp = cols.shape[nd + 2:]
+    res = xp.zeros(cols.shape[nd:nd + 2] + tuple(full), dtype=cols.dtype)
+    for k in np.ndindex(*kernel):
+        sl = (slice(None), slice(None)) + tuple(
+            slice(k[i] * dilation[i], k[i] * dilation[i] + (out_sp[i] - 1) * stride[i] + 1,
+                  stride[i]) for i in range(nd))
+        res[sl] += cols[k]
+    return res
+
+
+def pad_array(x, pads, value=0):
+    """Zero/constant pad the spatial dims of (N, C, *S) with pads ((lo, hi), ...)."""
+    if not any(lo or hi for lo, hi in pads):
+        return x
+    xp = xp_of(x)
+    out = xp.full(x.shape[:2] + tuple(s + lo + hi for s, (lo, hi) in zip(x.shape[2:], pads)),
+                  value, dtype=x.dtype)
+    out[(slice(None), slice(None)) + tuple(slice(lo, lo + s) for s, (lo, _) in
+                                           zip(x.shape[2:], pads))] = x
+    return out
+
+
+def _out_len(n, k, s, d, lo, hi):
+    return (n + lo + hi - d * (k - 1) - 1) // s + 1
+
+
+# --------------------------------------------------------------------------------------
+# The three linear maps
+# --------------------------------------------------------------------------------------
+def _im2col(x, kernel, stride, dilation, pads, groups, out):
+    """(G, Cg*Kp, N*P) copy of the windows of padded x, one strided copy per kernel offset
+    (each copies whole rows of output positions, which beats one gather of tiny windows)."""
+    xp = xp_of(x)
+    xpad = pad_array(x, pads)
+    n, c = x.shape[:2]
+    nd = len(kernel)
+    xt = xpad.swapaxes(0, 1)                                    # (C, N, *S)
+    buf = xp.empty((c,) + tuple(kernel) + (n,) + tuple(out), dtype=x.dtype)
+    for k in np.ndindex(*kernel):
+        sl = (slice(None), slice(None)) + tuple(
+            slice(k[i] * dilation[i], k[i] * dilation[i] + (out[i] - 1) * stride[i] + 1,
+                  stride[i]) for i in range(nd))
+        buf[(slice(None),) + k] = xt[sl]
+    return buf.reshape(groups, (c // groups) * math.prod(kernel), n * math.prod(out))
+
+
+def _bmm(a, b):
+    """Batched matmul over the groups; a plain 2-D BLAS call when there is one group."""
+    if a.shape[0] == 1:
+        return (a[0] @ b[0])[None]
+    return a @ b
+
+
+class Conv(Function):
+    """y = conv(x, w) + b, N-d, grouped; pads are ((lo, hi), ...) per spatial dim."""
+
+    def forward(self, x, w, b=None, *, stride, pads, dilation, groups, keep_cols=False):
+        self.args = (stride, pads, dilation, groups)
+        nd = x.ndim - 2
+        n = x.shape[0]
+        cout = w.shape[0]
+        kernel = w.shape[2:]
+        out = tuple(_out_len(x.shape[2 + i], kernel[i], stride[i], dilation[i], *pads[i])
+                    for i in range(nd))
+        cols = _im2col(x, kernel, stride, dilation, pads, groups, out)
+        if keep_cols:
+            self._cols = cols
+        y = _bmm(w.reshape(groups, cout // groups, -1), cols)   # (G, Og, N*P)
+        y = xp_of(x).ascontiguousarray(y.reshape((cout, n) + out).swapaxes(0, 1))
+        if b is not None:
+            y += b.reshape((cout,) + (1,) * nd)
+        return y
+
+    def backward(self, gy):
+        x, w = self.inputs[:2]
+        stride, pads, dilation, groups = self.args
+        need = self.needs_input_grad
+        gx = gw = gb = None
+        if need[0]:
+            gx = ConvTranspose.apply(gy, w, stride=stride, pads=pads, dilation=dilation,
+                                     groups=groups, out=tuple(x.shape[2:]))
+        if need[1]:
+            cols = None if is_grad_enabled() else getattr(self, "_cols", None)
+            gw = ConvWeightGrad.apply(x, gy, kernel=tuple(w.shape[2:]), stride=stride,
+                                      pads=pads, dilation=dilation, groups=groups, cols=cols)
+        if len(need) > 2 and need[2]:
+            gb = gy.sum(dim=[0] + list(range(2, gy.ndim)))
+        return (gx, gw) if len(need) == 2 else (gx, gw, gb)
+
+
+class ConvTranspose(Function):
+    """y = conv_transpose(x, w) + b: the adjoint of Conv, cropped to ``out`` spatial size."""
+
+    def forward(self, x, w, b=None, *, stride, pads, dilation, groups, out):
+        self.args = (stride, pads, dilation, groups)
+        xp = xp_of(x)
+        nd = x.ndim - 2
+        n, cin = x.shape[:2]
+        sp = x.shape[2:]
+        kernel = w.shape[2:]
+        og = w.shape[1]
+        cg = cin // groups
+        p = math.prod(sp)
+        xr = x.reshape(n, groups, cg, p).transpose(1, 0, 3, 2)    # (G, N, P, Cg)
+        wr = w.reshape(groups, cg, og * math.prod(kernel))
+        cols = xr @ wr[:, None]                                  # (G, N, P, Og*Kp)
+        cols = cols.reshape((groups, n) + sp + (og,) + kernel)
+        # (*K, N, G, Og, *S), contiguous so every kernel offset is one block
+        perm = tuple(range(3 + nd, 3 + 2 * nd)) + (1, 0, 2 + nd) + tuple(range(2, 2 + nd))
+        cols = xp.ascontiguousarray(cols.transpose(perm)).reshape(
+            kernel + (n, groups * og) + sp)
+        full = tuple(max((sp[i] - 1) * stride[i] + dilation[i] * (kernel[i] - 1) + 1,
+                         pads[i][0] + out[i]) for i in range(nd))
+        y = col2im(cols, full, stride, dilation)
+        y = y[(slice(None), slice(None)) + tuple(slice(pads[i][0], pads[i][0] + out[i])
+                                                 for i in range(nd))]
+        y = xp.ascontiguousarray(y)
+        if b is not None:
+            y += b.reshape((-1,) + (1,) * nd)
+        return y
+
+    def backward(self, gy):
+        x, w = self.inputs[:2]
+        stride, pads, dilation, groups = self.args
+        need = self.needs_input_grad
+        gx = gw = gb = None
+        if need[0]:
+            gx = Conv.apply(gy, w, stride=stride, pads=pads, dilation=dilation, groups=groups)
+            if tuple(gx.shape[2:]) != tuple(x.shape[2:]):
+                gx = gx[(slice(None), slice(None)) + tuple(slice(0, s) for s in x.shape[2:])]
+        if need[1]:
+            gw = ConvWeightGrad.apply(gy, x, kernel=tuple(w.shape[2:]), stride=stride, pads=pads,
+                                      dilation=dilation, groups=groups)
+        if len(need) > 2 and need[2]:
+            gb = gy.sum(dim=[0] + list(range(2, gy.ndim)))
+        return (gx, gw) if len(need) == 2 else (gx, gw, gb)
+
+
+class ConvWeightGrad(Function):
+    """gw[o, c, k] = sum_{n, p} g[n, o, p] * pad(x)[n, c, p*s + k*d] (grouped).
+
+    A transposed conv's weight gradient is this map with the roles swapped: its
+    output gradient plays x and its input plays g (the layouts coincide).
+    """
+
+    def forward(self, x, g, *, kernel, stride, pads, dilation, groups, cols=None):
+        self.args = (kernel, stride, pads, dilation, groups)
+        n = x.shape[0]
+        out = g.shape[2:]
+        og = g.shape[1] // groups
+        cg = x.shape[1] // groups
+        if cols is None:
+            cols = _im2col(x, kernel, stride, dilation, pads, groups, out)
+        gr = g.reshape(n, groups, og, -1).transpose(1, 2, 0, 3).reshape(groups, og, -1)
+        gw = _bmm(gr, cols.transpose(0, 2, 1))                  # (G, Og, Cg*Kp)
+        return gw.reshape((groups * og, cg) + tuple(kernel))
+
+    def backward(self, ggw):
+        x, g = self.inputs
+        kernel, stride, pads, dilation, groups = self.args
+        need = self.needs_input_grad
+        gx = gg = None
+        if need[0]:
+            gx = ConvTranspose.apply(g, ggw, stride=stride, pads=pads, dilation=dilation,
+                                     groups=groups, out=tuple(x.shape[2:]))
+        if need[1]:
+            gg = Conv.apply(x, ggw, stride=stride, pads=pads, dilation=dilation, groups=groups)
+            if tuple(gg.shape[2:]) != tuple(g.shape[2:]):
+                gg = gg[(slice(None), slice(None)) + tuple(slice(0, s) for s in g.shape[2:])]
+        return gx, gg
+
+
+# --------------------------------------------------------------------------------------
+# Argument checking and the public functions
+# --------------------------------------------------------------------------------------
+def _check_common(name, input, weight, bias, nd):
+    if not isinstance(input, Tensor) or not isinstance(weight, Tensor):
+        raise TypeError(f"{name}() expected Tensors for input and weight, got "
+                        f"{type(input).__name__} and {type(weight).__name__}")
+    if input.ndim not in (nd + 1, nd + 2):
+        raise RuntimeError(f"Expected {nd + 1}D (unbatched) or {nd + 2}D (batched) input to "
+                           f"{name}, but got input of size: {list(input.shape)}")
+    if weight.ndim != nd + 2:
+        raise RuntimeError(f"{name}: expected weight to be {nd + 2}-dimensional, but got weight "
+                           f"of size {list(weight.shape)}")
+    if input.dtype is not weight.dtype or (bias is not None and bias.dtype is not weight.dtype):
+        other = bias if input.dtype is weight.dtype else input
+        raise RuntimeError(f"Input type ({other.dtype}) and weight type ({weight.dtype}) should be "
+                           f"the same ({name})")
+    if input.dtype.category < 2:
+        raise RuntimeError(f"{name}: expected a floating point input, got {input.dtype}")
+    if input.device != weight.device:
+        raise RuntimeError(f"Expected all tensors to be on the same device, but found at least two "
+                           f"devices, {input.device} and {weight.device}!")
+
+
+def _same_pads(kernel, dilation):
+    pads = []
+    for k, d in zip(kernel, dilation):
+        total = d * (k - 1)
+        pads.append((total // 2, total - total // 2))
+    return tuple(pads)
+
+
+def _convnd(name, nd, input, weight, bias, stride, padding, dilation, groups):
+    _check_common(name, input, weight, bias, nd)
+    unbatched = input.ndim == nd + 1
+    if unbatched:
+        input = input.unsqueeze(0)
+    stride = _ntuple(stride, nd, "stride")
+    dilation = _ntuple(dilation, nd, "dilation")
+    kernel = tuple(weight.shape[2:])
+    if groups <= 0:
+        raise RuntimeError("non-positive groups is not supported")
+    if any(s <= 0 for s in stride):
+        raise RuntimeError("non-positive stride is not supported")
+    if any(d <= 0 for d in dilation):
+        raise RuntimeError("dilation should be greater than zero")
+    if isinstance(padding, str):
+        if padding == "valid":
+            pads = ((0, 0),) * nd
+        elif padding == "same":
+            if any(s != 1 for s in stride):
+                raise RuntimeError("padding='same' is not supported for strided convolutions")
+            pads = _same_pads(kernel, dilation)
+        else:
+            raise RuntimeError(f"Invalid padding string: '{padding}'")
+    else:
+        p = _ntuple(padding, nd, "padding")
+        if any(v < 0 for v in p):
+            raise RuntimeError("negative padding is not supported")
+        pads = tuple((v, v) for v in p)
+    cin = input.shape[1]
+    if weight.shape[0] % groups:
+        raise RuntimeError(f"Given groups={groups}, expected weight to be divisible by {groups} "
+                           f"at dimension 0, but got weight of size {list(weight.shape)} instead")
+    if cin != weight.shape[1] * groups:
+        raise RuntimeError(f"Given groups={groups}, weight of size {list(weight.shape)}, expected "
+                           f"input{list(input.shape)} to have {weight.shape[1] * groups} channels, "
+                           f"but got {cin} channels instead")
+    if bias is not None and tuple(bias.shape) != (weight.shape[0],):
+        raise RuntimeError(f"Given weight of size {list(weight.shape)}, expected bias to be "
+                           f"1-dimensional with {weight.shape[0]} elements, but got bias of size "
+                           f"{list(bias.shape)} instead")
+    padded = [input.shape[2 + i] + sum(pads[i]) for i in range(nd)]
+    eff = [dilation[i] * (kernel[i] - 1) + 1 for i in range(nd)]
+    if any(p < e for p, e in zip(padded, eff)):
+        raise RuntimeError(f"Calculated padded input size per channel: "
+                           f"({' x '.join(map(str, padded))}). Kernel size: "
+                           f"({' x '.join(map(str, eff))}). Kernel size can't be greater than "
+                           f"actual input size")
+    keep = is_grad_enabled() and weight.requires_grad
+    args = (input, weight) if bias is None else (input, weight, bias)
+    out = Conv.apply(*args, stride=stride, pads=pads, dilation=dilation, groups=groups,
+                     keep_cols=keep)
+    return out.squeeze(0) if unbatched else out
+
+
+def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1) -> Tensor:
+    """conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1).
+
+    input (N, C_in, L) or (C_in, L); weight (C_out, C_in/groups, k); padding an int, a
+    tuple, 'valid' or 'same'.
+    """
+    return _convnd("conv1d", 1, input, weight, bias, stride, padding, dilation, groups)
+
+
+def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1) -> Tensor:
+    """conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1).
+
+    input (N, C_in, H, W) or (C_in, H, W); weight (C_out, C_in/groups, kH, kW).
+    """
+    return _convnd("conv2d", 2, input, weight, bias, stride, padding, dilation, groups)
+
+
+def conv3d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1) -> Tensor:
+    """conv3d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1).
+
+    input (N, C_in, D, H, W) or (C_in, D, H, W); weight (C_out, C_in/groups, kD, kH, kW).
+    """
+    return _convnd("conv3d", 3, input, weight, bias, stride, padding, dilation, groups)
+
+
+def _conv_transposend(name, nd, input, weight, bias, stride, padding, output_padding, groups,
+                      dilation, output_size=None):
+    _check_common(name, input, weight, bias, nd)
+    unbatched = input.ndim == nd + 1
+    if unbatched:
+        input = input.unsqueeze(0)
+    if isinstance(padding, str):
+        raise RuntimeError(f"{name}: padding must be an int or a tuple, got '{padding}'")
+    stride = _ntuple(stride, nd, "stride")
+    dilation = _ntuple(dilation, nd, "dilation")
+    padding = _ntuple(padding, nd, "padding")
+    output_padding = _ntuple(output_padding, nd, "output_padding")
+    if groups <= 0:
+        raise RuntimeError("non-positive groups is not supported")
+    if any(s <= 0 for s in stride):
+        raise RuntimeError("non-positive stride is not supported")
+    if any(d <= 0 for d in dilation):
+        raise RuntimeError("dilation should be greater than zero")
+    if any(p < 0 for p in padding):
+        raise RuntimeError("negative padding is not supported")
+    for op, s, d in zip(output_padding, stride, dilation):
+        if op < 0 or op >= max(s, d):
+            raise RuntimeError(f"output padding must be smaller than either stride or dilation, "
+                               f"but got output_padding={list(output_padding)}, "
+                               f"stride={list(stride)}, dilation={list(dilation)}")
+    cin = input.shape[1]
+    if cin != weight.shape[0]:
+        raise RuntimeError(f"Given transposed=1, weight of size {list(weight.shape)}, expected "
+                           f"input{list(input.shape)} to have {weight.shape[0]} channels, but got "
+                           f"{cin} channels instead")
+    if weight.shape[0] % groups:
+        raise RuntimeError(f"Given groups={groups}, expected weight to be divisible by {groups} "
+                           f"at dimension 0, but got weight of size {list(weight.shape)} instead")
+    cout = weight.shape[1] * groups
+    if bias is not None and tuple(bias.shape) != (cout,):
+        raise RuntimeError(f"Given transposed=1, weight of size {list(weight.shape)}, expected "
+                           f"bias to be 1-dimensional with {cout} elements, but got bias of size "
+                           f"{list(bias.shape)} instead")
+    kernel = weight.shape[2:]
+    out = tuple((input.shape[2 + i] - 1) * stride[i] - 2 * padding[i] +
+                dilation[i] * (kernel[i] - 1) + output_padding[i] + 1 for i in range(nd))
+    if any(o <= 0 for o in out):
+        raise RuntimeError(f"Given input size per channel: {list(input.shape[2:])}. Calculated "
+                           f"output size per channel: {list(out)}. Output size is too small")
+    if output_size is not None:
+        out = tuple(output_size)
+    args = (input, weight) if bias is None else (input, weight, bias)
+    y = ConvTranspose.apply(*args, stride=stride, pads=tuple((p, p) for p in padding),
+                            dilation=dilation, groups=groups, out=out)
+    return y.squeeze(0) if unbatched else y
+
+
+def conv_transpose1d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1,
+                     dilation=1) -> Tensor:
+    """conv_transpose1d(input, weight, bias=None, stride=1, padding=0, output_padding=0,
+    groups=1, dilation=1); weight (C_in, C_out/groups, k)."""
+    return _conv_transposend("conv_transpose1d", 1, input, weight, bias, stride, padding,
+                             output_padding, groups, dilation)
+
+
+def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1,
+                     dilation=1) -> Tensor:
+    """conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_padding=0,
+    groups=1, dilation=1); weight (C_in, C_out/groups, kH, kW)."""
+    return _conv_transposend("conv_transpose2d", 2, input, weight, bias, stride, padding,
+                             output_padding, groups, dilation)
+
+
+def conv_transpose3d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1,
+                     dilation=1) -> Tensor:
+    """conv_transpose3d(input, weight, bias=None, stride=1, padding=0, output_padding=0,
+    groups=1, dilation=1); weight (C_in, C_out/groups, kD, kH, kW)."""
+    return _conv_transposend("conv_transpose3d", 3, input, weight, bias, stride, padding,
+                             output_padding, groups, dilation)
