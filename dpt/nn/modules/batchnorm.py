@@ -1,0 +1,153 @@
+"""_NormBase and BatchNorm1d/2d/3d: per-channel normalisation with running statistics."""
+from __future__ import annotations
+
+from ... import ops
+from ..._dtype import int64
+from ..._tensor import Tensor
+from ...autograd.grad_mode import no_grad
+from .. import functional as F
+from .. import init
+from ..functional.normalization import _batch_norm_train
+from ..parameter import Parameter
+from .module import Module
+
+__all__ = ["BatchNorm1d", "BatchNorm2d", "BatchNorm3d"]
+
+
+class _NormBase(Module):
+    """Parameters (weight = 1, bias = 0; no bias with the keyword bias=False) and buffers (running_mean = 0, running_var = 1,
+    num_batches_tracked = 0) shared by batch and instance normalisation."""
+
+    _version = 2
+
+    def __init__(self, num_features: int, eps: float = 1e-5, momentum: float | None = 0.1,
+                 affine: bool = True, track_running_stats: bool = True, device=None,
+                 dtype=None, *, bias: bool = True) -> None:
+        super().__init__()
+        self.num_features = num_features
+        self.eps = eps
+        self.momentum = momentum
+        self.affine = affine
+        self.track_running_stats = track_running_stats
+        if affine:
+            self.weight = Parameter(ops.empty(num_features, device=device, dtype=dtype))
+            if bias:
+                self.bias = Parameter(ops.empty(num_features, device=device, dtype=dtype))
+            else:
+                self.register_parameter("bias", None)
+        else:
+            self.register_parameter("weight", None)
+            self.register_parameter("bias", None)
+        if track_running_stats:
+            self.register_buffer("running_mean", ops.zeros(num_features, device=device,
+                                                           dtype=dtype))
+            self.register_buffer("running_var", ops.ones(num_features, device=device,
+                                                         dtype=dtype))
+            self.register_buffer("num_batches_tracked", ops.tensor(0, dtype=int64,
+                                                                   device=device))
+        else:
+            self.register_buffer("running_mean", None)
+            self.register_buffer("running_var", None)
+            self.register_buffer("num_batches_tracked", None)
+        self.reset_parameters()
+
+    def reset_running_stats(self) -> None:
+        if self.track_running_stats:
+            with no_grad():
+                self.running_mean.zero_()
+                self.running_var.fill_(1)
+                self.num_batches_tracked.zero_()
+
+    def reset_parameters(self) -> None:
+        self.reset_running_stats()
+        if self.affine:
+            init.ones_(self.weight)
+            if self.bias is not None:
+                init.zeros_(self.bias)
+
+    def _check_input_dim(self, input: Tensor) -> None:
+        raise NotImplementedError
+
+    def extra_repr(self) -> str:
+        return (f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, "
+                f"affine={self.affine}, bias={self.bias is not None}, "
+                f"track_running_stats={self.track_running_stats}")
+
+    def _load_from_state_dict(self, state_dict, prefix, local_metadata, strict, missing_keys,
+                              unexpected_keys, error_msgs):
+        version = local_metadata.get("version", None)
+        key = prefix + "num_batches_tracked"
+        if (version is None or version < 2) and self.track_running_stats and key not in state_dict:
+            # checkpoints older than the num_batches_tracked buffer
+            state_dict[key] = ops.tensor(0, dtype=int64)
+        super()._load_from_state_dict(state_dict, prefix, local_metadata, strict, missing_keys,
+                                      unexpected_keys, error_msgs)
+
+
+class _BatchNorm(_NormBase):
+    def forward(self, input: Tensor) -> Tensor:
+        self._check_input_dim(input)
+        factor = 0.0 if self.momentum is None else self.momentum
+        if self.training and self.track_running_stats and self.num_batches_tracked is not None:
+            self.num_batches_tracked._data += 1
+            self.num_batches_tracked._vc[0] += 1
+            if self.momentum is None:  # cumulative moving average
+                factor = 1.0 / float(self.num_batches_tracked.item())
+        bn_training = self.training or (self.running_mean is None and self.running_var is None)
+        use_running = not self.training or self.track_running_stats
+        running_mean = self.running_mean if use_running else None
+        running_var = self.running_var if use_running else None
+        if bn_training:
+            size = input.shape
+            n = size[0]
+            for s in size[2:]:
+                n *= s
+            if n == 1:
+                raise ValueError(f"Expected more than 1 value per channel when training, got "
+                                 f"input size {size}")
+            self._check_channels(input)
+            return self._batch_norm_training(input, running_mean, running_var, factor)
+        return F.batch_norm(input, running_mean, running_var, self.weight, self.bias, False,
+                            factor, self.eps)
+
+    def _check_channels(self, input: Tensor) -> None:
+        if input.shape[1] != self.num_features:
+            raise RuntimeError(f"{type(self).__name__}: expected input with {self.num_features} "
+                               f"channels (dim 1), but got input of shape {list(input.shape)}")
+
+    def _batch_norm_training(self, input: Tensor, running_mean, running_var,
+                             momentum: float) -> Tensor:
+        """Normalise with batch statistics, updating the running ones: the one place that
+        computes statistics (a synchronised subclass overrides it)."""
+        return _batch_norm_train(input, running_mean, running_var, self.weight, self.bias,
+                                 momentum, self.eps)
+
+
+class BatchNorm1d(_BatchNorm):
+    """BatchNorm1d(num_features, eps=1e-5, momentum=0.1, affine=True,
+    track_running_stats=True): batch normalisation of (N, C) or (N, C, L) input.
+
+    momentum=None averages all batches seen so far (cumulative moving average).
+    """
+
+    def _check_input_dim(self, input: Tensor) -> None:
+        if input.ndim not in (2, 3):
+            raise ValueError(f"expected 2D or 3D input (got {input.ndim}D input)")
+
+
+class BatchNorm2d(_BatchNorm):
+    """BatchNorm2d(num_features, eps=1e-5, momentum=0.1, affine=True,
+    track_running_stats=True): batch normalisation of (N, C, H, W) input."""
+
+    def _check_input_dim(self, input: Tensor) -> None:
+        if input.ndim != 4:
+            raise ValueError(f"expected 4D input (got {input.ndim}D input)")
+
+
+class BatchNorm3d(_BatchNorm):
+    """BatchNorm3d(num_features, eps=1e-5, momentum=0.1, affine=True,
+    track_running_stats=True): batch normalisation of (N, C, D, H, W) input."""
+
+    def _check_input_dim(self, input: Tensor) -> None:
+        if input.ndim != 5:
+            raise ValueError(f"expected 5D input (got {input.ndim}D input)")
