@@ -1,4 +1,5 @@
 """dpt.nn: Module, Parameter, the layers, functional, init and utils (torch.nn's layout)."""
 from .modules import *  # noqa: F401,F403
 from .parameter import Buffer, Parameter
-from . import functional, init, utils
+from . import functional, init, parallel, utils
+from .parallel import DataParallel

@@ -7,11 +7,12 @@ from ..._tensor import Tensor
 from ...autograd.grad_mode import no_grad
 from .. import functional as F
 from .. import init
-from ..functional.normalization import _batch_norm_train
+from ...autograd.grad_mode import is_grad_enabled
+from ..functional.normalization import Normalize, _batch_norm_train
 from ..parameter import Parameter
 from .module import Module
 
-__all__ = ["BatchNorm1d", "BatchNorm2d", "BatchNorm3d"]
+__all__ = ["BatchNorm1d", "BatchNorm2d", "BatchNorm3d", "SyncBatchNorm"]
 
 
 class _NormBase(Module):
@@ -151,3 +152,122 @@ class BatchNorm3d(_BatchNorm):
     def _check_input_dim(self, input: Tensor) -> None:
         if input.ndim != 5:
             raise ValueError(f"expected 5D input (got {input.ndim}D input)")
+
+
+class _SyncNormalize(Normalize):
+    """Batch norm whose statistics span every rank of a process group.
+
+    Forward all-reduces [sum(x), sum(x^2), count] per channel in one buffer; backward
+    all-reduces [sum(g), sum(g * xhat)]. The weight and bias gradients stay local sums: DDP
+    averages them across ranks like every other parameter gradient.
+    """
+
+    group = None  # set on the per-group subclass made by _sync_normalize
+
+    def _allreduce(self, arr):
+        from ... import distributed as dist
+
+        t = Tensor._make(arr)
+        dist.all_reduce(t, group=self.group)
+        return t._data
+
+    def _moments(self, x, axes):
+        local = 1
+        for a in axes:
+            local *= x.shape[a]
+        s = x.sum(axis=axes, keepdims=True)
+        packed = self._allreduce(_xp(x).concatenate([s.reshape(-1), (x * x).sum(axis=axes).reshape(-1),
+                                                      _xp(x).asarray([local], dtype=s.dtype)]))
+        c = s.size
+        count = int(round(float(packed[-1])))
+        mean = (packed[:c] / count).reshape(s.shape).astype(x.dtype, copy=False)
+        var = _xp(x).maximum(packed[c:2 * c].reshape(s.shape) / count - mean * mean, 0)
+        return mean, var.astype(x.dtype, copy=False), count, x - mean
+
+    def backward(self, gy):
+        if is_grad_enabled():
+            raise RuntimeError("SyncBatchNorm does not support double backward (create_graph=True)")
+        x, w, b = self.inputs
+        need = self.needs_input_grad
+        g, xhat, axes = gy._data, self.xhat, self.axes
+        sum_g = g.sum(axis=axes, keepdims=True)
+        sum_gx = (g * xhat).sum(axis=axes, keepdims=True)
+        gw = Tensor._make(sum_gx) if w is not None and need[1] else None
+        gb = Tensor._make(sum_g) if b is not None and need[2] else None
+        gx = None
+        if need[0]:
+            c = sum_g.size
+            packed = self._allreduce(_xp(g).concatenate([sum_g.reshape(-1), sum_gx.reshape(-1)]))
+            mg = (packed[:c] / self.count).reshape(sum_g.shape)
+            mgx = (packed[c:] / self.count).reshape(sum_g.shape)
+            scale = self.invstd if w is None else self.invstd * w._data
+            gx = Tensor._make(((g - mg - xhat * mgx) * scale).astype(x._data.dtype, copy=False))
+        return gx, gw, gb
+
+    def name(self):
+        return "SyncBatchNormBackward0"
+
+
+_SYNC_FNS = {}
+
+
+def _sync_normalize(group):
+    key = id(group)
+    if key not in _SYNC_FNS:
+        _SYNC_FNS[key] = type("SyncNormalize", (_SyncNormalize,), {"group": group})
+    return _SYNC_FNS[key]
+
+
+def _xp(arr):
+    from ..._device import xp_of
+
+    return xp_of(arr)
+
+
+class SyncBatchNorm(_BatchNorm):
+    """SyncBatchNorm(num_features, eps=1e-5, momentum=0.1, affine=True,
+    track_running_stats=True, process_group=None).
+
+    Batch norm over the union of every rank's batch in training (statistics all-reduced
+    across the process group); the same as BatchNorm in eval() or in a world of one. Takes
+    (N, C, *) input of any rank >= 2.
+    """
+
+    def __init__(self, num_features: int, eps: float = 1e-5, momentum: float | None = 0.1,
+                 affine: bool = True, track_running_stats: bool = True, process_group=None,
+                 device=None, dtype=None):
+        super().__init__(num_features, eps, momentum, affine, track_running_stats,
+                         device=device, dtype=dtype)
+        self.process_group = process_group
+
+    def _check_input_dim(self, input: Tensor) -> None:
+        if input.ndim < 2:
+            raise ValueError(f"expected at least 2D input (got {input.ndim}D input)")
+
+    def _batch_norm_training(self, input, running_mean, running_var, momentum):
+        from ... import distributed as dist
+
+        if not dist.is_initialized() or dist.get_world_size(self.process_group) == 1:
+            return super()._batch_norm_training(input, running_mean, running_var, momentum)
+        return _batch_norm_train(input, running_mean, running_var, self.weight, self.bias,
+                                 momentum, self.eps, fn=_sync_normalize(self.process_group))
+
+    @classmethod
+    def convert_sync_batchnorm(cls, module: Module, process_group=None) -> Module:
+        """Return module with every BatchNorm*d replaced by a SyncBatchNorm that shares its
+        parameters and buffers (the module itself if it is a BatchNorm)."""
+        out = module
+        if isinstance(module, _BatchNorm) and not isinstance(module, SyncBatchNorm):
+            out = cls(module.num_features, module.eps, module.momentum, module.affine,
+                      module.track_running_stats, process_group)
+            if module.affine:
+                with no_grad():
+                    out.weight = module.weight
+                    out.bias = module.bias
+            out.running_mean = module.running_mean
+            out.running_var = module.running_var
+            out.num_batches_tracked = module.num_batches_tracked
+            out.training = module.training
+        for name, child in module.named_children():
+            out.add_module(name, cls.convert_sync_batchnorm(child, process_group))
+        return out

@@ -1,0 +1,2 @@
+"""Algorithms on top of the collectives (torch.distributed.algorithms)."""
+from . import ddp_comm_hooks  # noqa: F401
