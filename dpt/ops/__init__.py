@@ -20,3 +20,12 @@ from .sorting import *  # noqa: F401,F403,E402
 from . import sorting  # noqa: E402
 
 __all__ += sorting.__all__
+from .activation import *  # noqa: F401,F403,E402
+from .distance import *  # noqa: F401,F403,E402
+from . import activation, distance  # noqa: E402
+
+__all__ += activation.__all__ + distance.__all__
+from .windows import *  # noqa: F401,F403,E402
+from . import windows  # noqa: E402
+
+__all__ += windows.__all__
