@@ -1,0 +1,134 @@
+"""Data-parallel training of a digits classifier (scikit-learn's 8x8 digits, shipped offline).
+
+The same script runs on one process or many, on CPUs or GPUs:
+
+    python examples/ddp_digits.py
+    mpiexec -n 4 python examples/ddp_digits.py
+    dptrun --nproc-per-node 4 examples/ddp_digits.py
+    srun python examples/ddp_digits.py          (inside a Slurm allocation)
+
+The global batch (--batch-size) is split evenly over the ranks and DistributedSampler deals
+one shared permutation, so every world size trains on the same global batches and ends at
+the same weights, up to float rounding. Rank 0 alone logs (with a tqdm bar) and writes the
+checkpoint, atomically, after every epoch; a restarted job resumes from it (same epoch,
+optimizer and scheduler state). Expect about 97% test accuracy after 10 epochs.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+
+import numpy as np
+
+import dpt
+import dpt.distributed as dist
+import dpt.nn.functional as F
+from dpt import nn
+from dpt.nn.parallel import DistributedDataParallel as DDP
+from dpt.utils.data import DataLoader, DistributedSampler, TensorDataset
+from dpt.utils.data.distributed import evaluate_accuracy
+
+N_TRAIN = 1400  # divisible by 1, 2, 4, 5, 7, 8: no sampler padding for those world sizes
+
+
+def load_digits_split(seed: int = 0):
+    from sklearn.datasets import load_digits
+
+    data = load_digits()
+    x = (data.data / 16.0).astype(np.float32)
+    y = data.target.astype(np.int64)
+    order = np.random.default_rng(seed).permutation(len(x))
+    tr, te = order[:N_TRAIN], order[N_TRAIN:]
+    return (TensorDataset(dpt.from_numpy(x[tr]), dpt.from_numpy(y[tr])),
+            TensorDataset(dpt.from_numpy(x[te]), dpt.from_numpy(y[te])))
+
+
+def make_model() -> nn.Module:
+    return nn.Sequential(nn.Linear(64, 128), nn.ReLU(), nn.Linear(128, 64), nn.ReLU(),
+                         nn.Linear(64, 10))
+
+
+def parse_args(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--epochs", type=int, default=10)
+    ap.add_argument("--batch-size", type=int, default=40, help="global batch, split over ranks")
+    ap.add_argument("--lr", type=float, default=0.1)
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--device", default="cpu", help="cpu or cuda (one GPU per rank)")
+    ap.add_argument("--checkpoint", default=None, help="save every epoch here; resume if present")
+    ap.add_argument("--no-progress", action="store_true", help="no tqdm bar")
+    ap.add_argument("--stop-after", type=int, default=None,
+                    help="leave after this many epochs of this run (simulates a preempted job)")
+    return ap.parse_args(argv)
+
+
+def main(argv=None) -> float:
+    args = parse_args(argv)
+    dist.init_process_group()
+    rank, world = dist.get_rank(), dist.get_world_size()
+    if args.batch_size % world:
+        raise SystemExit(f"--batch-size {args.batch_size} must be divisible by the world size {world}")
+    device = dpt.device(args.device if args.device == "cpu" else f"cuda:{dist.get_local_rank()}")
+
+    dpt.manual_seed(args.seed)
+    train_set, test_set = load_digits_split(args.seed)
+    sampler = DistributedSampler(train_set, shuffle=True, seed=args.seed)
+    loader = DataLoader(train_set, batch_size=args.batch_size // world, sampler=sampler,
+                        drop_last=True)
+    test_loader = DataLoader(test_set, batch_size=100,
+                             sampler=DistributedSampler(test_set, shuffle=False))
+
+    model = DDP(make_model().to(device))
+    opt = dpt.optim.SGD(model.parameters(), lr=args.lr, momentum=0.9)
+    sched = dpt.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=args.epochs)
+
+    start_epoch = 0
+    if args.checkpoint and os.path.exists(args.checkpoint):
+        state = dpt.load(args.checkpoint, map_location=device)
+        model.module.load_state_dict(state["model"])
+        opt.load_state_dict(state["optimizer"])
+        sched.load_state_dict(state["scheduler"])
+        start_epoch = state["epoch"] + 1
+        if rank == 0:
+            print(f"resumed from {args.checkpoint} at epoch {start_epoch}", flush=True)
+
+    bar = None
+    if rank == 0 and not args.no_progress:
+        from tqdm import tqdm
+
+        bar = tqdm(total=(args.epochs - start_epoch) * len(loader), file=sys.stdout, leave=False)
+    t0 = time.perf_counter()
+    acc = 0.0
+    last = args.epochs if args.stop_after is None else min(args.epochs, start_epoch + args.stop_after)
+    for epoch in range(start_epoch, last):
+        sampler.set_epoch(epoch)
+        model.train()
+        for x, y in loader:
+            x, y = x.to(device), y.to(device)
+            opt.zero_grad()
+            loss = F.cross_entropy(model(x), y)
+            loss.backward()
+            opt.step()
+            if bar is not None:
+                bar.set_postfix(epoch=epoch, loss=f"{loss.item():.3f}")
+                bar.update()
+        sched.step()
+        acc = evaluate_accuracy(model, test_loader, device=device)
+        if rank == 0:
+            msg = f"epoch {epoch}: loss {loss.item():.4f}, test accuracy {acc:.4f}"
+            (bar.write if bar is not None else print)(msg)
+            if args.checkpoint:
+                dpt.save({"model": model.module.state_dict(), "optimizer": opt.state_dict(),
+                          "scheduler": sched.state_dict(), "epoch": epoch}, args.checkpoint)
+    if bar is not None:
+        bar.close()
+    if rank == 0:
+        print(f"final test accuracy: {acc:.4f} ({world} rank{'s' if world > 1 else ''}, "
+              f"{time.perf_counter() - t0:.1f} s)", flush=True)
+    return acc
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,51 @@
+"""examples/ddp_digits.py: same result on 1 and 2 ranks, and checkpoint/resume is exact."""
+import os
+import re
+import subprocess
+import sys
+
+import pytest
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+SCRIPT = os.path.join(ROOT, "examples", "ddp_digits.py")
+
+
+def _env():
+    env = dict(os.environ, OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1",
+               PYTHONPATH=ROOT + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    for k in ("RANK", "WORLD_SIZE", "LOCAL_RANK", "DPT_RUN_ID"):
+        env.pop(k, None)
+    return env
+
+
+def run(args, n=1, timeout=120):
+    cmd = [sys.executable, SCRIPT, "--no-progress", *args]
+    if n > 1:
+        cmd = ["mpiexec", "-n", str(n), *cmd]
+    out = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, env=_env())
+    assert out.returncode == 0, out.stdout + out.stderr
+    return out.stdout
+
+
+def accuracy(stdout: str) -> float:
+    return float(re.search(r"final test accuracy: ([0-9.]+)", stdout).group(1))
+
+
+@pytest.mark.timeout(180)
+def test_one_and_two_ranks_train_the_same_model():
+    one = run(["--epochs", "3"])
+    two = run(["--epochs", "3"], n=2)
+    assert accuracy(one) > 0.9
+    assert accuracy(one) == accuracy(two)
+    assert two.count("final test accuracy") == 1  # only rank 0 logs
+
+
+@pytest.mark.timeout(180)
+def test_resume_from_checkpoint_continues_where_it_stopped(tmp_path):
+    ckpt = str(tmp_path / "digits.ckpt")
+    run(["--epochs", "3", "--stop-after", "2", "--checkpoint", ckpt], n=2)
+    resumed = run(["--epochs", "3", "--checkpoint", ckpt], n=2)
+    assert "resumed from" in resumed and "at epoch 2" in resumed
+    assert "epoch 0:" not in resumed
+    straight = run(["--epochs", "3"], n=2)
+    assert accuracy(resumed) == accuracy(straight)
