@@ -125,6 +125,7 @@ class DistributedDataParallel(Module):
                                "any parameter that requires a gradient.")
         self._comm_hook = None
         self._join = None
+        self._overlap = True  # False: reduce only at the end of backward (for benchmarks)
         self._sync_this_pass = False
         self._pass_open = False
 
@@ -224,8 +225,9 @@ class DistributedDataParallel(Module):
         self._copy_in(bucket, i, param)
         bucket.ready.add(i)
         bucket.pending -= 1
-        self._launch_ready()
-        self._poll()
+        if self._overlap:
+            self._launch_ready()
+            self._poll()
 
     def _copy_in(self, bucket: _Bucket, i: int, param: Tensor) -> None:
         view = bucket.views[i]
