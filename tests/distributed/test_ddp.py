@@ -158,3 +158,18 @@ def test_state_dict_has_module_prefix_and_loads_into_plain_model(pg):
     assert list(ddp.state_dict()) == ["module.weight", "module.bias"]
     plain = nn.Linear(2, 2)
     assert str(plain.load_state_dict(ddp.module.state_dict())) == "<All keys matched successfully>"
+
+
+def test_global_accuracy_counts_each_sample_once(pg):
+    from dpt.utils.data import DataLoader, DistributedSampler, TensorDataset
+    from dpt.utils.data.distributed import evaluate_accuracy
+
+    class Oracle(nn.Module):
+        def forward(self, x):
+            return F.one_hot(x[:, 0].long(), 3).float()
+
+    x = dpt.tensor([[0.], [1.], [2.], [1.], [0.], [2.], [1.]])
+    y = dpt.tensor([0, 1, 2, 0, 0, 1, 1])  # 5 of 7 right; 2 ranks pad to 8
+    ds = TensorDataset(x, y)
+    loader = DataLoader(ds, batch_size=2, sampler=DistributedSampler(ds, shuffle=False))
+    assert evaluate_accuracy(Oracle(), loader) == pytest.approx(5 / 7)
