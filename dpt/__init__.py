@@ -16,10 +16,23 @@ from .random import (Generator, default_generator, get_rng_state, initial_seed, 
                      set_rng_state)
 from . import random
 from . import autograd
+from . import nn, optim
 from . import distributed
+from . import distributions
 from . import return_types
 from . import utils
 from .serialization import load, save
+from . import fft, linalg, quasirandom
+from . import __config__
+from .__config__ import (get_num_interop_threads, get_num_threads, set_num_interop_threads,
+                         set_num_threads)
+from .functional import (block_diag, cartesian_prod, combinations, einsum, istft, lu, lu_unpack,
+                         meshgrid, stft, tensordot, unravel_index)
+from .linalg import (cholesky_inverse, cholesky_solve, det, inverse, logdet, matrix_exp,
+                     matrix_power, pinverse, triangular_solve)
+from .linalg import (_torch_cholesky as cholesky, _torch_cross as cross,  # torch's older spellings
+                     _torch_lu_solve as lu_solve, _torch_qr as qr, _torch_slogdet as slogdet,
+                     _torch_svd as svd)
 from .autograd import (enable_grad, inference_mode, is_grad_enabled, is_inference_mode_enabled,
                        no_grad, set_grad_enabled)
 
