@@ -291,7 +291,8 @@ def poisson(input: Tensor, generator=None) -> Tensor:
         raise RuntimeError("poisson: all rates must be non-negative")
     g = _generator(generator, input.device)
     with _device.device_context(input.device):
-        sample = g._poisson(input._data.astype(np.float64)).astype(input._data.dtype)
+        drawn = g._poisson(input._data.astype(np.float64))  # a plain int for 0-d rates
+        sample = _device.xp_of(input._data).asarray(drawn).astype(input._data.dtype)
     return Poisson.apply(input, sample=sample)
 
 
