@@ -7,6 +7,11 @@ In-place ``name_`` twins run the out-of-place op and write the result back throu
 _ops = None  # bound by dpt._tensor once dpt.ops is importable
 
 
+def _dpt():
+    import dpt
+    return dpt
+
+
 class TensorMethods:
     """Mixin of Tensor: the math methods (see the functions in dpt.ops for docs)."""
 
@@ -702,8 +707,61 @@ class TensorMethods:
     def kron(self, *args, **kwargs):
         return _ops.kron(self, *args, **kwargs)
 
+    # torch's linear-algebra and spectral methods live outside dpt.ops (dpt.linalg,
+    # dpt.functional), so these look the function up on the dpt namespace.
     def cross(self, *args, **kwargs):
-        return _ops.cross(self, *args, **kwargs)
+        return _dpt().cross(self, *args, **kwargs)
+
+    def det(self, *args, **kwargs):
+        return _dpt().det(self, *args, **kwargs)
+
+    def logdet(self, *args, **kwargs):
+        return _dpt().logdet(self, *args, **kwargs)
+
+    def slogdet(self, *args, **kwargs):
+        return _dpt().slogdet(self, *args, **kwargs)
+
+    def inverse(self, *args, **kwargs):
+        return _dpt().inverse(self, *args, **kwargs)
+
+    def pinverse(self, *args, **kwargs):
+        return _dpt().pinverse(self, *args, **kwargs)
+
+    def cholesky(self, *args, **kwargs):
+        return _dpt().cholesky(self, *args, **kwargs)
+
+    def cholesky_solve(self, *args, **kwargs):
+        return _dpt().cholesky_solve(self, *args, **kwargs)
+
+    def cholesky_inverse(self, *args, **kwargs):
+        return _dpt().cholesky_inverse(self, *args, **kwargs)
+
+    def qr(self, *args, **kwargs):
+        return _dpt().qr(self, *args, **kwargs)
+
+    def svd(self, *args, **kwargs):
+        return _dpt().svd(self, *args, **kwargs)
+
+    def lu(self, *args, **kwargs):
+        return _dpt().lu(self, *args, **kwargs)
+
+    def lu_solve(self, *args, **kwargs):
+        return _dpt().lu_solve(self, *args, **kwargs)
+
+    def triangular_solve(self, *args, **kwargs):
+        return _dpt().triangular_solve(self, *args, **kwargs)
+
+    def matrix_power(self, *args, **kwargs):
+        return _dpt().matrix_power(self, *args, **kwargs)
+
+    def matrix_exp(self, *args, **kwargs):
+        return _dpt().matrix_exp(self, *args, **kwargs)
+
+    def stft(self, *args, **kwargs):
+        return _dpt().stft(self, *args, **kwargs)
+
+    def istft(self, *args, **kwargs):
+        return _dpt().istft(self, *args, **kwargs)
 
     def clone(self, *args, **kwargs):
         return _ops.clone(self, *args, **kwargs)
