@@ -23,7 +23,7 @@ from . import return_types
 from . import utils
 from .serialization import load, save
 from . import fft, linalg, quasirandom
-from . import __config__
+from . import __config__, __future__
 from .__config__ import (get_num_interop_threads, get_num_threads, set_num_interop_threads,
                          set_num_threads)
 from .functional import (block_diag, cartesian_prod, combinations, einsum, istft, lu, lu_unpack,

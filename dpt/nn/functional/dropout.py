@@ -128,12 +128,10 @@ def dropout3d(input: Tensor, p: float = 0.5, training: bool = True,
                       f"that dropout3d exists to provide channel-wise dropout on inputs with 3 "
                       f"spatial dimensions, a channel dimension, and an optional batch dimension "
                       f"(i.e. 4D or 5D inputs).", stacklevel=2)
-    if input.ndim in (4, 5):
-        shape = _feature_shape(input, 5, "dropout3d")
-    elif input.ndim >= 2:
-        shape = tuple(input.shape[:2]) + (1,) * (input.ndim - 2)
-    else:
-        shape = tuple(input.shape)
+    if input.ndim == 5:
+        shape = tuple(input.shape[:2]) + (1, 1, 1)
+    else:  # as torch does, any other input is unbatched: whole slices input[c] drop together
+        shape = tuple(input.shape[:1]) + (1,) * (input.ndim - 1)
     return _dropout_impl(input, p, training, inplace, shape, "dropout3d")
 
 

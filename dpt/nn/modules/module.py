@@ -15,6 +15,7 @@ from collections import OrderedDict, namedtuple
 from collections.abc import Mapping
 from typing import Any, Callable, Iterator
 
+from ... import __future__ as _future
 from ..._tensor import Tensor
 from ...autograd.function import Function
 from ...autograd.grad_mode import is_grad_enabled, no_grad
@@ -69,6 +70,9 @@ def _weakrefable(obj) -> bool:
 
 class _HookDict(OrderedDict):
     """An OrderedDict that can be weak-referenced (plain dicts cannot)."""
+
+    def __repr__(self) -> str:  # prints as the plain OrderedDict torch keeps its hooks in
+        return repr(OrderedDict(self))
 
 
 _global_forward_pre_hooks: dict = _HookDict()
@@ -883,6 +887,13 @@ class Module:
                 continue
             with no_grad():
                 new = fn(param)
+            if _future.get_overwrite_module_params_on_conversion():
+                new_param = Parameter(new, param.requires_grad)
+                if param._grad is not None:
+                    with no_grad():
+                        new_param.grad = fn(param._grad)
+                self._parameters[key] = new_param
+                continue
             param._data = new._data
             if param._grad is not None:
                 with no_grad():

@@ -14,8 +14,11 @@ def _device_list(device_ids):
         cp = _device.cupy_module()
         n = cp.cuda.runtime.getDeviceCount() if cp is not None else 0
         return [_device.device("cuda", i) for i in range(n)]
-    return [_device.device("cuda", d) if isinstance(d, int) else _device.as_device(d)
-            for d in device_ids]
+    devices = [_device.device("cuda", d) if isinstance(d, int) else _device.as_device(d)
+               for d in device_ids]
+    if _device.cupy_module() is None and all(d.type == "cuda" for d in devices):
+        return []  # no GPU: as in torch, the GPU ids are ignored and the module simply runs
+    return devices
 
 
 def scatter(inputs, devices, dim: int = 0):
@@ -102,7 +105,7 @@ class DataParallel(Module):
 
     Splits each batch along ``dim`` across ``device_ids``, runs a replica of ``module`` on
     each device in its own thread, and gathers the outputs on ``output_device``. With no GPU
-    (and no explicit device list) it simply runs ``module``, as torch does. dpt also accepts
+    (device_ids None or GPU ids only) it simply runs ``module``, as torch does. dpt also accepts
     CPU device lists (``device_ids=['cpu', 'cpu']``), which exercise the same scatter /
     replicate / gather path without a GPU.
     """
