@@ -23,6 +23,7 @@ from . import return_types
 from . import utils
 from .serialization import load, save
 from . import fft, linalg, quasirandom
+from . import backends, cuda
 from . import __config__, __future__
 from .__config__ import (get_num_interop_threads, get_num_threads, set_num_interop_threads,
                          set_num_threads)
