@@ -3,6 +3,8 @@
     dptrun --nproc-per-node 4 train.py --lr 0.1
     dptrun --nproc-per-node 4 --hosts node1:4,node2:4 train.py
     dptrun --nproc-per-node 2 --max-restarts 3 --log-dir logs -m mypkg.train
+    dptrun --nnodes 2 --nproc-per-node 2 --hosts dpt-node0,dpt-node1 \
+           --mpiexec-args="-iface dptbr0" train.py      (the local rig, cluster/local/)
 
 dptrun builds one ``mpiexec`` command line (MPICH Hydra and Open MPI are told
 apart by ``mpiexec --version`` and get their own flags, including Open MPI's
@@ -61,8 +63,10 @@ def build_parser() -> argparse.ArgumentParser:
                    help="the mpiexec to run (default: $DPT_MPIEXEC or mpiexec on PATH)")
     p.add_argument("--mpi-flavor", choices=("mpich", "openmpi"), default=None,
                    help="skip detection: the flags to use (MPICH Hydra or Open MPI)")
-    p.add_argument("--mpi-args", default="", metavar="ARGS",
-                   help="extra arguments for mpiexec, as one shell-quoted string")
+    p.add_argument("--mpiexec-args", "--mpi-args", dest="mpi_args", default="", metavar="ARGS",
+                   help="extra arguments for mpiexec, as one shell-quoted string, e.g. "
+                        "--mpiexec-args=\"-iface dptbr0\" on the local rig "
+                        "(cluster/local/rig.sh)")
     p.add_argument("--dry-run", action="store_true",
                    help="print the mpiexec command line and exit")
     p.add_argument("-m", "--module", dest="module", action="store_true",
@@ -154,6 +158,8 @@ def main(argv=None) -> int:
             return 0
         rc = rc if rc > 0 else 128 - rc
         if attempt < a.max_restarts:
+            # The new attempt sees DPT_RESTART_COUNT=attempt+1 and resumes from its newest
+            # checkpoint (dpt.distributed.checkpoint.Checkpointer.restore).
             print(f"dptrun: the job failed with exit code {rc}; restarting "
                   f"({attempt + 1}/{a.max_restarts})", file=sys.stderr, flush=True)
     if a.max_restarts:

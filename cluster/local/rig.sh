@@ -7,7 +7,13 @@
 #   cluster/local/rig.sh up [N]    bring up N nodes (default 2): dpt-node0 .. dpt-node{N-1}
 #   cluster/local/rig.sh down      tear everything down
 #   cluster/local/rig.sh status    list the nodes and check ssh into each
+#   cluster/local/rig.sh shape RATE  limit each node's link to RATE (tc tbf, e.g. 1gbit), to
+#                                    make "the network" slower than shared memory
+#   cluster/local/rig.sh unshape     remove that limit
 #
+# Note: MPICH's UCX transport recognises that every namespace is on the same machine and moves
+# data between them through shared memory; set UCX_TLS=tcp,self to make ranks on different
+# nodes use TCP (MPICH still uses shared memory between ranks of one node).
 # Idempotent; root only. Exits 77 (the "skipped" code) with a message where namespaces cannot
 # be made. Only addresses inside the rig (10.201.0.0/24) are used.
 set -euo pipefail
@@ -114,9 +120,28 @@ status() {
   done
 }
 
+links() { ip -o link show 2>/dev/null | awk -F': ' '{print $2}' | cut -d@ -f1 | grep '^dptv' || true; }
+
+shape() {
+  [ "$(id -u)" = 0 ] || skip "needs root"
+  local rate=${1:?usage: rig.sh shape RATE (e.g. 1gbit)}
+  for dev in $(links); do
+    tc qdisc replace dev "$dev" root tbf rate "$rate" burst 256kb latency 50ms
+  done
+  echo "dpt rig: node links limited to $rate"
+}
+
+unshape() {
+  [ "$(id -u)" = 0 ] || skip "needs root"
+  for dev in $(links); do tc qdisc del dev "$dev" root 2>/dev/null || true; done
+  echo "dpt rig: node links unlimited"
+}
+
 case "${1:-}" in
   up) shift; up "$@" ;;
+  shape) shift; shape "$@" ;;
+  unshape) unshape ;;
   down) down ;;
   status) status ;;
-  *) echo "usage: $0 up [N] | down | status" >&2; exit 2 ;;
+  *) echo "usage: $0 up [N] | down | status | shape RATE | unshape" >&2; exit 2 ;;
 esac

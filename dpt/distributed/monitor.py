@@ -9,6 +9,12 @@
   computing still answers and only a hung-in-C or dead rank stays silent. The
   job is then aborted (MPI Abort): at once by the excepthook when the error is
   not caught, else ``DPT_DISTRIBUTED_ABORT_GRACE`` seconds (default 10) later.
+* Stalled ranks. A rank that has waited in a collective for longer than
+  ``DPT_DISTRIBUTED_STALL_WARNING`` seconds (default 60; 0 or a negative value
+  turns it off) asks the others where they are, as above, and issues a
+  ``StalledRankWarning`` (warnings.warn, also logged on the ``dpt.distributed``
+  logger) naming the ranks that have not arrived, once per collective, long
+  before the hard timeout.
 * Debug checks. With ``DPT_DISTRIBUTED_DEBUG=DETAIL`` (or torch's
   ``TORCH_DISTRIBUTED_DEBUG``) every collective first all-gathers a small
   fingerprint (op, sequence number, shapes, dtypes, root, reduce op) and every
@@ -47,6 +53,10 @@ class DistNetworkError(DistError):
 
 class DistStoreError(DistError):
     pass
+
+
+class StalledRankWarning(RuntimeWarning):
+    """Some ranks have not joined a collective that this rank has waited in for a while."""
 
 
 class CollectiveTimeout(Exception):
@@ -187,18 +197,42 @@ def stop() -> None:
         _monitor = None
 
 
-# -- timeouts ---------------------------------------------------------------------------------
-def timeout_error(work, limit: float) -> DistBackendError:
-    """Build the error of a timed-out Work, naming the ranks that never joined it."""
+# -- stalled ranks ----------------------------------------------------------------------------
+def stall_threshold() -> float | None:
+    """Seconds of waiting in a collective after which a StalledRankWarning is issued."""
+    raw = os.environ.get("DPT_DISTRIBUTED_STALL_WARNING", "60").strip()
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ValueError("DPT_DISTRIBUTED_STALL_WARNING must be a number of seconds, got "
+                         f"{raw!r}") from None
+    return value if value > 0 else None
+
+
+def warn_stalled(work, waited: float) -> None:
+    """Warn, naming the ranks of work's group that have not reached it yet."""
+    import logging
+    import warnings
+
     pg, seq, op = work._pg, work._seq, work._op
     mon = _monitor
-    what = f"{op} #{seq}" if seq is not None else op
-    head = (f"[rank {pg.global_rank}] dpt.distributed: {what} on process group "
-            f"'{pg.group_name}'{(' (' + work._desc + ')') if work._desc else ''} timed out "
-            f"after {limit:g} s")
     if mon is None or pg.size() == 1:
-        return _fail(DistBackendError(head + "."))
-    answers = mon.locate(pg.ranks)
+        return
+    missing, notes = _missing_ranks(pg, seq, mon.locate(pg.ranks), mon)
+    what = f"{op} #{seq}" if seq is not None else op
+    head = (f"[rank {pg.global_rank}] dpt.distributed: waiting for {waited:.3g} s in {what} on "
+            f"process group '{pg.group_name}'")
+    if missing:
+        msg = (f"{head}; ranks {missing} have not arrived ({'; '.join(notes)}). The hard timeout "
+               f"is {pg.timeout.total_seconds():g} s.")
+    else:
+        msg = f"{head}; every rank has arrived, it is still in progress."
+    logging.getLogger("dpt.distributed").warning(msg)
+    warnings.warn(msg, StalledRankWarning, stacklevel=4)
+
+
+def _missing_ranks(pg, seq, answers: dict, mon):
+    """(group ranks that have not entered collective seq, a note about each peer)."""
     missing, notes = [], []
     for group_rank, world_rank in enumerate(pg.ranks):
         if world_rank == mon.rank:
@@ -221,6 +255,21 @@ def timeout_error(work, limit: float) -> DistBackendError:
         elif seq is None:
             notes.append(f"rank {group_rank}: " + (f"waiting in {ans['waiting'][2]}" if
                                                     ans["waiting"] else "not in a collective"))
+    return missing, notes
+
+
+# -- timeouts ---------------------------------------------------------------------------------
+def timeout_error(work, limit: float) -> DistBackendError:
+    """Build the error of a timed-out Work, naming the ranks that never joined it."""
+    pg, seq, op = work._pg, work._seq, work._op
+    mon = _monitor
+    what = f"{op} #{seq}" if seq is not None else op
+    head = (f"[rank {pg.global_rank}] dpt.distributed: {what} on process group "
+            f"'{pg.group_name}'{(' (' + work._desc + ')') if work._desc else ''} timed out "
+            f"after {limit:g} s")
+    if mon is None or pg.size() == 1:
+        return _fail(DistBackendError(head + "."))
+    missing, notes = _missing_ranks(pg, seq, mon.locate(pg.ranks), mon)
     if seq is None:
         body = "; ".join(notes)
         msg = f"{head}. Peers: {body}." if body else head + "."
@@ -323,8 +372,9 @@ def _excepthook(etype, value, tb):
 def abort(code: int = 1) -> None:
     from mpi4py import MPI
 
-    if "DPT_RUN_ID" in os.environ:
-        time.sleep(0.2)  # let dptrun's wrapper forward our last lines before mpiexec kills it
+    # Give the process manager (and dptrun's wrapper) time to forward our last stderr lines
+    # before MPI_Abort tears every process down.
+    time.sleep(0.2)
     MPI.COMM_WORLD.Abort(code)
 
 

@@ -11,7 +11,7 @@ import atexit
 import os
 from datetime import timedelta
 
-from . import monitor, topology
+from . import hierarchical, monitor, topology
 from .backends import is_mpi_available, parse_backend
 
 default_pg_timeout = timedelta(minutes=30)
@@ -21,7 +21,7 @@ class ProcessGroup:
     """A set of ranks that run collectives together (torch.distributed.ProcessGroup)."""
 
     def __init__(self, comm, ranks, name: str, timeout: timedelta, transports: dict,
-                 backend_name: str, global_rank: int):
+                 backend_name: str, global_rank: int, pg_options=None):
         self.comm = comm
         self.ctl = comm.Dup()
         self.ranks = list(ranks)          # world rank of each group rank
@@ -33,6 +33,12 @@ class ProcessGroup:
         self._rank, self._size = comm.Get_rank(), comm.Get_size()
         self._seq = 0
         self._backends = {}
+        # Topology-aware all-reduce over MPI (dpt.distributed.hierarchical): made here,
+        # collectively, when pg_options or DPT_HIERARCHICAL_ALLREDUCE ask for it.
+        self.pg_options = pg_options
+        self.hierarchical = None
+        if hierarchical.enabled(pg_options):
+            self.hierarchical = hierarchical.HierarchicalComms(comm)
 
     def rank(self) -> int:
         return self._rank
@@ -67,6 +73,9 @@ class ProcessGroup:
         for be in self._backends.values():
             be.close()
         self._backends = {}
+        if self.hierarchical is not None:
+            self.hierarchical.free()
+            self.hierarchical = None
         for c in (self.ctl, self.comm):
             if c != MPI.COMM_NULL:
                 c.Free()
@@ -148,6 +157,10 @@ def init_process_group(backend=None, init_method=None, timeout=None, world_size:
     NCCL for CUDA tensors where cupy has NCCL), ``'mpi'``, ``'nccl'`` (CPU
     tensors still use MPI), ``'gloo'`` (a synonym of ``'mpi'``) or a
     ``'cpu:mpi,cuda:nccl'`` table. The default timeout is 30 minutes.
+    ``pg_options=dist.hierarchical.Options(hierarchical_allreduce=True)`` (or the
+    environment variable ``DPT_HIERARCHICAL_ALLREDUCE=1``) makes the group's MPI
+    all-reduce topology-aware (see dpt.distributed.hierarchical); new_group takes
+    the same option.
     """
     if _state.world is not None:
         raise ValueError("trying to initialize the default process group twice!")
@@ -180,7 +193,7 @@ def init_process_group(backend=None, init_method=None, timeout=None, world_size:
             array_module(dev).cuda.Device(dev.index).use()
     comm = world.Clone()
     pg = ProcessGroup(comm, range(size), group_name or "default_pg", timeout, transports,
-                      _backend_label(transports, backend), me)
+                      _backend_label(transports, backend), me, pg_options)
     topology.compute(world)
     monitor.start(world)
     if size > 1:
@@ -236,7 +249,7 @@ def new_group(ranks=None, timeout=None, backend=None, pg_options=None,
     sub.Free()
     mpi_group.Free()
     pg = ProcessGroup(comm, ranks, name, _as_timedelta(timeout) if timeout is not None
-                      else world.timeout, transports, label, world.global_rank)
+                      else world.timeout, transports, label, world.global_rank, pg_options)
     _state.groups.append(pg)
     return pg
 

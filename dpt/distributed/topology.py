@@ -38,16 +38,25 @@ _computed: Topology | None = None
 
 
 def compute(world) -> Topology:
-    """Collective over world: split by shared memory, number the nodes by their first rank."""
+    """Collective over world: a node is a shared-memory split refined by processor name
+    (ranks that share memory and report the same host); nodes are numbered in the order of
+    their first rank."""
     global _computed
     from mpi4py import MPI
 
-    node = world.Split_type(MPI.COMM_TYPE_SHARED, key=world.Get_rank())
-    leader = node.allreduce(world.Get_rank(), op=MPI.MIN)
+    me = world.Get_rank()
+    shared = world.Split_type(MPI.COMM_TYPE_SHARED, key=me)
+    shm_leader = shared.allreduce(me, op=MPI.MIN)
+    shared.Free()
+    keys = world.allgather((shm_leader, MPI.Get_processor_name()))
+    first = {}
+    for r, k in enumerate(keys):
+        first.setdefault(k, r)
+    node = world.Split(first[keys[me]], key=me)
     local_rank, local_size = node.Get_rank(), node.Get_size()
     node.Free()
-    leaders = sorted(set(world.allgather(leader)))
-    _computed = Topology(local_rank, local_size, leaders.index(leader), len(leaders))
+    leaders = sorted(first.values())
+    _computed = Topology(local_rank, local_size, leaders.index(first[keys[me]]), len(leaders))
     return _computed
 
 

@@ -5,7 +5,9 @@ once, so both share one path: MPI's nonblocking calls, polled until they
 finish or the process group's timeout expires. Polling is also what moves an
 MPI operation forward (MPICH has no progress thread), so code that overlaps a
 collective with computation, like DDP overlapping a bucket's all-reduce with
-the rest of backward, calls ``is_completed()`` now and then.
+the rest of backward, calls ``is_completed()`` now and then. A rank still
+waiting ``DPT_DISTRIBUTED_STALL_WARNING`` seconds (default 60) after the launch
+gets a StalledRankWarning naming the ranks that have not arrived (monitor.py).
 """
 from __future__ import annotations
 
@@ -91,10 +93,14 @@ class Work:
         limit = _seconds(timeout) if timeout is not None else _seconds(self._pg.timeout)
         deadline = self._started + limit
         mon = monitor.current()
+        stall = None
         if mon is not None:
             mon.waiting = (self._pg.group_name, self._seq, self._op)
+            threshold = monitor.stall_threshold()
+            if threshold is not None and threshold < limit and self._pg.size() > 1:
+                stall = (self._started + threshold, self._warn_stalled)
         try:
-            _poll(self._test, deadline, mon)
+            _poll(self._test, deadline, mon, stall)
         except monitor.CollectiveTimeout:
             if self._on_timeout is not None:
                 self._on_timeout()
@@ -125,6 +131,9 @@ class Work:
         return f"<Work {self._op}{seq} on group {self._pg.group_name}: {state}>"
 
     # -- internals ---------------------------------------------------------------------
+    def _warn_stalled(self):
+        monitor.warn_stalled(self, time.monotonic() - self._started)
+
     @property
     def _desc(self) -> str:
         d = self._describe
@@ -163,8 +172,12 @@ def _seconds(t) -> float:
     return t.total_seconds() if isinstance(t, timedelta) else float(t)
 
 
-def _poll(test, deadline: float, mon) -> None:
-    """Call test() until it returns True; raise CollectiveTimeout at the deadline."""
+def _poll(test, deadline: float, mon, stall=None) -> None:
+    """Call test() until it returns True; raise CollectiveTimeout at the deadline.
+
+    stall: (time, callback) to call once if still waiting at that time (the stalled-rank
+    warning).
+    """
     if test():
         return
     start = time.monotonic()
@@ -178,6 +191,10 @@ def _poll(test, deadline: float, mon) -> None:
             continue
         if now > deadline:
             raise monitor.CollectiveTimeout
+        if stall is not None and now > stall[0]:
+            stall, (_, warn) = None, stall
+            warn()
+            continue
         if now < yield_until:
             os.sched_yield()
             continue

@@ -137,6 +137,10 @@ class MPIBackend:
         buf = self._buffer(work, arr, compute_dtype=self._compute_dtype(arr.dtype))
         if op == ReduceOp.AVG:
             work.then(lambda: _avg(buf, self.comm.Get_size()), first=True)
+        hier = getattr(self.pg, "hierarchical", None)
+        if hier is not None:  # node reduce -> leaders all-reduce -> node broadcast
+            hier.all_reduce(work, buf, _mpi_op(op, buf.dtype))
+            return
         work.add_request(self.comm.Iallreduce(MPI.IN_PLACE, buf, _mpi_op(op, buf.dtype)))
         work.keep(buf)
 
