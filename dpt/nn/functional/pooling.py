@@ -45,12 +45,16 @@ class _Gather(Function):
 
 
 class _ScatterAdd(Function):
-    def forward(self, g, *, idx, shape):
+    def forward(self, g, *, idx, shape, unique=False):
         self.idx = idx
         xp = xp_of(g)
         n, c = shape[:2]
         plane = math.prod(shape[2:])
         offs = (xp.arange(n * c, dtype=np.int64) * plane).reshape(n, c, *([1] * (idx.ndim - 2)))
+        if unique:  # no index repeats within a plane (non-overlapping windows): a plain store
+            out = xp.zeros(n * c * plane, dtype=g.dtype)
+            out[(idx + offs).ravel()] = g.ravel()
+            return out.reshape(shape)
         flat = xp.bincount((idx + offs).ravel(), weights=g.ravel().astype(np.float64),
                            minlength=n * c * plane)
         return flat.astype(g.dtype).reshape(shape)
@@ -144,9 +148,45 @@ def _lowest(xp, dtype):
     return -xp.inf if np.dtype(dtype).kind in "fc" else np.iinfo(dtype).min
 
 
+def _max_pool_unpadded(x, kernel, stride, dilation, out):
+    """_max_pool_indices without padding, for real dtypes: a chain of maximum() for the values,
+    then, per offset from the last to the first, a small-int code of the first offset holding
+    the max (arithmetic select, no masked copies); flat indices come from a lookup table."""
+    xp = xp_of(x)
+    nd = len(kernel)
+    views = [x[sl] for _, sl in _offset_slices(kernel, stride, dilation, out)]
+    if len(views) == 1:
+        best = views[0].copy()
+    else:
+        best = xp.maximum(views[0], views[1])
+        for v in views[2:]:
+            xp.maximum(best, v, out=best)
+    nan = x.dtype.kind == "f" and bool(xp.isnan(best).any())  # max() propagates NaN
+    last = len(views) - 1
+    code = xp.full(best.shape, last, dtype=np.int8 if last < 127 else np.int64)
+    for j in range(last - 1, -1, -1):
+        hit = views[j] == best
+        if nan:
+            hit |= xp.isnan(views[j])
+        code -= (code - j) * hit
+    pstride = [math.prod(x.shape[3 + i:]) for i in range(nd)]  # element strides in a plane
+    table = xp.asarray([sum(k[i] * dilation[i] * pstride[i] for i in range(nd))
+                        for k in np.ndindex(*kernel)], dtype=np.int64)
+    grid = xp.zeros(tuple(out), dtype=np.int64)
+    for i in range(nd):
+        shape = [1] * nd
+        shape[i] = out[i]
+        grid += (xp.arange(out[i], dtype=np.int64) * (stride[i] * pstride[i])).reshape(shape)
+    idx = xp.take(table, code)
+    idx += grid
+    return best, idx
+
+
 def _max_pool_indices(x, kernel, stride, dilation, out, pads):
     """(max values, int64 flat indices into each input plane), one pass per kernel offset."""
     xp = xp_of(x)
+    if x.dtype.kind in "fiu" and not any(lo or hi for lo, hi in pads):
+        return _max_pool_unpadded(x, kernel, stride, dilation, out)
     sizes = x.shape[2:]
     xpad = pad_array(x, pads, _lowest(xp, x.dtype))
     pos = xp.arange(math.prod(sizes), dtype=np.int64).reshape((1, 1) + tuple(sizes))
@@ -170,11 +210,13 @@ class _MaxPool(Function):
 
     def forward(self, x, *, kernel, stride, dilation, out, pads):
         best, self.idx = _max_pool_indices(x, kernel, stride, dilation, out, pads)
+        # windows that cannot overlap pick distinct positions: backward is a plain store
+        self.unique = all(s >= d * (k - 1) + 1 for k, s, d in zip(kernel, stride, dilation))
         return best, self.idx
 
     def backward(self, g, g_idx=None):
         x, = self.inputs
-        return _ScatterAdd.apply(g, idx=self.idx, shape=tuple(x.shape))
+        return _ScatterAdd.apply(g, idx=self.idx, shape=tuple(x.shape), unique=self.unique)
 
 
 def _max_poolnd(name, nd, input, kernel_size, stride, padding, dilation, ceil_mode,
