@@ -145,8 +145,6 @@ def test_no_grad_as_decorator():
 
 
 # -- 11-16. backends, distributed -------------------------------------------------------
-@pytest.mark.xfail(reason="dpt has no backends package (backends.cudnn / backends.mkl)",
-                   raises=AttributeError, strict=True)
 def test_backends_is_available():
     assert dpt.backends.cudnn.is_available() is False  # dpt never uses cuDNN
     assert isinstance(dpt.backends.mkl.is_available(), bool)
