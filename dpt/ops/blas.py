@@ -438,6 +438,11 @@ def chain_matmul(*matrices, out=None) -> Tensor:
 
     Deprecated in torch in favour of ``linalg.multi_dot``; kept for old scripts.
     """
+    import warnings
+
+    warnings.warn("dpt.chain_matmul is deprecated and will be removed in a future release. Use "
+                  "dpt.linalg.multi_dot instead, which accepts a list of two or more tensors "
+                  "rather than multiple parameters.", UserWarning, stacklevel=2)
     if len(matrices) == 1 and isinstance(matrices[0], (list, tuple)):
         matrices = tuple(matrices[0])
     if not matrices:

@@ -186,6 +186,7 @@ def test_addbmm_and_baddbmm():
         dpt.addbmm(dpt.ones(2, 2), dpt.ones(1, 2, 2), dpt.ones(2, 2))
 
 
+@pytest.mark.filterwarnings("ignore:dpt.chain_matmul is deprecated")
 def test_chain_matmul():
     mats = [randn(2, 3), randn(3, 4, seed=1), randn(4, 1, seed=2), randn(1, 5, seed=3)]
     check_op(lambda *m: dpt.chain_matmul(*m), lambda *m: np.linalg.multi_dot(m), *mats)

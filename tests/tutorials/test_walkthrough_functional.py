@@ -168,9 +168,6 @@ def test_chain_matmul():
     assert_close(dpt.linalg.multi_dot([a, b, c]), out, rtol=1e-6)
 
 
-@pytest.mark.xfail(reason="dpt.functional.chain_matmul does not emit torch's deprecation "
-                          "UserWarning ('torch.chain_matmul is deprecated ... use "
-                          "linalg.multi_dot')", strict=True)
 def test_chain_matmul_warns_deprecated():
     a = dpt.rand(2, 2)
     with pytest.warns(UserWarning, match="chain_matmul is deprecated"):  # as torch warns
