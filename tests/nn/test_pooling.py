@@ -233,3 +233,16 @@ def test_max_pool_nan_propagates():
     x = np.array([[[1.0, np.nan, 3.0, 2.0]]])
     y = F.max_pool1d(leaf(x, False), 2)
     assert np.isnan(y[0, 0, 0].item()) and y[0, 0, 1].item() == 3.0
+
+
+def test_fractional_max_pool3d_picks_window_maxima_and_routes_gradients():
+    x = dpt.tensor(np.random.default_rng(0).standard_normal((1, 2, 7, 6, 5)), requires_grad=True)
+    samples = dpt.tensor(np.full((1, 2, 3), 0.5))
+    y, idx = F.fractional_max_pool3d(x, 2, output_size=(3, 3, 2), return_indices=True,
+                                     _random_samples=samples)
+    assert y.shape == (1, 2, 3, 3, 2) and idx.dtype == dpt.int64
+    flat = x.detach().reshape(1, 2, -1)
+    assert dpt.equal(flat.gather(2, idx.reshape(1, 2, -1)).reshape(y.shape), y.detach())
+    assert dpt.autograd.gradcheck(lambda t: F.fractional_max_pool3d(t, 2, output_size=(3, 3, 2),
+                                                                    _random_samples=samples), (x,))
+    assert repr(nn.FractionalMaxPool3d(2, output_ratio=0.5)).startswith("FractionalMaxPool3d(")

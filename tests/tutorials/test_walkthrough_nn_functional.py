@@ -49,9 +49,6 @@ def test_fractional_max_pool2d_with_indices():
     assert dpt.equal(flat.gather(2, out[1].reshape(2, 16, -1)).reshape(2, 16, 10, 11), out[0])
 
 
-@pytest.mark.xfail(reason="dpt.nn.functional has no fractional_max_pool3d / "
-                          "fractional_max_pool3d_with_indices (nor nn.FractionalMaxPool3d)",
-                   raises=AttributeError, strict=True)
 def test_fractional_max_pool3d_with_indices():
     a = dpt.rand(2, 2, 16, 27, 24)
     out = F.fractional_max_pool3d_with_indices(a, 3, output_size=(3, 11, 16))

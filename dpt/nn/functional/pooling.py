@@ -25,7 +25,8 @@ __all__ = ["max_pool1d", "max_pool2d", "max_pool3d", "max_pool1d_with_indices",
            "adaptive_avg_pool2d", "adaptive_avg_pool3d", "adaptive_max_pool1d",
            "adaptive_max_pool2d", "adaptive_max_pool1d_with_indices",
            "adaptive_max_pool2d_with_indices", "lp_pool1d", "lp_pool2d",
-           "fractional_max_pool2d", "fractional_max_pool2d_with_indices"]
+           "fractional_max_pool2d", "fractional_max_pool2d_with_indices", "fractional_max_pool3d",
+           "fractional_max_pool3d_with_indices"]
 
 
 # --------------------------------------------------------------------------------------
@@ -556,42 +557,44 @@ def _fractional_starts(samples, L, O, k):
     return np.concatenate([seq, last], axis=-1)
 
 
-def fractional_max_pool2d(input, kernel_size, output_size=None, output_ratio=None,
-                          return_indices=False, _random_samples=None):
-    """fractional_max_pool2d(input, kernel_size, output_size=None, output_ratio=None,
-    return_indices=False, _random_samples=None).
+def _fractional_max_pool(name, nd, input, kernel_size, output_size, output_ratio,
+                         return_indices, _random_samples):
+    """Fractional max pooling over the last nd dims (torch's interval formula).
 
-    Window starts follow torch's interval formula; the random samples (N, C, 2) come
-    from dpt's default generator unless given (so they differ from torch's draws).
+    The random samples (N, C, nd) come from dpt's default generator unless given, so they
+    differ from torch's draws. Sample columns follow torch's layout: (W, H) in 2-D,
+    (T, H, W) in 3-D.
     """
-    x, unbatched = _batched("fractional_max_pool2d", input, 2)
-    kernel = _ntuple(kernel_size, 2, "kernel_size")
+    x, unbatched = _batched(name, input, nd)
+    kernel = _ntuple(kernel_size, nd, "kernel_size")
     if output_size is None and output_ratio is None:
-        raise ValueError("fractional_max_pool2d requires specifying either an output_size or "
-                         "an output_ratio")
-    H, W = x.shape[2:]
+        raise ValueError(f"{name} requires specifying either an output_size or an output_ratio")
+    spatial = tuple(x.shape[2:])
     if output_size is None:
-        ratio = _ntuple_float(output_ratio)
+        ratio = _ntuple_float(output_ratio, nd)
         if not all(0 < r < 1 for r in ratio):
             raise ValueError(f"output_ratio must be between 0 and 1 (got {output_ratio})")
-        output_size = (int(H * ratio[0]), int(W * ratio[1]))
-    oh, ow = _ntuple(output_size, 2, "output_size")
-    if oh + kernel[0] - 1 > H or ow + kernel[1] - 1 > W:
-        raise RuntimeError(f"fractional_max_pool2d(): pool height/width plus output size must "
-                           f"not exceed input size, got kernel_size={list(kernel)}, "
-                           f"output_size={[oh, ow]} for input of size {list(input.shape)}")
+        output_size = tuple(int(size * r) for size, r in zip(spatial, ratio))
+    out = _ntuple(output_size, nd, "output_size")
+    if any(o + k - 1 > size for o, k, size in zip(out, kernel, spatial)):
+        raise RuntimeError(f"{name}(): pool size plus output size must not exceed input size, "
+                           f"got kernel_size={list(kernel)}, output_size={list(out)} for input of "
+                           f"size {list(input.shape)}")
     n, c = x.shape[:2]
     if _random_samples is None:
-        samples = ops.rand(n, c, 2, dtype=x.dtype, device=x.device)
-    else:
-        samples = _random_samples
-    s = np.asarray(samples.detach().cpu().numpy() if isinstance(samples, Tensor) else samples,
-                   dtype=np.float64).reshape(n, c, 2)
-    sw = _fractional_starts(s[..., 0], W, ow, kernel[1])       # (N, C, OW)
-    sh = _fractional_starts(s[..., 1], H, oh, kernel[0])       # (N, C, OH)
-    rows = sh[:, :, :, None, None, None] + np.arange(kernel[0])[:, None, None]
-    cols = sw[:, :, None, None, :, None] + np.arange(kernel[1])
-    flat = (rows * W + cols).transpose(0, 1, 2, 4, 3, 5).reshape(n, c, oh, ow, -1)
+        _random_samples = ops.rand(n, c, nd, dtype=x.dtype, device=x.device)
+    s = np.asarray(_random_samples.detach().cpu().numpy() if isinstance(_random_samples, Tensor)
+                   else _random_samples, dtype=np.float64).reshape(n, c, nd)
+    column = [1, 0] if nd == 2 else list(range(nd))
+    strides = [int(np.prod(spatial[d + 1:])) for d in range(nd)]
+    flat = 0
+    for d in range(nd):  # flat input position of (output cell, kernel offset), one dim at a time
+        starts = _fractional_starts(s[..., column[d]], spatial[d], out[d], kernel[d])
+        pos = starts[..., None] + np.arange(kernel[d])         # (N, C, out_d, k_d)
+        shape = [n, c] + [1] * (2 * nd)
+        shape[2 + d], shape[2 + nd + d] = out[d], kernel[d]
+        flat = flat + pos.reshape(shape) * strides[d]
+    flat = flat.reshape(n, c, *out, -1)
     xp = xp_of(x._data)
     flat = xp.asarray(flat)
     cand = xp.take_along_axis(x._data.reshape(n, c, -1), flat.reshape(n, c, -1),
@@ -605,13 +608,35 @@ def fractional_max_pool2d(input, kernel_size, output_size=None, output_ratio=Non
     return (y, ind) if return_indices else y
 
 
+def fractional_max_pool2d(input, kernel_size, output_size=None, output_ratio=None,
+                          return_indices=False, _random_samples=None):
+    """fractional_max_pool2d(input, kernel_size, output_size=None, output_ratio=None,
+    return_indices=False, _random_samples=None)."""
+    return _fractional_max_pool("fractional_max_pool2d", 2, input, kernel_size, output_size,
+                                output_ratio, return_indices, _random_samples)
+
+
 def fractional_max_pool2d_with_indices(input, kernel_size, output_size=None, output_ratio=None,
                                        return_indices=True, _random_samples=None):
     return fractional_max_pool2d(input, kernel_size, output_size, output_ratio, True,
                                  _random_samples)
 
 
-def _ntuple_float(v):
+def fractional_max_pool3d(input, kernel_size, output_size=None, output_ratio=None,
+                          return_indices=False, _random_samples=None):
+    """fractional_max_pool3d(input, kernel_size, output_size=None, output_ratio=None,
+    return_indices=False, _random_samples=None)."""
+    return _fractional_max_pool("fractional_max_pool3d", 3, input, kernel_size, output_size,
+                                output_ratio, return_indices, _random_samples)
+
+
+def fractional_max_pool3d_with_indices(input, kernel_size, output_size=None, output_ratio=None,
+                                       return_indices=True, _random_samples=None):
+    return fractional_max_pool3d(input, kernel_size, output_size, output_ratio, True,
+                                 _random_samples)
+
+
+def _ntuple_float(v, n: int = 2):
     if isinstance(v, (list, tuple)):
-        return (float(v[0]), float(v[-1]))
-    return (float(v), float(v))
+        return tuple(float(x) for x in v) if len(v) == n else (float(v[0]),) * n
+    return (float(v),) * n
