@@ -281,6 +281,24 @@ def reduce_scatter(output: Tensor, input_list, op=ReduceOp.SUM, group=None,
     return _finish(work, async_op)
 
 
+def _root_and_list(pg, name: str, tensor: Tensor, tensors, list_name: str, rank, group_rank,
+                   kind: str):
+    """Resolve gather's dst / scatter's src (global rank 0 by default, as in torch) and check
+    the tensor list that only that rank may pass; returns (root, the list, or [] off the root)."""
+    if rank is None and group_rank is None:
+        rank = 0
+    root = _group_rank(pg, name, rank, group_rank, kind)
+    if pg.rank() == root:
+        tensors = _tensor_list(tensors, list_name, name, pg.size())
+        _same(name, tensor, tensors, list_name)
+        return root, tensors
+    if tensors:
+        role = "destination" if kind == "dst" else "source"
+        raise ValueError(f"{name}: Argument ``{list_name}`` must NOT be specified on non-{role} "
+                         "ranks.")
+    return root, []
+
+
 def gather(tensor: Tensor, gather_list=None, dst: int | None = None, group=None,
            async_op: bool = False, group_dst: int | None = None):
     """gather(tensor, gather_list=None, dst=None, ...): gather_list (on dst only) gets every
@@ -290,17 +308,9 @@ def gather(tensor: Tensor, gather_list=None, dst: int | None = None, group=None,
     pg = resolve(group)
     if pg is None:
         return None
-    if dst is None and group_dst is None:
-        dst = 0
-    root = _group_rank(pg, name, dst, group_dst, "dst")
+    root, outs = _root_and_list(pg, name, tensor, gather_list, "gather_list", dst, group_dst,
+                                "dst")
     is_root = pg.rank() == root
-    outs = []
-    if is_root:
-        outs = _tensor_list(gather_list, "gather_list", name, pg.size())
-        _same(name, tensor, outs, "gather_list")
-    elif gather_list:
-        raise ValueError("gather: Argument ``gather_list`` must NOT be specified on non-destination "
-                         "ranks.")
     dev = _same_device(name, tensor, *outs)
     be = pg.backend_for(dev)
     work = _start(pg, name, [tensor], root=root, outputs=outs)
@@ -320,17 +330,9 @@ def scatter(tensor: Tensor, scatter_list=None, src: int | None = None, group=Non
     pg = resolve(group)
     if pg is None:
         return None
-    if src is None and group_src is None:
-        src = 0
-    root = _group_rank(pg, name, src, group_src, "src")
+    root, ins = _root_and_list(pg, name, tensor, scatter_list, "scatter_list", src, group_src,
+                               "src")
     is_root = pg.rank() == root
-    ins = []
-    if is_root:
-        ins = _tensor_list(scatter_list, "scatter_list", name, pg.size())
-        _same(name, tensor, ins, "scatter_list")
-    elif scatter_list:
-        raise ValueError("scatter: Argument ``scatter_list`` must NOT be specified on non-source "
-                         "ranks.")
     dev = _same_device(name, tensor, *ins)
     be = pg.backend_for(dev)
     work = _start(pg, name, [tensor], root=root, outputs=[tensor])

@@ -682,7 +682,7 @@ def as_strided(input: Tensor, size, stride, storage_offset: int | None = None) -
     """
     size, stride = _sizes((size,)), _sizes((stride,))
     if len(size) != len(stride):
-        raise RuntimeError(f"mismatch in length of strides and shape")
+        raise RuntimeError("mismatch in length of strides and shape")
     if any(s < 0 for s in stride):
         raise RuntimeError(f"as_strided: Negative strides are not supported at the moment, got "
                            f"strides: {list(stride)}")

@@ -2,8 +2,8 @@
 from __future__ import annotations
 
 from .. import _device
-from .optimizer import (Optimizer, _closure_loss, _params_with_grad, _real, _step_tensor,
-                        _zeros_like)
+from .optimizer import (Optimizer, _add_weight_decay, _check_nonnegative, _closure_loss, _real,
+                        _start_update)
 
 __all__ = ["Adadelta", "adadelta"]
 
@@ -18,14 +18,10 @@ class Adadelta(Optimizer):
     def __init__(self, params, lr: float = 1.0, rho: float = 0.9, eps: float = 1e-6,
                  weight_decay: float = 0, foreach=None, *, capturable: bool = False,
                  maximize: bool = False, differentiable: bool = False):
-        if not 0.0 <= lr:
-            raise ValueError(f"Invalid learning rate: {lr}")
+        _check_nonnegative(lr=lr)
         if not 0.0 <= rho <= 1.0:
             raise ValueError(f"Invalid rho value: {rho}")
-        if not 0.0 <= eps:
-            raise ValueError(f"Invalid epsilon value: {eps}")
-        if not 0.0 <= weight_decay:
-            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
+        _check_nonnegative(eps=eps, weight_decay=weight_decay)
         defaults = dict(lr=lr, rho=rho, eps=eps, weight_decay=weight_decay, maximize=maximize,
                         capturable=capturable, foreach=foreach, differentiable=differentiable)
         super().__init__(params, defaults)
@@ -33,19 +29,11 @@ class Adadelta(Optimizer):
     def step(self, closure=None):
         loss = _closure_loss(closure)
         for group in self.param_groups:
-            pairs = _params_with_grad(group)
-            if not pairs:
+            params, grads, states = self._group_state(group, ("square_avg", "acc_delta"))
+            if not params:
                 continue
-            states = []
-            for p, _ in pairs:
-                st = self.state[p]
-                if len(st) == 0:
-                    st["step"] = _step_tensor()
-                    st["square_avg"] = _zeros_like(p)
-                    st["acc_delta"] = _zeros_like(p)
-                states.append(st)
-            adadelta([p for p, _ in pairs], [g for _, g in pairs], states, lr=float(group["lr"]),
-                     rho=group["rho"], eps=group["eps"], weight_decay=group["weight_decay"],
+            adadelta(params, grads, states, lr=float(group["lr"]), rho=group["rho"],
+                     eps=group["eps"], weight_decay=group["weight_decay"],
                      maximize=group["maximize"])
         return loss
 
@@ -53,14 +41,9 @@ class Adadelta(Optimizer):
 def adadelta(params, grads, states, *, lr, rho, eps, weight_decay, maximize):
     """The Adadelta update on raw arrays, in place."""
     for p, g, st in zip(params, grads, states):
-        w = _real(p._data)
-        g = _real(g)
+        w, g, _ = _start_update(p, g, st, maximize)
         xp = _device.xp_of(w)
-        st["step"]._data += 1
-        if maximize:
-            g = -g
-        if weight_decay != 0:
-            g = g + weight_decay * w
+        g = _add_weight_decay(w, g, lr, weight_decay)
         sq = _real(st["square_avg"]._data)
         acc = _real(st["acc_delta"]._data)
         sq *= rho

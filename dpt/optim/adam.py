@@ -4,8 +4,8 @@ from __future__ import annotations
 import math
 
 from .. import _device
-from .optimizer import (Optimizer, _check_betas, _closure_loss, _lerp_, _params_with_grad, _real,
-                        _step_tensor, _zeros_like)
+from .optimizer import (Optimizer, _add_weight_decay, _check_betas, _check_nonnegative,
+                        _closure_loss, _lerp_, _real, _start_update)
 
 __all__ = ["Adam", "adam"]
 
@@ -21,13 +21,9 @@ class Adam(Optimizer):
                  weight_decay: float = 0, amsgrad: bool = False, *, foreach=None,
                  maximize: bool = False, capturable: bool = False, differentiable: bool = False,
                  fused=None, decoupled_weight_decay: bool = False):
-        if not 0.0 <= float(lr):
-            raise ValueError(f"Invalid learning rate: {lr}")
-        if not 0.0 <= eps:
-            raise ValueError(f"Invalid epsilon value: {eps}")
+        _check_nonnegative(lr=lr, eps=eps)
         _check_betas(betas)
-        if not 0.0 <= weight_decay:
-            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
+        _check_nonnegative(weight_decay=weight_decay)
         defaults = dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay, amsgrad=amsgrad,
                         maximize=maximize, foreach=foreach, capturable=capturable,
                         differentiable=differentiable, fused=fused,
@@ -38,24 +34,14 @@ class Adam(Optimizer):
         """One Adam update of every parameter that has a gradient; returns closure's loss."""
         loss = _closure_loss(closure)
         for group in self.param_groups:
-            pairs = _params_with_grad(group)
-            if not pairs:
-                continue
             amsgrad = group["amsgrad"]
-            states = []
-            for p, _ in pairs:
-                st = self.state[p]
-                if len(st) == 0:
-                    st["step"] = _step_tensor()
-                    st["exp_avg"] = _zeros_like(p)
-                    st["exp_avg_sq"] = _zeros_like(p)
-                    if amsgrad:
-                        st["max_exp_avg_sq"] = _zeros_like(p)
-                states.append(st)
+            buffers = ("exp_avg", "exp_avg_sq") + (("max_exp_avg_sq",) if amsgrad else ())
+            params, grads, states = self._group_state(group, buffers)
+            if not params:
+                continue
             beta1, beta2 = group["betas"]
-            adam([p for p, _ in pairs], [g for _, g in pairs], states, amsgrad=amsgrad,
-                 beta1=beta1, beta2=beta2, lr=float(group["lr"]),
-                 weight_decay=group["weight_decay"], eps=group["eps"],
+            adam(params, grads, states, amsgrad=amsgrad, beta1=beta1, beta2=beta2,
+                 lr=float(group["lr"]), weight_decay=group["weight_decay"], eps=group["eps"],
                  maximize=group["maximize"],
                  decoupled_weight_decay=group.get("decoupled_weight_decay", False))
         return loss
@@ -65,24 +51,12 @@ def adam(params, grads, states, *, amsgrad, beta1, beta2, lr, weight_decay, eps,
          decoupled_weight_decay=False):
     """The Adam/AdamW update on raw arrays, in place (state tensors updated too)."""
     for p, g, st in zip(params, grads, states):
-        w = _real(p._data)
-        g = _real(g)
+        w, g, step = _start_update(p, g, st, maximize)
         xp = _device.xp_of(w)
-        if maximize:
-            g = -g
-        step_t = st["step"]
-        step_t._data += 1
-        step = float(step_t._data)
-        if weight_decay != 0:
-            if decoupled_weight_decay:
-                w *= 1 - lr * weight_decay
-            else:
-                g = g + weight_decay * w
+        g = _add_weight_decay(w, g, lr, weight_decay, decoupled_weight_decay)
         m = _real(st["exp_avg"]._data)
         v = _real(st["exp_avg_sq"]._data)
-        _lerp_(m, g, 1 - beta1)
-        v *= beta2
-        v += (1 - beta2) * g * g
+        _update_moments(m, v, g, beta1, beta2)
         bias_correction1 = 1 - beta1 ** step
         bias_correction2 = 1 - beta2 ** step
         step_size = lr / bias_correction1
@@ -102,3 +76,10 @@ def adam(params, grads, states, *, amsgrad, beta1, beta2, lr, weight_decay, eps,
         for key in ("exp_avg", "exp_avg_sq", "max_exp_avg_sq"):
             if key in st:
                 st[key]._vc[0] += 1
+
+
+def _update_moments(m, v, g, beta1: float, beta2: float) -> None:
+    """Adam's running averages, in place: m of the gradient, v of its square."""
+    _lerp_(m, g, 1 - beta1)
+    v *= beta2
+    v += (1 - beta2) * g * g

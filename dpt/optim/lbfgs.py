@@ -232,7 +232,7 @@ class LBFGS(Optimizer):
             prev_flat_grad = flat_grad.copy()
             prev_loss = loss
 
-            # the step length
+            # no curvature is known on the first iteration: keep its step short
             if state["n_iter"] == 1:
                 t = min(1.0, 1.0 / float(xp.abs(flat_grad).sum())) * lr
             else:

@@ -182,6 +182,30 @@ class Optimizer:
     def step(self, closure=None):
         raise NotImplementedError
 
+    def _group_state(self, group: dict[str, Any], buffers=(), scalars=None):
+        """(params, raw grads, states) for the parameters of group that have a gradient.
+
+        A parameter seen for the first time gets its state here: the 'step' counter, each
+        0-d float32 entry of ``scalars`` (name -> initial value), then a zero buffer shaped
+        like the parameter for each name in ``buffers``. The order is torch's, so
+        state_dict() lists the keys as torch does.
+        """
+        params, grads, states = [], [], []
+        for p in group["params"]:
+            if p._grad is None:
+                continue
+            st = self.state[p]
+            if len(st) == 0:
+                st["step"] = _scalar_state()
+                for name, value in (scalars or {}).items():
+                    st[name] = _scalar_state(value)
+                for name in buffers:
+                    st[name] = _zeros_like(p)
+            params.append(p)
+            grads.append(p._grad._data)
+            states.append(st)
+        return params, grads, states
+
     # -- hooks ----------------------------------------------------------------------------
     def register_step_pre_hook(self, hook) -> _Handle:
         """hook(optimizer, args, kwargs) -> None | (new_args, new_kwargs), before each step."""
@@ -263,8 +287,8 @@ class Optimizer:
 # --------------------------------------------------------------------------------------
 # Helpers shared by the update functions
 # --------------------------------------------------------------------------------------
-def _step_tensor(value: float = 0.0) -> Tensor:
-    """The per-parameter step counter: a 0-d float32 CPU tensor, as in torch."""
+def _scalar_state(value: float = 0.0) -> Tensor:
+    """A 0-d float32 CPU tensor: how torch keeps 'step' (and NAdam's mu_product)."""
     return Tensor._make(np.array(value, dtype=np.float32))
 
 
@@ -278,6 +302,17 @@ def _real(arr):
     if arr.dtype.kind == "c":
         return arr.view(arr.real.dtype)
     return arr
+
+
+def _start_update(p: Tensor, g, state: dict, maximize: bool):
+    """Begin one parameter's update: advance its step counter and return (w, g, step), the
+    real views of the weight and gradient, g negated when maximizing."""
+    w = _real(p._data)
+    g = _real(g)
+    if maximize:
+        g = -g
+    state["step"]._data += 1
+    return w, g, float(state["step"]._data)
 
 
 def _params_with_grad(group):
@@ -311,8 +346,33 @@ def _lerp_(a, b, weight: float) -> None:
         a -= diff
 
 
+def _check_nonnegative(**hyperparameters) -> None:
+    """Raise torch's ValueError for the first negative value, in the order given."""
+    for name, value in hyperparameters.items():
+        if not 0.0 <= value:
+            what = _HYPERPARAMETER_NAMES.get(name, name + " value")
+            raise ValueError(f"Invalid {what}: {value}")
+
+
+_HYPERPARAMETER_NAMES = {"lr": "learning rate", "eps": "epsilon value"}
+
+
 def _check_betas(betas) -> None:
     if not 0.0 <= betas[0] < 1.0:
         raise ValueError(f"Invalid beta parameter at index 0: {betas[0]}")
     if not 0.0 <= betas[1] < 1.0:
         raise ValueError(f"Invalid beta parameter at index 1: {betas[1]}")
+
+
+def _add_weight_decay(w, g, lr: float, weight_decay: float, decoupled: bool = False):
+    """Apply weight decay; returns the gradient to use.
+
+    Decoupled decay (AdamW and friends) shrinks the weights in place and leaves the gradient
+    alone; L2 decay adds weight_decay * w to a new gradient array, never to p.grad itself.
+    """
+    if weight_decay == 0:
+        return g
+    if decoupled:
+        w *= 1 - lr * weight_decay
+        return g
+    return g + weight_decay * w

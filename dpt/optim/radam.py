@@ -4,8 +4,9 @@ from __future__ import annotations
 import math
 
 from .. import _device
-from .optimizer import (Optimizer, _check_betas, _closure_loss, _lerp_, _params_with_grad, _real,
-                        _step_tensor, _zeros_like)
+from .adam import _update_moments
+from .optimizer import (Optimizer, _add_weight_decay, _check_betas, _check_nonnegative,
+                        _closure_loss, _real, _start_update)
 
 __all__ = ["RAdam", "radam"]
 
@@ -20,13 +21,9 @@ class RAdam(Optimizer):
     def __init__(self, params, lr: float = 1e-3, betas=(0.9, 0.999), eps: float = 1e-8,
                  weight_decay: float = 0, decoupled_weight_decay: bool = False, *, foreach=None,
                  maximize: bool = False, capturable: bool = False, differentiable: bool = False):
-        if not 0.0 <= lr:
-            raise ValueError(f"Invalid learning rate: {lr}")
-        if not 0.0 <= eps:
-            raise ValueError(f"Invalid epsilon value: {eps}")
+        _check_nonnegative(lr=lr, eps=eps)
         _check_betas(betas)
-        if not 0.0 <= weight_decay:
-            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
+        _check_nonnegative(weight_decay=weight_decay)
         defaults = dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay, maximize=maximize,
                         foreach=foreach, capturable=capturable,
                         decoupled_weight_decay=decoupled_weight_decay,
@@ -36,19 +33,11 @@ class RAdam(Optimizer):
     def step(self, closure=None):
         loss = _closure_loss(closure)
         for group in self.param_groups:
-            pairs = _params_with_grad(group)
-            if not pairs:
+            params, grads, states = self._group_state(group, ("exp_avg", "exp_avg_sq"))
+            if not params:
                 continue
-            states = []
-            for p, _ in pairs:
-                st = self.state[p]
-                if len(st) == 0:
-                    st["step"] = _step_tensor()
-                    st["exp_avg"] = _zeros_like(p)
-                    st["exp_avg_sq"] = _zeros_like(p)
-                states.append(st)
             beta1, beta2 = group["betas"]
-            radam([p for p, _ in pairs], [g for _, g in pairs], states, lr=float(group["lr"]),
+            radam(params, grads, states, lr=float(group["lr"]),
                   beta1=beta1, beta2=beta2, eps=group["eps"], weight_decay=group["weight_decay"],
                   decoupled_weight_decay=group["decoupled_weight_decay"],
                   maximize=group["maximize"])
@@ -59,23 +48,12 @@ def radam(params, grads, states, *, lr, beta1, beta2, eps, weight_decay, decoupl
           maximize):
     """The RAdam update on raw arrays, in place."""
     for p, g, st in zip(params, grads, states):
-        w = _real(p._data)
-        g = _real(g)
+        w, g, step = _start_update(p, g, st, maximize)
         xp = _device.xp_of(w)
-        if maximize:
-            g = -g
-        st["step"]._data += 1
-        step = float(st["step"]._data)
-        if weight_decay != 0:
-            if decoupled_weight_decay:
-                w *= 1 - lr * weight_decay
-            else:
-                g = g + weight_decay * w
+        g = _add_weight_decay(w, g, lr, weight_decay, decoupled_weight_decay)
         m = _real(st["exp_avg"]._data)
         v = _real(st["exp_avg_sq"]._data)
-        _lerp_(m, g, 1 - beta1)
-        v *= beta2
-        v += (1 - beta2) * g * g
+        _update_moments(m, v, g, beta1, beta2)
         bias_correction1 = 1 - beta1 ** step
         bias_correction2 = 1 - beta2 ** step
         m_hat = m / bias_correction1

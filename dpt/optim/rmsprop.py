@@ -2,8 +2,8 @@
 from __future__ import annotations
 
 from .. import _device
-from .optimizer import (Optimizer, _closure_loss, _lerp_, _params_with_grad, _real, _step_tensor,
-                        _zeros_like)
+from .optimizer import (Optimizer, _add_weight_decay, _check_nonnegative, _closure_loss, _lerp_,
+                        _real, _start_update)
 
 __all__ = ["RMSprop", "rmsprop"]
 
@@ -19,16 +19,8 @@ class RMSprop(Optimizer):
                  weight_decay: float = 0, momentum: float = 0, centered: bool = False,
                  capturable: bool = False, foreach=None, maximize: bool = False,
                  differentiable: bool = False):
-        if not 0.0 <= lr:
-            raise ValueError(f"Invalid learning rate: {lr}")
-        if not 0.0 <= eps:
-            raise ValueError(f"Invalid epsilon value: {eps}")
-        if not 0.0 <= momentum:
-            raise ValueError(f"Invalid momentum value: {momentum}")
-        if not 0.0 <= weight_decay:
-            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
-        if not 0.0 <= alpha:
-            raise ValueError(f"Invalid alpha value: {alpha}")
+        _check_nonnegative(lr=lr, eps=eps, momentum=momentum, weight_decay=weight_decay,
+                           alpha=alpha)
         defaults = dict(lr=lr, momentum=momentum, alpha=alpha, eps=eps, centered=centered,
                         weight_decay=weight_decay, capturable=capturable, foreach=foreach,
                         maximize=maximize, differentiable=differentiable)
@@ -37,21 +29,12 @@ class RMSprop(Optimizer):
     def step(self, closure=None):
         loss = _closure_loss(closure)
         for group in self.param_groups:
-            pairs = _params_with_grad(group)
-            if not pairs:
+            buffers = (("square_avg",) + (("momentum_buffer",) if group["momentum"] > 0 else ())
+                       + (("grad_avg",) if group["centered"] else ()))
+            params, grads, states = self._group_state(group, buffers)
+            if not params:
                 continue
-            states = []
-            for p, _ in pairs:
-                st = self.state[p]
-                if len(st) == 0:
-                    st["step"] = _step_tensor()
-                    st["square_avg"] = _zeros_like(p)
-                    if group["momentum"] > 0:
-                        st["momentum_buffer"] = _zeros_like(p)
-                    if group["centered"]:
-                        st["grad_avg"] = _zeros_like(p)
-                states.append(st)
-            rmsprop([p for p, _ in pairs], [g for _, g in pairs], states, lr=float(group["lr"]),
+            rmsprop(params, grads, states, lr=float(group["lr"]),
                     alpha=group["alpha"], eps=group["eps"], weight_decay=group["weight_decay"],
                     momentum=group["momentum"], centered=group["centered"],
                     maximize=group["maximize"])
@@ -61,14 +44,9 @@ class RMSprop(Optimizer):
 def rmsprop(params, grads, states, *, lr, alpha, eps, weight_decay, momentum, centered, maximize):
     """The RMSprop update on raw arrays, in place."""
     for p, g, st in zip(params, grads, states):
-        w = _real(p._data)
-        g = _real(g)
+        w, g, _ = _start_update(p, g, st, maximize)
         xp = _device.xp_of(w)
-        if maximize:
-            g = -g
-        st["step"]._data += 1
-        if weight_decay != 0:
-            g = g + weight_decay * w
+        g = _add_weight_decay(w, g, lr, weight_decay)
         sq = _real(st["square_avg"]._data)
         sq *= alpha
         sq += (1 - alpha) * g * g

@@ -1,5 +1,4 @@
 """DDP equivalence on 4 ranks (oversubscribed) and on a world of one, as spawned jobs."""
-import os
 import subprocess
 import sys
 

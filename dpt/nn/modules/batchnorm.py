@@ -4,20 +4,19 @@ from __future__ import annotations
 from ... import ops
 from ..._dtype import int64
 from ..._tensor import Tensor
-from ...autograd.grad_mode import no_grad
+from ...autograd.grad_mode import is_grad_enabled, no_grad
 from .. import functional as F
-from .. import init
-from ...autograd.grad_mode import is_grad_enabled
 from ..functional.normalization import Normalize, _batch_norm_train
-from ..parameter import Parameter
 from .module import Module
+from .normalization import _register_affine, _reset_affine
 
 __all__ = ["BatchNorm1d", "BatchNorm2d", "BatchNorm3d", "SyncBatchNorm"]
 
 
 class _NormBase(Module):
-    """Parameters (weight = 1, bias = 0; no bias with the keyword bias=False) and buffers (running_mean = 0, running_var = 1,
-    num_batches_tracked = 0) shared by batch and instance normalisation."""
+    """Parameters (weight = 1, bias = 0; no bias with the keyword bias=False) and buffers
+    (running_mean = 0, running_var = 1, num_batches_tracked = 0) shared by batch and instance
+    normalisation."""
 
     _version = 2
 
@@ -30,15 +29,7 @@ class _NormBase(Module):
         self.momentum = momentum
         self.affine = affine
         self.track_running_stats = track_running_stats
-        if affine:
-            self.weight = Parameter(ops.empty(num_features, device=device, dtype=dtype))
-            if bias:
-                self.bias = Parameter(ops.empty(num_features, device=device, dtype=dtype))
-            else:
-                self.register_parameter("bias", None)
-        else:
-            self.register_parameter("weight", None)
-            self.register_parameter("bias", None)
+        _register_affine(self, affine, bias, num_features, device, dtype)
         if track_running_stats:
             self.register_buffer("running_mean", ops.zeros(num_features, device=device,
                                                            dtype=dtype))
@@ -61,10 +52,7 @@ class _NormBase(Module):
 
     def reset_parameters(self) -> None:
         self.reset_running_stats()
-        if self.affine:
-            init.ones_(self.weight)
-            if self.bias is not None:
-                init.zeros_(self.bias)
+        _reset_affine(self, self.affine)
 
     def _check_input_dim(self, input: Tensor) -> None:
         raise NotImplementedError
