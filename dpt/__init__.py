@@ -24,6 +24,9 @@ from . import utils
 from .serialization import load, save
 from . import fft, linalg, quasirandom
 from . import backends, cuda
+from . import amp, jit, special, testing
+from .amp import autocast, get_autocast_dtype, is_autocast_enabled
+from .jit import compile  # noqa: A001  (torch.compile: returns its argument, see dpt.jit)
 from . import __config__, __future__
 from .__config__ import (get_num_interop_threads, get_num_threads, set_num_interop_threads,
                          set_num_threads)

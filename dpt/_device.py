@@ -73,11 +73,24 @@ class device:
 
 
 CPU = device("cpu")
+_default = CPU  # where factory functions allocate when given device=None
+
+
+def set_default_device(d) -> None:
+    """set_default_device(device): where tensor factories (tensor, zeros, rand, ...) allocate
+    when called without device=; None restores the CPU."""
+    global _default
+    _default = CPU if d is None else as_device(d)
+
+
+def get_default_device() -> device:
+    """get_default_device(): the device set by set_default_device (cpu unless changed)."""
+    return _default
 
 
 def as_device(d) -> device:
     if d is None:
-        return CPU
+        return _default
     if isinstance(d, device):
         if d.type == "cuda" and d.index is None:
             return device("cuda", current_cuda_index())

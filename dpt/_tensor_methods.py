@@ -772,6 +772,148 @@ class TensorMethods:
     def log_softmax(self, *args, **kwargs):
         return _ops.log_softmax(self, *args, **kwargs)
 
+    # dpt.ops.misc: the rest of torch's tensor methods
+    def select(self, *args, **kwargs):
+        return _ops.select(self, *args, **kwargs)
+
+    def diff(self, *args, **kwargs):
+        return _ops.diff(self, *args, **kwargs)
+
+    def bincount(self, *args, **kwargs):
+        return _ops.bincount(self, *args, **kwargs)
+
+    def histogram(self, *args, **kwargs):
+        return _ops.histogram(self, *args, **kwargs)
+
+    def quantile(self, *args, **kwargs):
+        return _ops.quantile(self, *args, **kwargs)
+
+    def nanquantile(self, *args, **kwargs):
+        return _ops.nanquantile(self, *args, **kwargs)
+
+    def isin(self, *args, **kwargs):
+        return _ops.isin(self, *args, **kwargs)
+
+    def renorm(self, *args, **kwargs):
+        return _ops.renorm(self, *args, **kwargs)
+
+    def rot90(self, *args, **kwargs):
+        return _ops.rot90(self, *args, **kwargs)
+
+    def diagflat(self, *args, **kwargs):
+        return _ops.diagflat(self, *args, **kwargs)
+
+    def adjoint(self, *args, **kwargs):
+        return _ops.adjoint(self, *args, **kwargs)
+
+    def heaviside(self, *args, **kwargs):
+        return _ops.heaviside(self, *args, **kwargs)
+
+    def frexp(self, *args, **kwargs):
+        return _ops.frexp(self, *args, **kwargs)
+
+    def ldexp(self, *args, **kwargs):
+        return _ops.ldexp(self, *args, **kwargs)
+
+    def nextafter(self, *args, **kwargs):
+        return _ops.nextafter(self, *args, **kwargs)
+
+    def mvlgamma(self, *args, **kwargs):
+        return _ops.mvlgamma(self, *args, **kwargs)
+
+    def igamma(self, *args, **kwargs):
+        return _ops.igamma(self, *args, **kwargs)
+
+    def igammac(self, *args, **kwargs):
+        return _ops.igammac(self, *args, **kwargs)
+
+    def addr(self, *args, **kwargs):
+        return _ops.addr(self, *args, **kwargs)
+
+    def cov(self, *args, **kwargs):
+        return _ops.cov(self, *args, **kwargs)
+
+    def corrcoef(self, *args, **kwargs):
+        return _ops.corrcoef(self, *args, **kwargs)
+
+    def narrow_copy(self, *args, **kwargs):
+        return _ops.narrow_copy(self, *args, **kwargs)
+
+    def is_nonzero(self, *args, **kwargs):
+        return _ops.is_nonzero(self, *args, **kwargs)
+
+    def i0(self, *args, **kwargs):
+        return _ops.i0(self, *args, **kwargs)
+
+    def gcd(self, *args, **kwargs):
+        return _ops.gcd(self, *args, **kwargs)
+
+    def lcm(self, *args, **kwargs):
+        return _ops.lcm(self, *args, **kwargs)
+
+    def logaddexp2(self, *args, **kwargs):
+        return _ops.logaddexp2(self, *args, **kwargs)
+
+    def is_same_size(self, *args, **kwargs):
+        return _ops.is_same_size(self, *args, **kwargs)
+
+    def is_conj(self, *args, **kwargs):
+        return _ops.is_conj(self, *args, **kwargs)
+
+    def resolve_conj(self, *args, **kwargs):
+        return _ops.resolve_conj(self, *args, **kwargs)
+
+    def resolve_neg(self, *args, **kwargs):
+        return _ops.resolve_neg(self, *args, **kwargs)
+
+    def conj_physical(self, *args, **kwargs):
+        return _ops.conj_physical(self, *args, **kwargs)
+
+    def renorm_(self, *args, **kwargs):
+        return self._inplace(_ops.renorm(self, *args, **kwargs), "renorm_")
+
+    def heaviside_(self, *args, **kwargs):
+        return self._inplace(_ops.heaviside(self, *args, **kwargs), "heaviside_")
+
+    def ldexp_(self, *args, **kwargs):
+        return self._inplace(_ops.ldexp(self, *args, **kwargs), "ldexp_")
+
+    def nextafter_(self, *args, **kwargs):
+        return self._inplace(_ops.nextafter(self, *args, **kwargs), "nextafter_")
+
+    def mvlgamma_(self, *args, **kwargs):
+        return self._inplace(_ops.mvlgamma(self, *args, **kwargs), "mvlgamma_")
+
+    def igamma_(self, *args, **kwargs):
+        return self._inplace(_ops.igamma(self, *args, **kwargs), "igamma_")
+
+    def igammac_(self, *args, **kwargs):
+        return self._inplace(_ops.igammac(self, *args, **kwargs), "igammac_")
+
+    def addr_(self, *args, **kwargs):
+        return self._inplace(_ops.addr(self, *args, **kwargs), "addr_")
+
+    def i0_(self, *args, **kwargs):
+        return self._inplace(_ops.i0(self, *args, **kwargs), "i0_")
+
+    def gcd_(self, *args, **kwargs):
+        return self._inplace(_ops.gcd(self, *args, **kwargs), "gcd_")
+
+    def lcm_(self, *args, **kwargs):
+        return self._inplace(_ops.lcm(self, *args, **kwargs), "lcm_")
+
+    def conj_physical_(self, *args, **kwargs):
+        return self._inplace(_ops.conj_physical(self, *args, **kwargs), "conj_physical_")
+
+    def sinc_(self, *args, **kwargs):
+        return self._inplace(_ops.sinc(self, *args, **kwargs), "sinc_")
+
+    def sgn_(self, *args, **kwargs):
+        return self._inplace(_ops.sgn(self, *args, **kwargs), "sgn_")
+
+    def polygamma_(self, n):
+        return self._inplace(_ops.polygamma(n, self), "polygamma_")
+
     # -- in-place twins ---------------------------------------------------------
 
     def abs_(self, *args, **kwargs):

@@ -29,3 +29,7 @@ from .windows import *  # noqa: F401,F403,E402
 from . import windows  # noqa: E402
 
 __all__ += windows.__all__
+from .misc import *  # noqa: F401,F403,E402
+from . import misc  # noqa: E402
+
+__all__ += misc.__all__
