@@ -40,8 +40,8 @@ class Tensor(TensorMethods):
         else:
             sizes = args[0] if len(args) == 1 and isinstance(args[0], Size) else args or (0,)
             with _device.device_context(dev):
-                arr = xp.empty(tuple(int(s) for s in sizes), dtype=d.np)
-                arr[...] = 0  # deterministic "uninitialised" memory
+                # torch leaves this memory uninitialised; dpt zeroes it (deterministic)
+                arr = xp.zeros(tuple(int(s) for s in sizes), dtype=d.np)
         return cls._make_subclass(arr)
 
     def __init__(self, *args, **kwargs):
