@@ -182,7 +182,10 @@ def result_type(*operands) -> dtype:
             scalar_cat = max(scalar_cat, _scalar_category(x))
     result = dim_t
     if zero_t is not None and (result is None or zero_t.category > result.category):
-        result = zero_t
+        if zero_t.category == _COMPLEX and result is not None and result.category == _FLOAT:
+            result = result.to_complex()  # torch keeps the dimensioned float's precision
+        else:
+            result = zero_t
     if scalar_cat >= 0 and (result is None or scalar_cat > result.category):
         if scalar_cat == _COMPLEX and result is not None and result.category == _FLOAT:
             result = result.to_complex()

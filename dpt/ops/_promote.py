@@ -6,6 +6,7 @@ import numbers
 import numpy as np
 
 from .. import _dtype
+from .._device import xp_of
 from .._tensor import Tensor
 
 _SCALARS = (bool, int, float, complex)
@@ -54,6 +55,12 @@ def binary(a, b, op: str, dtype: _dtype.dtype | None = None):
         a = a.to(rt)
     if isinstance(b, Tensor) and b.dtype is not rt:
         b = b.to(rt)
+    if rt is _dtype.bfloat16:
+        # numpy's weak-scalar rule does not reach ml_dtypes' bfloat16 (bf16 + 0.5 is float32),
+        # so a float scalar joins as a bfloat16 0-d tensor
+        xp = xp_of((a if isinstance(a, Tensor) else b)._data)
+        a, b = (Tensor._make(xp.asarray(x, dtype=rt.np)) if isinstance(x, float) else x
+                for x in (a, b))
     return a, b, rt
 
 

@@ -209,7 +209,7 @@ def _convert_index(index, x, op="index"):
 def _apply(a, stages):
     for s in stages:
         # A trailing Ellipsis keeps an all-integer index a 0-d view instead of a numpy scalar copy.
-        a = a[s + (Ellipsis,)] if isinstance(s, tuple) and s and all(type(i) is int for i in s) \
+        a = a[s + (Ellipsis,)] if isinstance(s, tuple) and all(type(i) is int for i in s) \
             else a[s]
     return a
 
