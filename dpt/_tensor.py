@@ -187,6 +187,11 @@ class Tensor(TensorMethods):
         return self
 
     @property
+    def _version(self) -> int:
+        """How many in-place writes this tensor (and every view of its storage) has seen."""
+        return self._vc[0]
+
+    @property
     def is_leaf(self) -> bool:
         return self.grad_fn is None
 
