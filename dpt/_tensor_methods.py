@@ -557,8 +557,9 @@ class TensorMethods:
     def tile(self, *args, **kwargs):
         return _ops.tile(self, *args, **kwargs)
 
-    def flip(self, *args, **kwargs):
-        return _ops.flip(self, *args, **kwargs)
+    def flip(self, *dims, **kwargs):  # x.flip(0, 2) or x.flip((0, 2))
+        return _ops.flip(self, dims if len(dims) > 1 else dims[0], **kwargs) if dims else \
+            _ops.flip(self, **kwargs)
 
     def fliplr(self, *args, **kwargs):
         return _ops.fliplr(self, *args, **kwargs)

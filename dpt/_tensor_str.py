@@ -87,15 +87,13 @@ class _Formatter:
                 lo, hi = absv.min(), absv.max()
                 self.int_mode = bool(np.all(vals == np.ceil(vals)))
                 py = vals.tolist()
-                if self.int_mode:
-                    if hi / lo > 1000.0 or hi > 1.0e8:
-                        self.sci_mode = True
-                        widths = [len(f"{v:.{p}e}") for v in py]
-                    else:
-                        widths = [len(f"{v:.0f}") + 1 for v in py]
-                elif hi / lo > 1000.0 or hi > 1.0e8 or lo < 1.0e-4:
-                    self.sci_mode = True
+                self.sci_mode = hi / lo > 1000.0 or hi > 1.0e8 or (not self.int_mode and lo < 1.0e-4)
+                if PRINT_OPTS.sci_mode is not None:  # a forced mode also sets the width, as torch
+                    self.sci_mode = PRINT_OPTS.sci_mode
+                if self.sci_mode:
                     widths = [len(f"{v:.{p}e}") for v in py]
+                elif self.int_mode:
+                    widths = [len(f"{v:.0f}") + 1 for v in py]
                 else:
                     widths = [len(f"{v:.{p}f}") for v in py]
                 self.max_width = max([self.max_width] + widths)

@@ -853,7 +853,9 @@ def multi_dot(tensors, *, out=None) -> Tensor:
             raise RuntimeError(
                 f"multi_dot(): tensors {i} and {i + 1} with shapes {list(mats[i].shape)} and "
                 f"{list(mats[i + 1].shape)} cannot be multiplied")
-    res = _ops.chain_matmul(*mats)
+    with warnings.catch_warnings():  # chain_matmul's deprecation is not multi_dot's concern
+        warnings.simplefilter("ignore", UserWarning)
+        res = _ops.chain_matmul(*mats)
     if first_vec:
         res = res.squeeze(0)
     if last_vec:

@@ -51,6 +51,8 @@ def binary(a, b, op: str, dtype: _dtype.dtype | None = None):
     if isinstance(a, Tensor) and isinstance(b, Tensor):
         check_same_device(op, a, b)
     rt = dtype if dtype is not None else _dtype.result_type(a, b)
+    if rt.category == 1:  # torch casts an int scalar to the integer result dtype, wrapping
+        a, b = (_wrap_int(x, rt) if type(x) is int else x for x in (a, b))
     if isinstance(a, Tensor) and a.dtype is not rt:
         a = a.to(rt)
     if isinstance(b, Tensor) and b.dtype is not rt:
@@ -62,6 +64,16 @@ def binary(a, b, op: str, dtype: _dtype.dtype | None = None):
         a, b = (Tensor._make(xp.asarray(x, dtype=rt.np)) if isinstance(x, float) else x
                 for x in (a, b))
     return a, b, rt
+
+
+def _wrap_int(x: int, rt: _dtype.dtype) -> int:
+    """x reduced modulo 2**bits into rt's range (uint8 + -1 is uint8 + 255, as in torch);
+    numpy would raise OverflowError for an out-of-range python int."""
+    bits = rt.np.itemsize * 8
+    if rt.np.kind == "u":
+        return x if 0 <= x < 1 << bits else x % (1 << bits)
+    half = 1 << (bits - 1)
+    return x if -half <= x < half else (x + half) % (1 << bits) - half
 
 
 def scalar_or_array(x, xp, dtype):

@@ -34,6 +34,8 @@ class Softmax(Function):
         with np.errstate(invalid="ignore", over="ignore"):
             e = xp.exp(_shifted(x, dim))
             y = e / e.sum(axis=dim, keepdims=True)
+        if not y.flags.c_contiguous:  # torch's softmax output is contiguous (x.t().softmax(1).view(-1))
+            y = xp.ascontiguousarray(y)
         self.save_output(y)
         return y
 
@@ -52,6 +54,8 @@ class LogSoftmax(Function):
         with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
             s = _shifted(x, dim)
             y = s - xp.log(xp.exp(s).sum(axis=dim, keepdims=True))
+        if not y.flags.c_contiguous:  # contiguous like torch's
+            y = xp.ascontiguousarray(y)
         self.save_output(y)
         return y
 

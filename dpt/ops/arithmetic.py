@@ -73,6 +73,9 @@ def sub(input, other, *, alpha=1, out=None) -> Tensor:
     if rt is _dtype.bool:
         raise RuntimeError("Subtraction, the `-` operator, with two bool tensors is not supported. "
                            "Use the `^` or `logical_xor()` operator instead.")
+    if any(x.dtype is _dtype.bool if isinstance(x, Tensor) else isinstance(x, bool) for x in (input, other)):
+        raise RuntimeError("Subtraction, the `-` operator, with a bool tensor is not supported. If you "
+                           "are trying to invert a mask, use the `~` or `logical_not()` operator instead.")
     if alpha != 1:
         _check_alpha(alpha, rt)
     r = Sub.apply(a, b, alpha=alpha)
@@ -319,10 +322,13 @@ def pow(input, exponent, *, out=None) -> Tensor:
     a, b, rt = binary(input, exponent, "pow")
     if rt.category <= 1:
         if isinstance(b, Tensor) and b.is_cpu and bool((b._data < 0).any()) or \
-                isinstance(b, int) and b < 0:
+                type(exponent) is int and exponent < 0:
             raise RuntimeError("Integers to negative integer powers are not allowed.")
-        if rt is _dtype.bool:  # numpy has no bool power: compute (and return) int64
-            a, b, rt = binary(a, b, "pow", dtype=_dtype.int64)
+        if type(exponent) is int and b != exponent:  # binary() wrapped it: torch refuses here
+            raise RuntimeError(f"value cannot be converted to type {rt.name} without overflow")
+        if rt is _dtype.bool:  # numpy has no bool power: compute in int64, return bool as torch
+            a, b, _ = binary(a, b, "pow", dtype=_dtype.int64)
+            return _with_out(Pow.apply(a, b).to(_dtype.bool), out, "pow")
     return _with_out(Pow.apply(a, b), out, "pow")
 
 
@@ -371,6 +377,8 @@ def lerp(input, end, weight, *, out=None) -> Tensor:
 
     weight is a python number or a tensor; input and end must share a floating dtype.
     """
+    if not isinstance(end, Tensor):
+        raise TypeError(f"lerp(): argument 'end' (position 2) must be Tensor, not {type(end).__name__}")
     if end.dtype is not input.dtype:
         raise RuntimeError(f"expected dtype {input.dtype.name} for `end` but got dtype "
                            f"{end.dtype.name}")
@@ -385,6 +393,10 @@ def lerp(input, end, weight, *, out=None) -> Tensor:
 
 # ---- logical and bitwise ops (no gradients) ------------------------------------------------
 def _logical(op, input, other, out):
+    for pos, (name, x) in enumerate((("input", input), ("other", other)), 1):
+        if not isinstance(x, Tensor):
+            raise TypeError(f"{op}(): argument '{name}' (position {pos}) must be Tensor, not "
+                            f"{type(x).__name__}")
     a = as_operand(input)
     b = as_operand(other, a if isinstance(a, Tensor) else None)
     if isinstance(a, Tensor) and isinstance(b, Tensor):

@@ -244,7 +244,10 @@ def _make_filled(fill, size, dtype, device, requires_grad):
     if isinstance(fill, Tensor):
         fill = fill.item()
     with _device.device_context(dev):
-        arr = xp.zeros(size, dt.np) if fill == 0 else xp.full(size, fill, dt.np)
+        try:
+            arr = xp.zeros(size, dt.np) if fill == 0 else xp.full(size, fill, dt.np)
+        except OverflowError:
+            raise RuntimeError(f"value cannot be converted to type {dt.name} without overflow") from None
     return _finish(arr, requires_grad)
 
 
@@ -320,6 +323,8 @@ def arange(start=0, end=None, step=1, *, out=None, dtype=None, layout=None, devi
     if end is None:
         start, end = 0, start
     lo, hi, st = (_number(v, "arange") for v in (start, end, step))
+    if not (np.isfinite(lo) and np.isfinite(hi)):
+        raise RuntimeError(f"unsupported range: {lo} -> {hi}")
     if st == 0:
         raise RuntimeError("arange: step must be nonzero")
     if (hi - lo) * st < 0:

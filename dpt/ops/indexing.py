@@ -145,6 +145,14 @@ def _is_array(it):
 def _convert_index(index, x, op="index"):
     """Validate a torch-style index against x and return (stages, basic)."""
     xp, dev = xp_of(x._data), x.device
+    if isinstance(index, list) and len(index) < 32 and any(
+            isinstance(it, (Tensor, list, tuple, slice, np.ndarray)) or it is None or it is Ellipsis
+            for it in index):
+        import warnings
+
+        warnings.warn("Using a non-tuple sequence for multidimensional indexing is deprecated; use "
+                      "x[tuple(seq)] instead of x[seq]", UserWarning, stacklevel=4)
+        index = tuple(index)  # torch's (deprecated) rule: such a list indexes like a tuple
     items = index if isinstance(index, tuple) else (index,)
     items = [_convert_item(it, xp, dev, op) for it in items]
     shape = x.shape

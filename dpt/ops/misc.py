@@ -789,7 +789,7 @@ class Select(Function):
 
     def forward(self, x, d, i):
         self.shape, self.d, self.i = x.shape, d, i
-        return x[(slice(None),) * d + (i,)]
+        return x[(slice(None),) * d + (i, Ellipsis)]  # the Ellipsis keeps a 0-d result a view
 
     def backward(self, gz):
         d, i, n = self.d, self.i, self.shape[self.d]
@@ -993,9 +993,11 @@ def heaviside(input: Tensor, values: Tensor, *, out=None) -> Tensor:
 
 def nextafter(input: Tensor, other: Tensor, *, out=None) -> Tensor:
     """nextafter(input, other, *, out=None): the next float after input towards other."""
-    if input.dtype.category != 2 or other.dtype is not input.dtype:
-        raise RuntimeError(f"nextafter: expected floating tensors of the same dtype, got "
-                           f"{input.dtype} and {other.dtype}")
+    from ._promote import binary
+
+    input, other, rt = binary(input, other, "nextafter")
+    if rt.category != 2:
+        raise NotImplementedError(f"\"nextafter_cpu\" not implemented for '{rt.name}'")
     return _with_out(Nextafter.apply(input, other), out, "nextafter")
 
 
@@ -1101,6 +1103,9 @@ def logaddexp2(input: Tensor, other: Tensor, *, out=None) -> Tensor:
     """logaddexp2(input, other, *, out=None): log2(2 ** input + 2 ** other) without overflow."""
     from .pointwise import logaddexp
 
+    from ._promote import binary
+
+    input, other, _ = binary(input, other, "logaddexp2")  # promote before scaling: no precision loss
     ln2 = math.log(2.0)
     return _with_out(logaddexp(input * ln2, other * ln2) / ln2, out, "logaddexp2")
 

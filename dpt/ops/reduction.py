@@ -318,11 +318,14 @@ class NanMean(Function):
 @_numpy_kwargs
 def nanmean(input, dim=None, keepdim=False, *, dtype=None) -> Tensor:
     """nanmean(input, dim=None, keepdim=False, *, dtype=None): mean of the non-NaN elements."""
-    if dtype is not None:
-        input = input.to(dtype)
-    if input.dtype.category < 2:
+    if input.dtype.category < 2:  # checked before dtype= applies, as torch
         raise RuntimeError(f"nanmean(): expected input to have floating point or complex dtype "
                            f"but got {_TYPE_WORD[input.dtype.name]}")
+    if dtype is not None:
+        if dtype.category < 2:
+            raise RuntimeError(f"nanmean(): could not infer output dtype. Optional dtype must be "
+                               f"either a floating point or complex dtype. Got: {_TYPE_WORD[dtype.name]}")
+        input = input.to(dtype)
     return NanMean.apply(input, _reduce_dims(dim, input.ndim, "nanmean"), keepdim)
 
 
@@ -471,7 +474,8 @@ class _EvenlyDistributed(Function):
 def _amax_amin(input, dim, keepdim, largest, op):
     dims = _reduce_dims(dim, input.ndim, op)
     x = input._data
-    _check_nonempty(x, dims, op)
+    # no dim given (None or ()): torch's "reduction dim to be specified" RuntimeError
+    _check_nonempty(x, () if dim is None or isinstance(dim, (tuple, list)) and not dim else dims, op)
     value = x.max(axis=dims, keepdims=True) if largest else x.min(axis=dims, keepdims=True)
     return _EvenlyDistributed.apply(input, value, dims, keepdim)
 
@@ -563,8 +567,11 @@ def min(input, dim=None, keepdim=False, *, other=None):
 
 def _arg_reduce(input, dim, keepdim, largest, op):
     x = input._data
+    if input.dtype is _dtype.bool:
+        raise RuntimeError(f"{op}(): does not support bool input")
     if dim is None:
-        _check_nonempty(x, (), op)
+        if x.size == 0:  # torch raises IndexError here (RuntimeError for amax/max)
+            raise IndexError(f"{op}(): Expected reduction dim to be specified for input.numel() == 0.")
         flat = x.reshape(-1)
         r = flat.argmax() if largest else flat.argmin()
         r = xp_of(x).asarray(r, dtype=np.int64)
@@ -720,7 +727,9 @@ def _scan(input, dim, op, fn, *args, **kwargs):
 class Cumsum(Function):
     def forward(self, x, dim, dtype):
         self.dim = dim
-        return xp_of(x).cumsum(x, axis=dim, dtype=dtype)
+        out = xp_of(x).cumsum(x, axis=dim, dtype=dtype)
+        # contiguous like torch's (numpy keeps a transposed input's layout)
+        return out if out.flags.c_contiguous else xp_of(x).ascontiguousarray(out)
 
     def backward(self, gz):
         return _reverse_cumsum(gz, self.dim)
@@ -744,6 +753,8 @@ class Cumprod(Function):
         self.dim = dim
         self.has_zero = bool((x == 0).any())
         out = xp_of(x).cumprod(x, axis=dim, dtype=dtype)
+        if not out.flags.c_contiguous:  # contiguous like torch's
+            out = xp_of(x).ascontiguousarray(out)
         self.save_output(out)
         return out
 
@@ -808,7 +819,7 @@ def _cum_extreme(input, d, largest, rtype):
     if x.dtype.kind in "fc":
         hit |= xp.isnan(x)
     pos = xp.arange(x.shape[d]).reshape([x.shape[d] if a == d else 1 for a in range(x.ndim)])
-    idx = xp.maximum.accumulate(xp.where(hit, pos, 0), axis=d)
+    idx = xp.ascontiguousarray(xp.maximum.accumulate(xp.where(hit, pos, 0), axis=d))  # as torch
     values, indices = _pick(input, idx, d, True, unique=False)
     return rtype(values, indices)
 
@@ -834,6 +845,8 @@ class LogCumSumExp(Function):
             m = xp.where(xp.isfinite(m), m, 0)
             out = xp.log(xp.cumsum(xp.exp(x - m), axis=dim)) + m
         out = out.astype(x.dtype, copy=False)
+        if not out.flags.c_contiguous:  # contiguous like torch's
+            out = xp.ascontiguousarray(out)
         self.save_output(out)
         return out
 

@@ -868,7 +868,7 @@ def cat(tensors, dim: int = 0, *, out=None) -> Tensor:
     """
     tensors = _tensor_list(tensors, "cat")
     if not tensors:
-        raise RuntimeError("torch.cat(): expected a non-empty list of Tensors")
+        raise ValueError("torch.cat(): expected a non-empty list of Tensors")
     _same_device(tensors, "cat")
     rt = _promote_all(tensors)
     keep = [t for t in tensors if not (t.ndim == 1 and t.shape[0] == 0)]

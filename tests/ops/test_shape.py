@@ -477,7 +477,7 @@ def test_cat_errors():
         dpt.cat([dpt.ones(2, 2), dpt.ones(3, 2)], 1)
     with pytest.raises(RuntimeError, match="Tensors must have same number of dimensions: got 2 and 1"):
         dpt.cat([dpt.ones(2, 2), dpt.ones(2)])
-    with pytest.raises(RuntimeError, match="expected a non-empty list of Tensors"):
+    with pytest.raises(ValueError, match="expected a non-empty list of Tensors"):
         dpt.cat([])
     with pytest.raises(RuntimeError, match=r"zero-dimensional tensor \(at position 0\) cannot be "
                                            r"concatenated"):
