@@ -1202,6 +1202,12 @@ class TensorMethods:
     def index_put_(self, *args, **kwargs):
         return self._inplace(_ops.index_put(self, *args, **kwargs), "index_put_")
 
+    def put(self, *args, **kwargs):
+        return _ops.put(self, *args, **kwargs)
+
+    def put_(self, *args, **kwargs):
+        return self._inplace(_ops.put(self, *args, **kwargs), "put_")
+
     # -- in-place fills and resizes, implemented directly by dpt.ops ------------------
 
     def fill_(self, value):

@@ -20,7 +20,7 @@ from ..autograd.grad_mode import is_grad_enabled
 __all__ = ["getitem", "setitem", "index_select", "gather", "scatter", "scatter_add",
            "scatter_reduce", "masked_select", "masked_fill", "masked_scatter", "nonzero",
            "argwhere", "where", "take", "take_along_dim", "index_add", "index_copy",
-           "index_fill", "index_put"]
+           "index_fill", "index_put", "put"]
 
 
 # =======================================================================================
@@ -504,6 +504,72 @@ def take(input: Tensor, index: Tensor) -> Tensor:
                          f"(shape {list(input.shape)})")
     flat = IndexSelect.apply(input.reshape(-1), 0, (idx % max(n, 1)).reshape(-1))
     return flat.reshape(index.shape)
+
+
+class Put(Function):
+    """y = x with y.flatten()[idx] = src.flatten() (or += with accumulate); idx 1-D, wrapped."""
+
+    saves_input_values = False
+
+    def forward(self, x, src, idx, accumulate):
+        self.shape, self.src_shape = x.shape, src.shape
+        self.idx, self.accumulate = idx, accumulate
+        y = x.copy()  # C-ordered, so reshape(-1) below is a view of it
+        flat = y.reshape(-1)
+        if accumulate:
+            _ufunc_at(xp_of(x), "add", flat, idx, src.reshape(-1))
+        else:
+            flat[idx] = src.reshape(-1)
+        return y
+
+    def backward(self, gz):
+        gx = gs = None
+        flat = gz.reshape(-1)
+        if self.needs_input_grad[0]:
+            gx = gz if self.accumulate else \
+                IndexFill.apply(flat, 0, 0, self.idx).reshape(self.shape)
+        if self.needs_input_grad[1]:
+            gs = IndexSelect.apply(flat, 0, self.idx).reshape(self.src_shape)
+        return gx, gs
+
+
+def put(input: Tensor, index: Tensor, source: Tensor, accumulate: bool = False) -> Tensor:
+    """put(input, index, source, accumulate=False): a copy of input with its flattened
+    elements at index set to (or, with accumulate, incremented by) source's elements.
+
+    index is an int64 tensor of any shape with as many elements as source; negative
+    indices count from the end. With repeated indices and accumulate=False the last write
+    wins (torch leaves the choice undefined). Differentiable in input and source.
+    """
+    if not isinstance(source, Tensor):
+        raise TypeError(f"put(): argument 'source' (position 3) must be Tensor, not "
+                        f"{type(source).__name__}")
+    if not isinstance(index, Tensor):
+        raise TypeError(f"put(): argument 'index' (position 2) must be Tensor, not "
+                        f"{type(index).__name__}")
+    if index.dtype is not _dtype.int64:
+        raise RuntimeError(f"put_(): Expected a long tensor for index, but got {_tname(index)}")
+    if source.dtype is not input.dtype:
+        raise RuntimeError(f"put_(): self and source expected to have the same dtype, but got "
+                           f"self.dtype = {_tname(input)} and source.dtype = {_tname(source)}")
+    if source.device != input.device:
+        raise RuntimeError(f"put_(): self and source expected to be on the same device, but got "
+                           f"self on {input.device} and source on {source.device}")
+    if index.numel() != source.numel():
+        raise IndexError(f"put_(): Expected source and index to have the same number of "
+                         f"elements, but got source.numel() = {source.numel()}, "
+                         f"index.numel() = {index.numel()}")
+    n = input.numel()
+    idx = move(index._data, input.device).reshape(-1)
+    if idx.size and n == 0:
+        raise IndexError("put_(): Tried to put elements into an empty tensor")
+    if idx.size:
+        hi, lo = int(idx.max()), int(idx.min())
+        if hi >= n or lo < -n:
+            raise IndexError(f"out of range: tried to access index {hi if hi >= n else lo} on a "
+                             f"tensor of {n} elements.")
+        idx = idx % n
+    return Put.apply(input, source, idx, bool(accumulate))
 
 
 # =======================================================================================

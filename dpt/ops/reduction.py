@@ -12,6 +12,7 @@ import functools
 
 import builtins
 import math
+import warnings
 
 import numpy as np
 
@@ -20,6 +21,7 @@ from .._device import xp_of
 from .._tensor import Tensor, _wrap_dim
 from ..autograd.function import Function
 from ..autograd.grad_mode import is_grad_enabled
+from .arithmetic import _type_word, _with_out
 
 __all__ = ["sum", "nansum", "mean", "nanmean", "prod", "std", "var", "std_mean", "var_mean",
            "max", "min", "amax", "amin", "aminmax", "argmax", "argmin", "median", "nanmedian",
@@ -113,6 +115,55 @@ def _require_float(x: Tensor, op: str) -> None:
 
 _TYPE_WORD = {"int64": "Long", "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte",
               "bool": "Bool"}
+
+
+# ---- out= -------------------------------------------------------------------------------
+# torch's C++ names of scalar types, as its "Expected out tensor to have dtype ..." says them
+_CPP_NAME = {"float32": "float", "float64": "double", "float16": "c10::Half",
+             "bfloat16": "c10::BFloat16", "int64": "long int", "int32": "int", "int16": "short int",
+             "int8": "signed char", "uint8": "unsigned char", "bool": "bool",
+             "complex64": "c10::complex<float>", "complex128": "c10::complex<double>"}
+
+
+def _check_out(out, op: str) -> None:
+    if not isinstance(out, Tensor):
+        raise TypeError(f"{op}(): argument 'out' must be Tensor, not {type(out).__name__}")
+
+
+def _expect_out_dtype(out: Tensor, want) -> None:
+    if out.dtype is not want:
+        raise RuntimeError(f"Expected out tensor to have dtype {_CPP_NAME[want.name]}, but got "
+                           f"{_CPP_NAME[out.dtype.name]} instead")
+
+
+def _out_dtype(dtype, out, op: str):
+    """dtype of a sum-like op (sum, prod, cumsum, cumprod) given out=: it computes in out's
+    dtype unless dtype= is given, and then the two must agree (torch's rule)."""
+    if out is None:
+        return dtype
+    _check_out(out, op)
+    if dtype is None:
+        return out.dtype
+    dtype = _dtype.as_dtype(dtype)
+    _expect_out_dtype(out, dtype)
+    return dtype
+
+
+def _to_out(result: Tensor, out, op: str) -> Tensor:
+    """Copy result into out (resized when mis-shaped, with torch's deprecation warning)."""
+    if out is None:
+        return result
+    _check_out(out, op)
+    old = tuple(out.shape)
+    _with_out(result, out, op)
+    if 0 not in old and old != tuple(out.shape):
+        warnings.warn(f"An output with one or more elements was resized since it had shape "
+                      f"{list(old)}, which does not match the required output shape "
+                      f"{list(out.shape)}. This behavior is deprecated, and in a future PyTorch "
+                      f"release outputs will not be resized unless they have zero elements. You "
+                      f"can explicitly reuse an out tensor t by resizing it, inplace, to zero "
+                      f"elements with t.resize_(0).", UserWarning, stacklevel=3)
+    return out
 
 
 # ---- picking elements along a dim (shared with sorting.py) ----------------------------
@@ -233,16 +284,18 @@ def _sum_dtype(input: Tensor, dtype):
 
 
 @_numpy_kwargs
-def sum(input, dim=None, keepdim=False, *, dtype=None) -> Tensor:
-    """sum(input, dim=None, keepdim=False, *, dtype=None).
+def sum(input, dim=None, keepdim=False, *, dtype=None, out=None) -> Tensor:
+    """sum(input, dim=None, keepdim=False, *, dtype=None, out=None).
 
-    Integer and bool inputs sum in int64, as in torch.
+    Integer and bool inputs sum in int64, as in torch; with out= the sum is taken in
+    out's dtype (dtype=, when given, must match it).
     """
+    dtype = _out_dtype(dtype, out, "sum")
     dims = _reduce_dims(dim, input.ndim, "sum")
     dt = _sum_dtype(input, dtype)
     if dt is not input.dtype and dt.category >= 2:
         input = input.to(dt)
-    return Sum.apply(input, dims, keepdim, dt.np)
+    return _to_out(Sum.apply(input, dims, keepdim, dt.np), out, "sum")
 
 
 class NanSum(Function):
@@ -288,14 +341,20 @@ def _reduced_shape(shape, dims, keepdim) -> tuple:
 
 
 @_numpy_kwargs
-def mean(input, dim=None, keepdim=False, *, dtype=None) -> Tensor:
-    """mean(input, dim=None, keepdim=False, *, dtype=None): floating/complex inputs only."""
+def mean(input, dim=None, keepdim=False, *, dtype=None, out=None) -> Tensor:
+    """mean(input, dim=None, keepdim=False, *, dtype=None, out=None): floating/complex inputs
+    only. A floating input with a floating out= is averaged in out's dtype."""
     if dtype is not None:
         input = input.to(dtype)
     if input.dtype.category < 2:
         raise RuntimeError(f"mean(): could not infer output dtype. Input dtype must be either a "
                            f"floating point or complex dtype. Got: {_TYPE_WORD[input.dtype.name]}")
-    return Mean.apply(input, _reduce_dims(dim, input.ndim, "mean"), keepdim)
+    if out is not None:
+        _check_out(out, "mean")
+        if dtype is None and input.dtype.category == 2 and out.dtype.category == 2:
+            input = input.to(out.dtype)
+    r = Mean.apply(input, _reduce_dims(dim, input.ndim, "mean"), keepdim)
+    return _to_out(r, out, "mean")
 
 
 class NanMean(Function):
@@ -350,11 +409,14 @@ class Prod(Function):
 
 
 @_numpy_kwargs
-def prod(input, dim=None, keepdim=False, *, dtype=None) -> Tensor:
-    """prod(input, dim=None, keepdim=False, *, dtype=None): dim is a single int, as in torch.
+def prod(input, dim=None, keepdim=False, *, dtype=None, out=None) -> Tensor:
+    """prod(input, dim=None, keepdim=False, *, dtype=None, out=None): dim is a single int, as
+    in torch.
 
-    Integer and bool inputs multiply in int64. Gradients are exact with zeros in the input.
+    Integer and bool inputs multiply in int64 (in out's dtype with out=). Gradients are
+    exact with zeros in the input.
     """
+    dtype = _out_dtype(dtype, out, "prod")
     if dim is not None:
         dim = _int_dim(dim, input.ndim, "prod")
         if input.ndim == 0:
@@ -362,7 +424,7 @@ def prod(input, dim=None, keepdim=False, *, dtype=None) -> Tensor:
     dt = _sum_dtype(input, dtype)
     if dt is not input.dtype and dt.category >= 2:
         input = input.to(dt)
-    return Prod.apply(input, dim, keepdim, dt.np)
+    return _to_out(Prod.apply(input, dim, keepdim, dt.np), out, "prod")
 
 
 # ---- var, std -------------------------------------------------------------------------
@@ -424,19 +486,23 @@ def _var_like(fn, op, input, dim, unbiased, keepdim, correction):
 
 
 @_numpy_kwargs
-def var(input, dim=None, unbiased=None, keepdim=False, *, correction=None) -> Tensor:
-    """var(input, dim=None, *, correction=1, keepdim=False); also the legacy unbiased= forms.
+def var(input, dim=None, unbiased=None, keepdim=False, *, correction=None, out=None) -> Tensor:
+    """var(input, dim=None, *, correction=1, keepdim=False, out=None); also the legacy
+    unbiased= forms.
 
     The divisor is max(0, N - correction); correction=0 (or unbiased=False) is the
     population variance.
     """
-    return _var_like(Var, "var", input, dim, unbiased, keepdim, correction)
+    r = _var_like(Var, "var", input, dim, unbiased, keepdim, correction)
+    return _to_out(r, out, "var")
 
 
 @_numpy_kwargs
-def std(input, dim=None, unbiased=None, keepdim=False, *, correction=None) -> Tensor:
-    """std(input, dim=None, *, correction=1, keepdim=False): sqrt of var (zero grad where 0)."""
-    return _var_like(Std, "std", input, dim, unbiased, keepdim, correction)
+def std(input, dim=None, unbiased=None, keepdim=False, *, correction=None, out=None) -> Tensor:
+    """std(input, dim=None, *, correction=1, keepdim=False, out=None): sqrt of var (zero grad
+    where 0)."""
+    r = _var_like(Std, "std", input, dim, unbiased, keepdim, correction)
+    return _to_out(r, out, "std")
 
 
 @_numpy_kwargs
@@ -481,15 +547,28 @@ def _amax_amin(input, dim, keepdim, largest, op):
 
 
 @_numpy_kwargs
-def amax(input, dim=(), keepdim=False) -> Tensor:
-    """amax(input, dim=(), keepdim=False): max over dims (all by default); ties share the grad."""
-    return _amax_amin(input, dim, keepdim, True, "amax")
+def amax(input, dim=(), keepdim=False, *, out=None) -> Tensor:
+    """amax(input, dim=(), keepdim=False, *, out=None): max over dims (all by default); ties
+    share the grad. out must have input's dtype."""
+    _check_extreme_out(input, out, "amax")
+    return _to_out(_amax_amin(input, dim, keepdim, True, "amax"), out, "amax")
 
 
 @_numpy_kwargs
-def amin(input, dim=(), keepdim=False) -> Tensor:
-    """amin(input, dim=(), keepdim=False): min over dims (all by default); ties share the grad."""
-    return _amax_amin(input, dim, keepdim, False, "amin")
+def amin(input, dim=(), keepdim=False, *, out=None) -> Tensor:
+    """amin(input, dim=(), keepdim=False, *, out=None): min over dims (all by default); ties
+    share the grad. out must have input's dtype."""
+    _check_extreme_out(input, out, "amin")
+    return _to_out(_amax_amin(input, dim, keepdim, False, "amin"), out, "amin")
+
+
+def _check_extreme_out(input, out, op):
+    if out is not None:
+        _check_out(out, op)
+        if out.dtype is not input.dtype:
+            raise RuntimeError(f"Expected the dtype for input and out to match, but got "
+                               f"{_type_word(input.dtype)} for input's dtype and "
+                               f"{_type_word(out.dtype)} for out's dtype.")
 
 
 def aminmax(input, *, dim=None, keepdim=False):
@@ -540,29 +619,42 @@ def _argext(largest):
 
 
 @_numpy_kwargs
-def max(input, dim=None, keepdim=False, *, other=None):
+def max(input, dim=None, keepdim=False, *, other=None, out=None):
     """max(input) -> 0-d; max(input, dim, keepdim=False) -> (values, indices); max(input, other).
 
     Without a dim ties share the gradient evenly; with a dim it flows to the index
-    returned (the first maximal element, as numpy picks it).
+    returned (the first maximal element, as numpy picks it). out= is a tensor, or with a
+    dim a (values, indices) pair of input's dtype and int64.
     """
-    if isinstance(dim, Tensor) or other is not None:
-        return _elementwise(input, dim if other is None else other, True)
-    if dim is None:
-        _check_nonempty(input._data, (), "max")
-        return amax(input)
-    return _picked_along(input, dim, keepdim, "max", _argext(True), return_types.max)
+    return _max_min(input, dim, keepdim, other, out, True, "max", return_types.max)
 
 
 @_numpy_kwargs
-def min(input, dim=None, keepdim=False, *, other=None):
-    """min(input) -> 0-d; min(input, dim, keepdim=False) -> (values, indices); min(input, other)."""
+def min(input, dim=None, keepdim=False, *, other=None, out=None):
+    """min(input) -> 0-d; min(input, dim, keepdim=False) -> (values, indices); min(input, other).
+
+    out= as for max.
+    """
+    return _max_min(input, dim, keepdim, other, out, False, "min", return_types.min)
+
+
+def _max_min(input, dim, keepdim, other, out, largest, op, rtype):
     if isinstance(dim, Tensor) or other is not None:
-        return _elementwise(input, dim if other is None else other, False)
+        r = _elementwise(input, dim if other is None else other, largest)
+        return _to_out(r, out, op)
     if dim is None:
-        _check_nonempty(input._data, (), "min")
-        return amin(input)
-    return _picked_along(input, dim, keepdim, "min", _argext(False), return_types.min)
+        _check_nonempty(input._data, (), op)
+        return _to_out(amax(input) if largest else amin(input), out, op)
+    if out is None:
+        return _picked_along(input, dim, keepdim, op, _argext(largest), rtype)
+    if not (isinstance(out, (tuple, list)) and len(out) == 2
+            and builtins.all(isinstance(o, Tensor) for o in out)):
+        raise TypeError(f"{op}(): argument 'out' must be tuple of Tensors, not "
+                        f"{type(out).__name__}")
+    _expect_out_dtype(out[0], input.dtype)
+    _expect_out_dtype(out[1], _dtype.int64)
+    values, indices = _picked_along(input, dim, keepdim, op, _argext(largest), rtype)
+    return rtype(_to_out(values, out[0], op), _to_out(indices, out[1], op))
 
 
 def _arg_reduce(input, dim, keepdim, largest, op):
@@ -743,9 +835,11 @@ def _cumsum(input, d, dtype):
 
 
 @_numpy_kwargs
-def cumsum(input, dim, *, dtype=None) -> Tensor:
-    """cumsum(input, dim, *, dtype=None): integer and bool inputs accumulate in int64."""
-    return _scan(input, dim, "cumsum", _cumsum, dtype)
+def cumsum(input, dim, *, dtype=None, out=None) -> Tensor:
+    """cumsum(input, dim, *, dtype=None, out=None): integer and bool inputs accumulate in
+    int64 (in out's dtype with out=)."""
+    dtype = _out_dtype(dtype, out, "cumsum")
+    return _to_out(_scan(input, dim, "cumsum", _cumsum, dtype), out, "cumsum")
 
 
 class Cumprod(Function):
@@ -803,12 +897,14 @@ def _cumprod(input, d, dtype):
 
 
 @_numpy_kwargs
-def cumprod(input, dim, *, dtype=None) -> Tensor:
-    """cumprod(input, dim, *, dtype=None): integer and bool inputs accumulate in int64.
+def cumprod(input, dim, *, dtype=None, out=None) -> Tensor:
+    """cumprod(input, dim, *, dtype=None, out=None): integer and bool inputs accumulate in
+    int64 (in out's dtype with out=).
 
     The gradient is exact with zeros in the input, and so are higher derivatives.
     """
-    return _scan(input, dim, "cumprod", _cumprod, dtype)
+    dtype = _out_dtype(dtype, out, "cumprod")
+    return _to_out(_scan(input, dim, "cumprod", _cumprod, dtype), out, "cumprod")
 
 
 def _cum_extreme(input, d, largest, rtype):

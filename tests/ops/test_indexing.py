@@ -642,3 +642,94 @@ def test_many_views_keep_bookkeeping_small():
     for i in range(100):
         y[i:i + 1]                # temporary views die at once
     assert len(y.__dict__.get("_views", {})) <= 64
+
+
+# =======================================================================================
+# put / put_
+# =======================================================================================
+def _np_put(a, idx, src, accumulate=False):
+    out = a.copy().reshape(-1)
+    idx = np.asarray(idx).reshape(-1) % max(out.size, 1)
+    if accumulate:
+        np.add.at(out, idx, np.asarray(src).reshape(-1))
+    else:
+        out[idx] = np.asarray(src).reshape(-1)
+    return out.reshape(a.shape)
+
+
+@pytest.mark.parametrize("accumulate", [False, True])
+def test_put_against_numpy(device, accumulate):
+    a, src = randn(3, 4), randn(2, 2, seed=1)
+    idx = [[0, -1], [5, 7]]
+    got = dpt.put(dpt.tensor(a, device=device), L(idx, device=device),
+                  dpt.tensor(src, device=device), accumulate)
+    assert_close(got, _np_put(a, idx, src, accumulate))
+    # the input is untouched; put_ writes in place and returns self
+    x = dpt.tensor(a, device=device)
+    r = x.put(L(idx, device=device), dpt.tensor(src, device=device))
+    assert_close(x, a)
+    assert x.put_(L(idx, device=device), dpt.tensor(src, device=device), accumulate) is x
+    assert_close(x, _np_put(a, idx, src, accumulate))
+    assert r.shape == (3, 4)
+
+
+def test_put_duplicates_noncontiguous_0d_empty_and_ints():
+    acc = dpt.zeros(3, dtype=dpt.int64).put_(L([1, 1, -2]), L([2, 3, 4]), accumulate=True)
+    assert acc.dtype is dpt.int64 and acc.tolist() == [0, 9, 0]
+    t = dpt.tensor(randn(4, 3)).t()  # non-contiguous: the flat order is the logical one
+    assert_close(t.put(L([1, 4]), dpt.tensor([10.0, 20.0], dtype=dpt.float64)),
+                 _np_put(randn(4, 3).T, [1, 4], [10.0, 20.0]))
+    t.put_(L([0]), dpt.tensor([7.0], dtype=dpt.float64))
+    assert float(t[0, 0]) == 7.0
+    assert_close(dpt.zeros(()).put(L([0]), dpt.tensor([3.0])), np.array(3.0))
+    assert_close(dpt.zeros(3).put(L(1), dpt.tensor(3.0)), [0.0, 3.0, 0.0])
+    assert dpt.zeros(0).put(L([], dtype=dpt.int64), dpt.tensor([])).shape == (0,)
+    assert dpt.zeros(2, dtype=dpt.bool).put(L([1]), dpt.tensor([True])).tolist() == [False, True]
+
+
+@pytest.mark.parametrize("accumulate", [False, True])
+def test_put_gradients(accumulate):
+    uniq = L([[4, 0], [-1, 2]])
+    check_gradients(lambda x, s: dpt.put(x, uniq, s, accumulate), randn(2, 3),
+                    randn(2, 2, seed=2), gradgrad=True)
+    # a repeated index: as in torch every source element gets the gradient at its index
+    # (not a true derivative when accumulate=False, since only one write survives)
+    idx = L([[4, 0], [-1, 4]])
+    x, s = leaf(randn(2, 3)), leaf(randn(2, 2, seed=3))
+    g = randn(2, 3, seed=4)
+    dpt.put(x, idx, s, accumulate).backward(dpt.tensor(g))
+    gx = g.copy().reshape(-1)
+    if not accumulate:
+        gx[[4, 0, 5]] = 0
+    assert_close(x.grad, gx.reshape(2, 3))
+    assert_close(s.grad, g.reshape(-1)[[4, 0, 5, 4]].reshape(2, 2))
+
+
+def test_put_inplace_autograd():
+    x = leaf(randn(2, 3))
+    s = leaf(randn(2, seed=5))
+    y = x * 2
+    y.put_(L([1, 3]), s)
+    y.sum().backward()
+    assert_close(x.grad, [[2.0, 0.0, 2.0], [0.0, 2.0, 2.0]])
+    assert_close(s.grad, [1.0, 1.0])
+    with pytest.raises(RuntimeError, match="leaf Variable that requires grad"):
+        leaf(randn(2)).put_(L([0]), dpt.tensor([1.0], dtype=dpt.float64))
+
+
+def test_put_errors():
+    x = dpt.zeros(2, 3)
+    with pytest.raises(IndexError, match=r"out of range: tried to access index 6 on a tensor of 6"):
+        x.put_(L([6]), dpt.tensor([1.0]))
+    with pytest.raises(IndexError, match="index -7 on a tensor of 6 elements"):
+        x.put_(L([-7]), dpt.tensor([1.0]))
+    with pytest.raises(IndexError, match=r"source.numel\(\) = 1, index.numel\(\) = 2"):
+        x.put_(L([1, 2]), dpt.tensor([1.0]))
+    with pytest.raises(RuntimeError, match="Expected a long tensor for index, but got Int"):
+        x.put_(L([1], dtype=dpt.int32), dpt.tensor([1.0]))
+    with pytest.raises(RuntimeError, match="self.dtype = Float and source.dtype = Long"):
+        x.put_(L([1]), L([1]))
+    with pytest.raises(TypeError, match="argument 'source' .* must be Tensor, not float"):
+        dpt.put(x, L([1]), 1.0)
+    with pytest.raises(IndexError, match="Tried to put elements into an empty tensor"):
+        dpt.zeros(0).put(L([0]), dpt.tensor([1.0]))

@@ -470,3 +470,121 @@ def test_reductions_on_device(device):
     x = dpt.tensor(a, device=device, requires_grad=True)
     (x.max(1).values.sum() + x.cummax(1).values.sum() + x.prod() + x.cumprod(1).sum()).backward()
     assert x.grad.device == x.device and x.grad.shape == (3, 5)
+
+
+# ---- out= -----------------------------------------------------------------------------
+OUT_CASES = [
+    ("sum", (1,), {}, lambda a: a.sum(1)),
+    ("sum", ((0, 2),), {"keepdim": True}, lambda a: a.sum((0, 2), keepdims=True)),
+    ("mean", (-1,), {}, lambda a: a.mean(-1)),
+    ("prod", (0,), {}, lambda a: a.prod(0)),
+    ("amax", ((1, 2),), {}, lambda a: a.max((1, 2))),
+    ("amin", (0,), {"keepdim": True}, lambda a: a.min(0, keepdims=True)),
+    ("std", (1,), {}, lambda a: a.std(1, ddof=1)),
+    ("var", (2,), {"correction": 0}, lambda a: a.var(2)),
+    ("cumsum", (1,), {}, lambda a: a.cumsum(1)),
+    ("cumprod", (-1,), {}, lambda a: a.cumprod(-1)),
+]
+
+
+@pytest.mark.parametrize("name,args,kwargs,ref", OUT_CASES, ids=[c[0] for c in OUT_CASES])
+def test_out_writes_in_place_and_returns_out(device, name, args, kwargs, ref):
+    x = dpt.tensor(X, device=device)
+    want = ref(X)
+    out = dpt.empty(want.shape, dtype=dpt.float64, device=device)
+    keep = out._data
+    r = getattr(dpt, name)(x, *args, out=out, **kwargs)
+    assert r is out and out._data is keep  # a right-shaped out is written, not replaced
+    assert_close(out, want, atol=1e-12)
+    # a zero-element out is resized silently, like torch
+    out = dpt.empty(0, dtype=dpt.float64, device=device)
+    getattr(dpt, name)(x, *args, out=out, **kwargs)
+    assert_close(out, want, atol=1e-12)
+
+
+def test_out_resize_warns_for_nonempty_and_writes_into_views():
+    x = dpt.tensor(M)
+    out = dpt.zeros(5, dtype=dpt.float64)
+    with pytest.warns(UserWarning, match=r"had shape \[5\], which does not match the required "
+                                         r"output shape \[3\]"):
+        dpt.sum(x, 1, out=out)
+    assert_close(out, M.sum(1))
+    big = dpt.zeros(4, 3, dtype=dpt.float64)
+    col = big[:, 1]  # a non-contiguous out of the right shape: written through to big
+    dpt.amax(x, 0, out=col)
+    assert_close(big[:, 1], M.max(0))
+    assert big._version >= 1
+
+
+def test_out_dtype_rules():
+    xi = dpt.tensor([[1, 2, 3], [4, 5, 6]])
+    xf = dpt.tensor([[0.5, 1.5], [2.0, 4.0]])
+    # sum-like ops compute in out's dtype
+    o = dpt.empty(3)
+    assert_close(dpt.sum(xi, 0, out=o), [5.0, 7.0, 9.0], check_dtype=dpt.float32)
+    o = dpt.empty(0, dtype=dpt.int32)
+    assert dpt.cumsum(xi, 1, out=o).tolist() == [[1, 3, 6], [4, 9, 15]] and o.dtype is dpt.int32
+    o = dpt.empty(0, dtype=dpt.float64)
+    assert_close(dpt.cumprod(xf, 0, out=o), np.cumprod([[0.5, 1.5], [2.0, 4.0]], 0),
+                 check_dtype=dpt.float64)
+    assert_close(dpt.prod(xi, 1, out=dpt.empty(2)), [6.0, 120.0], check_dtype=dpt.float32)
+    with pytest.raises(RuntimeError, match="Expected out tensor to have dtype double, but got "
+                                           "float instead"):
+        dpt.sum(xf, 0, dtype=dpt.float64, out=dpt.empty(2))
+    # mean/std/var cast their floating result into out; no float into an integer out
+    assert_close(dpt.mean(xf, 0, out=dpt.empty(2, dtype=dpt.float64)), [1.25, 2.75],
+                 check_dtype=dpt.float64)
+    with pytest.raises(RuntimeError, match="result type Float can't be cast to the desired "
+                                           "output type Long"):
+        dpt.mean(xf, 0, out=dpt.empty(2, dtype=dpt.int64))
+    with pytest.raises(RuntimeError, match="mean\\(\\): could not infer output dtype"):
+        dpt.mean(xi, 0, out=dpt.empty(3))
+    assert_close(dpt.std(xf, 1, out=dpt.empty(0, dtype=dpt.float64)),
+                 np.std([[0.5, 1.5], [2.0, 4.0]], 1, ddof=1), check_dtype=dpt.float64)
+    # amax/amin: out must have the input's dtype
+    with pytest.raises(RuntimeError, match="Expected the dtype for input and out to match, but "
+                                           "got Float for input's dtype and Double for out's"):
+        dpt.amax(xf, 0, out=dpt.empty(2, dtype=dpt.float64))
+    with pytest.raises(TypeError, match="argument 'out' must be Tensor, not list"):
+        dpt.sum(xf, 0, out=[1.0, 2.0])
+
+
+def test_max_min_out():
+    x = dpt.tensor(M)
+    vals, idx = dpt.empty(0, dtype=dpt.float64), dpt.empty(0, dtype=dpt.int64)
+    r = dpt.max(x, 1, out=(vals, idx))
+    assert r.values is vals and r.indices is idx and type(r) is dpt.return_types.max
+    assert_close(vals, M.max(1))
+    assert idx.tolist() == M.argmax(1).tolist()
+    vals, idx = dpt.empty(0, dtype=dpt.float64), dpt.empty(0, dtype=dpt.int64)
+    r = dpt.min(x, 0, keepdim=True, out=(vals, idx))
+    assert_close(r.values, M.min(0, keepdims=True))
+    assert idx.tolist() == [M.argmin(0).tolist()]
+    o = dpt.empty(())
+    o64 = dpt.empty((), dtype=dpt.float64)
+    assert dpt.max(x, out=o64) is o64 and float(o64) == M.max()
+    y = dpt.tensor(M[::-1].copy())
+    assert_close(dpt.min(x, y, out=dpt.empty(0, dtype=dpt.float64)), np.minimum(M, M[::-1]))
+    with pytest.raises(RuntimeError, match="Expected out tensor to have dtype double, but got "
+                                           "float instead"):
+        dpt.max(x, 1, out=(o, idx))
+    with pytest.raises(RuntimeError, match="Expected out tensor to have dtype long int, but got "
+                                           "int instead"):
+        dpt.max(x, 1, out=(vals, dpt.empty(0, dtype=dpt.int32)))
+    with pytest.raises(TypeError, match="argument 'out' must be tuple of Tensors"):
+        dpt.max(x, 1, out=vals)
+
+
+def test_out_refuses_autograd_when_recording():
+    x = leaf(M)
+    msg = "functions with out=... arguments don't support automatic differentiation"
+    with pytest.raises(RuntimeError, match="sum\\(\\): " + msg.replace(".", "\\.")):
+        dpt.sum(x, 0, out=dpt.empty(4, dtype=dpt.float64))
+    with pytest.raises(RuntimeError, match="cumsum\\(\\): " + msg.replace(".", "\\.")):
+        dpt.cumsum(dpt.tensor(M), 0, out=dpt.empty(0, dtype=dpt.float64, requires_grad=True))
+    with pytest.raises(RuntimeError, match="max\\(\\): " + msg.replace(".", "\\.")):
+        dpt.max(x, 0, out=(dpt.empty(0, dtype=dpt.float64), dpt.empty(0, dtype=dpt.int64)))
+    with dpt.no_grad():  # without recording it is allowed, as in torch
+        out = dpt.empty(4, dtype=dpt.float64)
+        assert_close(dpt.var(x, 0, out=out), M.var(0, ddof=1))
+        assert not out.requires_grad
