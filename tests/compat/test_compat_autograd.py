@@ -274,10 +274,10 @@ def test_index_put_accumulate_and_friends():
         v = m.tensor([1.0, 2.0, 3.0], requires_grad=True)
         y = x.index_put((m.tensor([0, 0, 3]),), v, accumulate=True)
         z = m.zeros(2, 3).masked_scatter(m.tensor([[True, False, True], [False, True, False]]), m.arange(6.0))
-        # Tensor.put_/torch.put are left out: dpt has neither (reported)
         p = m.zeros(2, 2).index_put_((m.tensor([1, 0]), m.tensor([1, 0])), m.tensor([9.0, 8.0]))
+        q = m.zeros(2, 3).put_(m.tensor([5, 0, 5]), m.tensor([1.0, 2.0, 3.0]), accumulate=True)
         (y * m.arange(5.0)).sum().backward()
-        return y, z, p, x.grad, v.grad
+        return y, z, p, q, x.grad, v.grad
     run_both(prog)
 
 

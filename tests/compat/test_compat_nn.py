@@ -159,7 +159,9 @@ MODULES = {
     "GRU": (lambda nn: nn.GRU(5, 4, bidirectional=True), (3, 2, 5)),
     "RNN": (lambda nn: nn.RNN(5, 4, nonlinearity="relu"), (3, 2, 5)),
     "MultiheadAttention": (lambda nn: nn.MultiheadAttention(4, 2, batch_first=True), (2, 3, 4)),
-    # nn.TransformerEncoderLayer is left out: dpt.nn has no Transformer layers (reported)
+    "TransformerEncoderLayer": (lambda nn: nn.TransformerEncoderLayer(4, 2, dim_feedforward=8,
+                                                                      dropout=0.0, batch_first=True),
+                                (2, 3, 4)),
     "Sequential": (lambda nn: nn.Sequential(nn.Linear(5, 6), nn.ReLU(), nn.Dropout(0.0), nn.Linear(6, 2), nn.LogSoftmax(1)), (4, 5)),
     "GroupNorm": (lambda nn: nn.GroupNorm(1, 3), (2, 3, 4, 4)),
     "ConvTranspose1d": (lambda nn: nn.ConvTranspose1d(3, 2, 3, stride=2), (2, 3, 5)),
