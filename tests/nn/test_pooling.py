@@ -246,3 +246,42 @@ def test_fractional_max_pool3d_picks_window_maxima_and_routes_gradients():
     assert dpt.autograd.gradcheck(lambda t: F.fractional_max_pool3d(t, 2, output_size=(3, 3, 2),
                                                                     _random_samples=samples), (x,))
     assert repr(nn.FractionalMaxPool3d(2, output_ratio=0.5)).startswith("FractionalMaxPool3d(")
+
+
+@pytest.mark.parametrize("sp, k, s, d", [
+    ((6, 8), 2, 2, 1), ((7, 5), 2, 2, 1), ((9, 9), 3, 3, 1), ((10, 10), 2, 3, 2),
+    ((9,), 2, 2, 1), ((4, 6, 4), 2, 2, 1)])
+def test_max_pool_gradient_goes_to_first_max_on_ties(sp, k, s, d):
+    # values-only pools (no indices asked for) route gradients without indices; ties (the
+    # zeros after a ReLU) must still send each window's gradient to its first max, as the
+    # index path and torch do
+    nd = len(sp)
+    fn = getattr(F, f"max_pool{nd}d")
+    x = np.maximum(np.random.default_rng(1).integers(-2, 3, (2, 3) + sp), 0).astype(np.float32)
+    a, b = leaf(x), leaf(x)
+    y = fn(a, k, s, dilation=d)
+    yi, idx = fn(b, k, s, dilation=d, return_indices=True)
+    g = dpt.tensor(np.random.default_rng(2).standard_normal(tuple(y.shape)).astype(np.float32))
+    y.backward(g)
+    yi.backward(g)
+    np.testing.assert_array_equal(y.detach().numpy(), yi.detach().numpy())
+    np.testing.assert_array_equal(a.grad.numpy(), b.grad.numpy())
+    _, ri = ref_max_pool(x.astype(np.float64), (k,) * nd, (s,) * nd, (0,) * nd, (d,) * nd, False)
+    np.testing.assert_array_equal(idx.numpy(), ri)
+    # a graph of the gradient (double backward) takes the differentiable index path
+    gx, = dpt.autograd.grad(fn(a, k, s, dilation=d), a, g, create_graph=True)
+    np.testing.assert_array_equal(gx.detach().numpy(), b.grad.numpy())
+
+
+def test_max_pool_gradient_edge_values():
+    # inf gradients stay where they belong (no inf * 0 = nan elsewhere); an output changed
+    # in place after pooling does not change where the gradient goes
+    x = leaf(np.array([[[[1.0, 3.0], [3.0, 2.0]]]], dtype=np.float32))
+    F.max_pool2d(x, 2).backward(dpt.full((1, 1, 1, 1), float("inf")))
+    np.testing.assert_array_equal(x.grad.numpy(), [[[[0, np.inf], [0, 0]]]])
+    x.grad = None
+    y = F.max_pool2d(x * 1, 2)
+    with dpt.no_grad():
+        y.mul_(-1)
+    y.sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), [[[[0, 1], [0, 0]]]])

@@ -72,6 +72,30 @@ def col2im(cols, full, stride, dilation):
     return res
 
 
+def _col2im_cropped(cols, res, lo, stride, dilation):
+    """col2im's sums, cropped to [lo, lo + out) per spatial dim, written straight into res
+    (C, N, *out) (which may be a transposed view of the (N, C, *out) result): no padded
+    buffer and no cropping copy. cols is (*K, C, N, *S)."""
+    nd = res.ndim - 2
+    kernel = cols.shape[:nd]
+    src_sp = cols.shape[nd + 2:]
+    out = res.shape[2:]
+    res.fill(0)
+    for k in np.ndindex(*kernel):
+        src, dst = [slice(None)] * 2, [slice(None)] * 2
+        for i in range(nd):
+            off, s = k[i] * dilation[i] - lo[i], stride[i]  # window o lands at off + o*s
+            o0 = (max(0, -off) + s - 1) // s
+            o1 = min(src_sp[i] - 1, (out[i] - 1 - off) // s)
+            if o1 < o0:
+                break
+            src.append(slice(o0, o1 + 1))
+            dst.append(slice(off + o0 * s, off + o1 * s + 1, s))
+        else:
+            res[tuple(dst)] += cols[k][tuple(src)]
+    return res
+
+
 def pad_array(x, pads, value=0):
     """Zero/constant pad the spatial dims of (N, C, *S) with pads ((lo, hi), ...)."""
     if not any(lo or hi for lo, hi in pads):
@@ -108,6 +132,19 @@ def _im2col(x, kernel, stride, dilation, pads, groups, out):
     return buf.reshape(groups, (c // groups) * math.prod(kernel), n * math.prod(out))
 
 
+def _bias_grad(gy):
+    """Sum of gy (N, C, *S) over all dims but C. With no graph of the gradient to build and
+    a contiguous gy, one matrix-vector product (BLAS) instead of a strided reduction."""
+    g = gy._data
+    if (is_grad_enabled() or not g.flags.c_contiguous or g.ndim < 3 or not g.size
+            or g.dtype not in (np.float32, np.float64)):
+        return gy.sum(dim=[0] + list(range(2, gy.ndim)))
+    xp = xp_of(g)
+    n, c = g.shape[:2]
+    rows = g.reshape(n * c, -1) @ xp.ones(g.size // (n * c), dtype=g.dtype)
+    return Tensor._make(rows.reshape(n, c).sum(0))
+
+
 def _bmm(a, b):
     """Batched matmul over the groups; a plain 2-D BLAS call when there is one group."""
     if a.shape[0] == 1:
@@ -129,8 +166,16 @@ class Conv(Function):
         cols = _im2col(x, kernel, stride, dilation, pads, groups, out)
         if keep_cols:
             self._cols = cols
-        y = _bmm(w.reshape(groups, cout // groups, -1), cols)   # (G, Og, N*P)
         xp = xp_of(x)
+        p = math.prod(out)
+        if groups == 1 and p >= 64:
+            # one BLAS GEMM per sample straight into the (N, C, *out) layout: the column
+            # matrix read as (N, K, P) blocks (row stride N*P), so no transposing copy
+            y = xp.matmul(w.reshape(cout, -1), cols[0].reshape(-1, n, p).swapaxes(0, 1))
+            if b is not None:
+                y += b.reshape(cout, 1)
+            return y.reshape((n, cout) + out)
+        y = _bmm(w.reshape(groups, cout // groups, -1), cols)   # (G, Og, N*P)
         y = y.reshape((cout, n) + out).swapaxes(0, 1)
         if b is None:
             return xp.ascontiguousarray(y)
@@ -150,7 +195,7 @@ class Conv(Function):
             gw = ConvWeightGrad.apply(x, gy, kernel=tuple(w.shape[2:]), stride=stride,
                                       pads=pads, dilation=dilation, groups=groups, cols=cols)
         if len(need) > 2 and need[2]:
-            gb = gy.sum(dim=[0] + list(range(2, gy.ndim)))
+            gb = _bias_grad(gy)
         return (gx, gw) if len(need) == 2 else (gx, gw, gb)
 
 
@@ -169,8 +214,8 @@ class ConvTranspose(Function):
         p = math.prod(sp)
         kp = math.prod(kernel)
         # One contiguous GEMM per group (BLAS): (Kp*Og, Cg) @ (Cg, N*P); the result is laid
-        # out (*K, Og, N, *S), so every kernel offset is one block and col2im runs
-        # channel-first; a single transposing copy at the end gives (N, C, *out).
+        # out (*K, Og, N, *S), so every kernel offset is one block, and col2im adds each
+        # block's in-range part straight into the (N, C, *out) result (seen channel-first).
         xr = xp.ascontiguousarray(x.reshape(n, groups, cg, p).transpose(1, 2, 0, 3))
         xr = xr.reshape(groups, cg, n * p)
         wr = w.reshape(groups, cg, og, kp).transpose(0, 3, 2, 1).reshape(groups, kp * og, cg)
@@ -179,15 +224,11 @@ class ConvTranspose(Function):
         if groups > 1:  # (*K, G, Og, N, *S)
             cols = xp.ascontiguousarray(xp.moveaxis(cols, 0, nd))
         cols = cols.reshape(kernel + (groups * og, n) + sp)
-        full = tuple(max((sp[i] - 1) * stride[i] + dilation[i] * (kernel[i] - 1) + 1,
-                         pads[i][0] + out[i]) for i in range(nd))
-        y = col2im(cols, full, stride, dilation)                 # (C, N, *full)
-        y = y[(slice(None), slice(None)) + tuple(slice(pads[i][0], pads[i][0] + out[i])
-                                                 for i in range(nd))]
-        y = y.swapaxes(0, 1)
-        if b is None:
-            return xp.ascontiguousarray(y)
-        return xp.add(y, b.reshape((-1,) + (1,) * nd), out=xp.empty(y.shape, dtype=y.dtype))
+        y = xp.empty((n, groups * og) + tuple(out), dtype=cols.dtype)
+        _col2im_cropped(cols, y.swapaxes(0, 1), tuple(lo for lo, _ in pads), stride, dilation)
+        if b is not None:
+            y += b.reshape((-1,) + (1,) * nd)
+        return y
 
     def backward(self, gy):
         x, w = self.inputs[:2]
@@ -202,7 +243,7 @@ class ConvTranspose(Function):
             gw = ConvWeightGrad.apply(gy, x, kernel=tuple(w.shape[2:]), stride=stride, pads=pads,
                                       dilation=dilation, groups=groups)
         if len(need) > 2 and need[2]:
-            gb = gy.sum(dim=[0] + list(range(2, gy.ndim)))
+            gb = _bias_grad(gy)
         return (gx, gw) if len(need) == 2 else (gx, gw, gb)
 
 
@@ -221,8 +262,19 @@ class ConvWeightGrad(Function):
         cg = x.shape[1] // groups
         if cols is None:
             cols = _im2col(x, kernel, stride, dilation, pads, groups, out)
+        xp = xp_of(g)
+        p = math.prod(out)
+        if groups == 1 and og * cols.shape[1] <= p:
+            # few weights per sample (a first layer): per-sample GEMMs read g in place and a
+            # small sum over the batch follows, instead of a transposing copy of all of g
+            gw = xp.matmul(g.reshape(n, og, p), cols[0].reshape(-1, n, p).transpose(1, 2, 0))
+            return gw.sum(0).reshape((og, cg) + tuple(kernel))
         gr = g.reshape(n, groups, og, -1).transpose(1, 2, 0, 3).reshape(groups, og, -1)
-        gw = _bmm(gr, cols.transpose(0, 2, 1))                  # (G, Og, Cg*Kp)
+        if groups == 1:  # BLAS (OpenBLAS) runs these long-K GEMMs faster with the larger
+            # of the two short dims first
+            gw = ((cols[0] @ gr[0].T).T if cols.shape[1] > og else gr[0] @ cols[0].T)[None]
+        else:
+            gw = _bmm(gr, cols.transpose(0, 2, 1))              # (G, Og, Cg*Kp)
         return gw.reshape((groups * og, cg) + tuple(kernel))
 
     def backward(self, ggw):

@@ -17,6 +17,7 @@ from ... import ops
 from ..._device import xp_of
 from ..._tensor import Tensor
 from ...autograd.function import Function
+from ...autograd.grad_mode import is_grad_enabled
 from .conv import _ntuple, pad_array
 
 __all__ = ["max_pool1d", "max_pool2d", "max_pool3d", "max_pool1d_with_indices",
@@ -220,11 +221,112 @@ class _MaxPool(Function):
         return _ScatterAdd.apply(g, idx=self.idx, shape=tuple(x.shape), unique=self.unique)
 
 
+def _chain_max(xp, views):
+    if len(views) == 1:
+        return views[0].copy()
+    best = xp.maximum(views[0], views[1])
+    for v in views[2:]:
+        xp.maximum(best, v, out=best)
+    return best
+
+
+class _MaxPoolValues(Function):
+    """Max pool without indices, for unpadded real inputs whose windows cannot overlap (the
+    usual 2x2 / stride-2 pool). Forward is a chain of maximum() over the strided tap views;
+    backward sends each gradient to the first tap holding its window's max (torch's argmax),
+    one multiply by a boolean mask per tap into a strided slice of the result: no int64
+    indices, no scatter. A graph of the gradient (create_graph), a NaN max or a non-finite
+    gradient take the index path (_ScatterAdd, differentiable).
+
+    2x2 windows (track=True, i.e. a gradient may be wanted): forward takes the max of each
+    row pair first and keeps which row holds the window max (top row on ties), so backward
+    needs one strided compare per row instead of one per tap."""
+
+    def forward(self, x, *, kernel, stride, dilation, out, track=False):
+        self.args = (kernel, stride, dilation, out)
+        xp = xp_of(x)
+        views = [x[sl] for _, sl in _offset_slices(kernel, stride, dilation, out)]
+        self._top = None
+        if track and tuple(kernel) == (2, 2):
+            best = xp.maximum(views[0], views[1])
+            low = xp.maximum(views[2], views[3])
+            self._top = best >= low
+            xp.maximum(best, low, out=best)
+            self._nan = x.dtype.kind == "f" and bool(xp.isnan(best).any())
+            return best
+        best = _chain_max(xp, views)
+        self._best = best  # reused by backward unless modified in place meanwhile
+        return best
+
+    def backward(self, g):
+        x, = self.inputs
+        kernel, stride, dilation, out = self.args
+        if not is_grad_enabled():
+            gx = self._route(x._data, g._data)
+            if gx is not None:
+                return Tensor._make(gx)
+        _, idx = _max_pool_unpadded(x._data, kernel, stride, dilation, out)
+        return _ScatterAdd.apply(g, idx=idx, shape=tuple(x.shape), unique=True)
+
+    def _route(self, x, g):
+        xp = xp_of(x)
+        kernel, stride, dilation, out = self.args
+        slices = [sl for _, sl in _offset_slices(kernel, stride, dilation, out)]
+        views = [x[sl] for sl in slices]
+        # every input element lies in exactly one window: no zero fill needed
+        tiled = all((d == 1 or k == 1) and s == k and o * s == n for k, s, d, o, n in
+                    zip(kernel, stride, dilation, out, x.shape[2:]))
+        if self._top is not None:  # 2x2: row chosen in forward, one compare per row here
+            if self._nan or (x.dtype.kind == "f" and not bool(xp.isfinite(g).all())):
+                return None
+            gx = xp.empty(x.shape, dtype=g.dtype) if tiled else xp.zeros(x.shape,
+                                                                          dtype=g.dtype)
+            top = self._top
+            left = views[0] >= views[1]  # the first tap of a row wins ties, as in torch
+            xp.multiply(g, top & left, out=gx[slices[0]])
+            xp.multiply(g, top & ~left, out=gx[slices[1]])
+            bottom = ~top
+            left = views[2] >= views[3]
+            xp.multiply(g, bottom & left, out=gx[slices[2]])
+            xp.multiply(g, bottom & ~left, out=gx[slices[3]])
+            return gx
+        best = self._best
+        if self._out_meta[0][2][0] != self._out_versions[0]:
+            best = _chain_max(xp, views)
+        if x.dtype.kind == "f" and (bool(xp.isnan(best).any()) or
+                                    not bool(xp.isfinite(g).all())):
+            return None  # NaN windows pick NaN taps; inf * 0 would leak NaN into the zeros
+        gx = xp.empty(x.shape, dtype=g.dtype) if tiled else xp.zeros(x.shape, dtype=g.dtype)
+        free = None  # windows whose max tap is not found yet
+        last = len(slices) - 1
+        for j, sl in enumerate(slices):
+            if j == last:
+                hit = free
+            else:
+                hit = views[j] == best
+                if free is None:
+                    free = ~hit
+                else:
+                    hit &= free
+                    free &= ~hit
+            if hit is None:
+                gx[sl] = g
+            else:
+                xp.multiply(g, hit, out=gx[sl])
+        return gx
+
+
 def _max_poolnd(name, nd, input, kernel_size, stride, padding, dilation, ceil_mode,
                 return_indices):
     x, unbatched = _batched(name, input, nd)
     kernel, stride, _, dilation, out, pads = _pool_setup(name, nd, x, kernel_size, stride,
                                                          padding, dilation, ceil_mode)
+    if (not return_indices and x.dtype.np.kind in "fiu"
+            and not any(lo or hi for lo, hi in pads)
+            and all(s >= d * (k - 1) + 1 for k, s, d in zip(kernel, stride, dilation))):
+        y = _MaxPoolValues.apply(x, kernel=kernel, stride=stride, dilation=dilation, out=out,
+                                 track=is_grad_enabled() and x.requires_grad)
+        return y.squeeze(0) if unbatched else y
     y, idx = _MaxPool.apply(x, kernel=kernel, stride=stride, dilation=dilation, out=out,
                             pads=pads)
     if unbatched:
