@@ -122,8 +122,10 @@ class Work:
         return self._outputs
 
     def get_future(self):
-        raise NotImplementedError("Work.get_future is not implemented by dpt.distributed; "
-                                  "use wait() / is_completed()")
+        """A dpt.futures.Future of the output tensors, done when this operation is."""
+        from ..futures import Future
+
+        return Future.from_work(self, self._outputs)
 
     def __repr__(self) -> str:
         seq = f" #{self._seq}" if self._seq is not None else ""

@@ -173,3 +173,13 @@ def test_global_accuracy_counts_each_sample_once(pg):
     ds = TensorDataset(x, y)
     loader = DataLoader(ds, batch_size=2, sampler=DistributedSampler(ds, shuffle=False))
     assert evaluate_accuracy(Oracle(), loader) == pytest.approx(5 / 7)
+
+
+def test_work_get_future(pg):
+    t = dpt.ones(3) * (dist.get_rank() + 1)
+    fut = dist.all_reduce(t, async_op=True).get_future()
+    chained = fut.then(lambda f: f.value()[0] * 2)
+    (out,) = fut.wait()
+    total = sum(r + 1 for r in range(dist.get_world_size()))
+    assert out is t and np.allclose(t.numpy(), total)
+    assert np.allclose(chained.wait().numpy(), 2 * total)
