@@ -286,19 +286,23 @@ class ComposeTransform(Transform):
 identity_transform = ComposeTransform([])
 
 
-class ExpTransform(Transform):
+class _ParameterFree(Transform):
+    """A transform without parameters: all instances of one class are equal."""
+
+    def __eq__(self, other):
+        return isinstance(other, type(self))
+
+    def __hash__(self):
+        return hash(type(self))
+
+
+class ExpTransform(_ParameterFree):
     """y = exp(x)."""
 
     domain = constraints.real
     codomain = constraints.positive
     bijective = True
     sign = +1
-
-    def __eq__(self, other):
-        return isinstance(other, ExpTransform)
-
-    def __hash__(self):
-        return hash(ExpTransform)
 
     def _call(self, x):
         return x.exp()
@@ -361,19 +365,13 @@ def _clipped_sigmoid(x):
     return dpt.clamp(dpt.sigmoid(x), min=finfo.tiny, max=1.0 - finfo.eps)
 
 
-class SigmoidTransform(Transform):
+class SigmoidTransform(_ParameterFree):
     """y = sigmoid(x), clipped away from 0 and 1."""
 
     domain = constraints.real
     codomain = constraints.unit_interval
     bijective = True
     sign = +1
-
-    def __eq__(self, other):
-        return isinstance(other, SigmoidTransform)
-
-    def __hash__(self):
-        return hash(SigmoidTransform)
 
     def _call(self, x):
         return _clipped_sigmoid(x)
@@ -388,19 +386,13 @@ class SigmoidTransform(Transform):
         return -softplus(-x) - softplus(x)
 
 
-class TanhTransform(Transform):
+class TanhTransform(_ParameterFree):
     """y = tanh(x)."""
 
     domain = constraints.real
     codomain = constraints.interval(-1.0, 1.0)
     bijective = True
     sign = +1
-
-    def __eq__(self, other):
-        return isinstance(other, TanhTransform)
-
-    def __hash__(self):
-        return hash(TanhTransform)
 
     def _call(self, x):
         return x.tanh()
@@ -413,17 +405,11 @@ class TanhTransform(Transform):
         return 2.0 * (math.log(2.0) - x - dpt.nn.functional.softplus(-2.0 * x))
 
 
-class AbsTransform(Transform):
+class AbsTransform(_ParameterFree):
     """y = |x| (not injective: the inverse picks the non-negative root)."""
 
     domain = constraints.real
     codomain = constraints.positive
-
-    def __eq__(self, other):
-        return isinstance(other, AbsTransform)
-
-    def __hash__(self):
-        return hash(AbsTransform)
 
     def _call(self, x):
         return x.abs()
@@ -512,17 +498,11 @@ class AffineTransform(Transform):
                                     getattr(self.scale, "shape", ()))
 
 
-class SoftmaxTransform(Transform):
+class SoftmaxTransform(_ParameterFree):
     """y = softmax(x) over the last dimension (not bijective: the inverse is log y)."""
 
     domain = constraints.real_vector
     codomain = constraints.simplex
-
-    def __eq__(self, other):
-        return isinstance(other, SoftmaxTransform)
-
-    def __hash__(self):
-        return hash(SoftmaxTransform)
 
     def _call(self, x):
         logprobs = x
