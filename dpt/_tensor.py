@@ -11,10 +11,16 @@ import numpy as np
 
 from . import _device, _dtype
 from ._device import CPU
+from . import autograd as _autograd
 from .autograd import engine as _engine
 from .autograd import function as _function
 from ._tensor_methods import TensorMethods
 from .autograd.grad_mode import is_grad_enabled
+
+
+_ndarray = np.ndarray
+_new = object.__new__
+_BY_NP = _dtype._BY_NP
 
 
 class Tensor(TensorMethods):
@@ -51,9 +57,9 @@ class Tensor(TensorMethods):
     @classmethod
     def _make(cls, arr, requires_grad=False, base=None):
         """Wrap an array without copying (the hot path of every op)."""
-        if isinstance(arr, np.generic):
+        if type(arr) is not _ndarray and isinstance(arr, np.generic):
             arr = np.asarray(arr)
-        t = object.__new__(Tensor)
+        t = _new(Tensor)
         t._data = arr
         t._requires_grad = requires_grad
         t.grad_fn = None
@@ -87,7 +93,10 @@ class Tensor(TensorMethods):
 
     @property
     def dtype(self) -> _dtype.dtype:
-        return _dtype.from_numpy_dtype(self._data.dtype)
+        try:
+            return _BY_NP[self._data.dtype]
+        except KeyError:
+            return _dtype.from_numpy_dtype(self._data.dtype)  # raises its TypeError
 
     @property
     def device(self) -> _device.device:
@@ -239,9 +248,7 @@ class Tensor(TensorMethods):
 
     def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
         """backward(gradient=None, retain_graph=None, create_graph=False, inputs=None)."""
-        from .autograd import backward
-
-        backward(self, gradient, retain_graph, create_graph, inputs=inputs)
+        _autograd.backward(self, gradient, retain_graph, create_graph, inputs=inputs)
 
     def register_hook(self, hook):
         """hook(grad) -> Tensor or None, called when the gradient for this tensor is computed."""
@@ -822,6 +829,7 @@ ByteTensor = _legacy_type(_dtype.uint8)
 BoolTensor = _legacy_type(_dtype.bool)
 
 _function.Tensor = Tensor
+_function._make = Tensor._make
 _engine.Tensor = Tensor
 
 from . import _tensor_methods  # noqa: E402

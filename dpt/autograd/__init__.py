@@ -1,6 +1,8 @@
 """dpt.autograd: reverse-mode automatic differentiation on dpt Tensors."""
 from __future__ import annotations
 
+import numpy as _np
+
 from .._device import xp_of
 from . import engine as _engine
 from . import functional
@@ -28,12 +30,14 @@ def _make_grads(outputs, grad_outputs):
     grads = []
     for i, (out, g) in enumerate(zip(outputs, grad_outputs)):
         if g is None:
-            if out.numel() != 1:
+            arr = out._data
+            if arr.size != 1:
                 raise RuntimeError("grad can be implicitly created only for scalar outputs")
-            if out.dtype.is_complex:
+            if arr.dtype.kind == "c":
                 raise RuntimeError("grad can be implicitly created only for real scalar outputs "
                                    f"but got {out.dtype}")
-            g = Tensor._make(xp_of(out._data).ones(out._data.shape, out._data.dtype))
+            xp = _np if type(arr) is _np.ndarray else xp_of(arr)
+            g = Tensor._make(xp.ones(arr.shape, arr.dtype))
         elif not isinstance(g, Tensor):
             g = Tensor._make(xp_of(out._data).full_like(out._data, g))
         else:

@@ -13,7 +13,6 @@ from .grad_mode import _state as _grad_state
 
 Tensor = None  # set by dpt._tensor
 _local = threading.local()
-_ONE = (None,)  # _out_meta stand-in for single-output nodes such as AccumulateGrad
 
 
 def queue_callback(callback) -> None:
@@ -28,13 +27,16 @@ def queue_callback(callback) -> None:
 
 
 def _collect(roots):
-    """For every node reachable from roots: how many reachable edges point at it."""
+    """For every node reachable from roots: how many reachable edges point at it.
+
+    One walk: a node is pushed the first time an edge reaches it (roots start pushed),
+    so each node's edges are read once.
+    """
     deps = {}
     stack = list(roots)
-    seen = set(stack)
+    is_root = set(stack) if len(stack) > 1 else ()  # one root is never reached again (a DAG)
     while stack:
-        node = stack.pop()
-        for edge in getattr(node, "_edges", ()):
+        for edge in stack.pop()._edges:
             if edge is None:
                 continue
             child = edge[0]
@@ -42,17 +44,16 @@ def _collect(roots):
                 deps[child] += 1
             else:
                 deps[child] = 1
-            if child not in seen:
-                seen.add(child)
-                stack.append(child)
-    return deps, seen
+                if child not in is_root:
+                    stack.append(child)
+    return deps
 
 
 def _prune(seen, targets):
     """Nodes from which some target is reachable (only they need to run)."""
     parents = {}
     for node in seen:
-        for edge in getattr(node, "_edges", ()):
+        for edge in node._edges:
             if edge is not None:
                 parents.setdefault(edge[0], []).append(node)
     needed = set()
@@ -90,19 +91,20 @@ def run_backward(roots, grad_roots, retain_graph=False, create_graph=False,
         node, nr = t._edge()
         buf = buffers.get(node)
         if buf is None:
-            buf = buffers[node] = [None] * len(getattr(node, "_out_meta", _ONE))
+            buf = buffers[node] = [None] * len(node._out_meta)
             start.append(node)
         buf[nr] = g if buf[nr] is None else buf[nr] + g
         owned.add(id(g._data))  # a caller's gradient is never stored as a .grad by reference
 
-    deps, seen = _collect(start)
-    needed = _prune(seen, [e[0] for e in capture]) if capture else None
+    deps = _collect(start)
+    needed = _prune(set(deps).union(start), [e[0] for e in capture]) if capture else None
     ready = [n for n in start if n not in deps]
 
-    if not hasattr(_local, "callbacks"):
-        _local.callbacks = []
+    stack = getattr(_local, "callbacks", None)
+    if stack is None:
+        stack = _local.callbacks = []
     callbacks = []
-    _local.callbacks.append(callbacks)
+    stack.append(callbacks)
     prev_mode = _grad_state.enabled
     # The whole pass, hooks included, records a graph only when asked to (create_graph).
     _grad_state.enabled = create_graph
@@ -113,13 +115,14 @@ def run_backward(roots, grad_roots, retain_graph=False, create_graph=False,
             if grads is not None and (needed is None or node in needed):
                 _run_node(node, grads, capture, captured, buffers, owned, accumulate,
                           create_graph, retain_graph, needed)
-            for edge in getattr(node, "_edges", ()):
+            for edge in node._edges:
                 if edge is None:
                     continue
                 child = edge[0]
                 left = deps[child] - 1
-                deps[child] = left
-                if left == 0:
+                if left:
+                    deps[child] = left
+                else:  # every consumer has handed child its gradient
                     ready.append(child)
         _grad_state.enabled = prev_mode
         i = 0
@@ -128,7 +131,7 @@ def run_backward(roots, grad_roots, retain_graph=False, create_graph=False,
             i += 1
     finally:
         _grad_state.enabled = prev_mode
-        _local.callbacks.pop()
+        stack.pop()
 
     if inputs is not None and not allow_unused:
         for g in captured:
@@ -162,10 +165,12 @@ def _run_node(node, grads, capture, captured, buffers, owned, accumulate, create
         g = grads[0]
         if g is None:
             return
-        for hook in list(leaf._hooks or ()):
-            out = hook(g)
-            if out is not None:
-                g = out
+        hooks = leaf._hooks
+        if hooks:
+            for hook in list(hooks):
+                out = hook(g)
+                if out is not None:
+                    g = out
         targets = capture.get((node, 0)) if capture else None
         if targets is not None:
             for i in targets:
@@ -203,7 +208,7 @@ def _run_node(node, grads, capture, captured, buffers, owned, accumulate, create
             out = hook(in_grads, tuple(grads))
             if out is not None:
                 in_grads = tuple(out)
-    aliases = getattr(node, "_aliases", None)
+    aliases = node._aliases
     if aliases is not None:  # user code may hand back a saved tensor: never steal its memory
         owned.update(aliases())
     if not retain_graph:
@@ -215,19 +220,31 @@ def _run_node(node, grads, capture, captured, buffers, owned, accumulate, create
         shape, dt = meta
         arr = g._data
         if arr.shape != shape:
-            from ..ops.reduction import sum_to
-
-            g = sum_to(g, shape)
+            g = _sum_to(g, shape)
         if arr.dtype != dt:
             g = g.to(dt)
         child, nr = edge
         buf = buffers.get(child)
         if buf is None:
-            buf = buffers[child] = [None] * len(getattr(child, "_out_meta", _ONE))
+            n = len(child._out_meta)
+            if n == 1:  # the common case: a single-output child's first gradient
+                buffers[child] = [g]
+                continue
+            buf = buffers[child] = [None] * n
         if buf[nr] is None:
             buf[nr] = g
         else:
             buf[nr] = buf[nr] + g
+
+
+def _sum_to(g, shape):
+    """ops.reduction.sum_to; imported on first use (the ops import this package), then
+    bound here in its place."""
+    global _sum_to
+    from ..ops.reduction import sum_to
+
+    _sum_to = sum_to
+    return sum_to(g, shape)
 
 
 def _zeros_like_meta(meta):

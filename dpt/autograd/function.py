@@ -17,6 +17,9 @@ from .grad_mode import is_grad_enabled
 _grad_mode = _grad_mode_module._state  # .enabled read directly on the hot path
 
 Tensor = None  # set by dpt._tensor once the class exists (avoids an import cycle)
+_make = None  # Tensor._make, bound once (set with Tensor)
+_new = object.__new__
+_ndarray = np.ndarray
 
 
 _DIFF_DTYPES = {}
@@ -36,6 +39,9 @@ class Node:
     """Anything the engine can run: an op's context or a leaf's AccumulateGrad."""
 
     _freed = False
+    _edges = ()  # graph edges (next node, output_nr); set per node when it records
+    _out_meta = (None,)  # one entry per output; a recording Function sets its own
+    _aliases = None  # _CustomNode: ids of arrays its user code could return unchanged
 
     def name(self) -> str:
         return type(self).__name__
@@ -97,8 +103,8 @@ class Function(Node):
 
     @classmethod
     def apply(cls, *args, **kwargs):
-        # The hot path of every op: plain loops, no generator expressions.
-        self = cls.__new__(cls)
+        # The hot path of every op: plain loops, no generator expressions, locals only.
+        self = _new(cls)
         arrays = []
         any_need = False
         for a in args:
@@ -115,27 +121,26 @@ class Function(Node):
                 raise
             raise RuntimeError(_broadcast_msg(self, arrays)) from None
         base = args[0] if self.is_view else None
-        make = Tensor._make
+        make = _make
         if not (any_need and _grad_mode.enabled):
             if type(raw) is not tuple:
                 return make(raw, False, base)
-            return tuple(make(o, False, base) for o in raw)
+            return tuple([make(o, False, base) for o in raw])
 
         # Record: inputs and their versions (checked when backward reads them), edges.
-        need, versions, edges, in_meta = [], [], [], []
+        n = len(args)
+        need, versions, edges, in_meta = [False] * n, [None] * n, [None] * n, [None] * n
+        i = 0
         for a in args:
             if isinstance(a, Tensor):
-                versions.append(a._vc[0])
+                versions[i] = a._vc[0]
                 if a._requires_grad:
-                    need.append(True)
-                    edges.append(a._edge())
-                    in_meta.append((a._data.shape, a._data.dtype))
-                    continue
-            else:
-                versions.append(None)
-            need.append(False)
-            edges.append(None)
-            in_meta.append(None)
+                    need[i] = True
+                    gf = a.grad_fn
+                    edges[i] = (gf, a._output_nr) if gf is not None else a._edge()
+                    arr = a._data
+                    in_meta[i] = (arr.shape, arr.dtype)
+            i += 1
         self._inputs = args
         self.needs_input_grad = tuple(need)
         self._versions, self._edges, self._in_meta = tuple(versions), tuple(edges), tuple(in_meta)
@@ -143,10 +148,15 @@ class Function(Node):
         if type(raw) is not tuple:
             t = make(raw, False, base)
             arr = t._data
-            if _differentiable(arr.dtype):  # only float and complex outputs carry gradients
+            dt = arr.dtype
+            ok = _DIFF_DTYPES.get(dt)
+            if ok is None:
+                ok = _differentiable(dt)
+            if ok:  # only float and complex outputs carry gradients
                 t._requires_grad, t.grad_fn = True, self
-            self._out_meta = ((arr.shape, arr.dtype, t._vc, xp_of(arr)),)
-            self._out_versions = (t._vc[0],)
+            vc = t._vc
+            self._out_meta = ((arr.shape, dt, vc, np if type(arr) is _ndarray else xp_of(arr)),)
+            self._out_versions = (vc[0],)
             return t
         results = []
         for nr, o in enumerate(raw):
@@ -154,8 +164,8 @@ class Function(Node):
             if _differentiable(t._data.dtype):
                 t._requires_grad, t.grad_fn, t._output_nr = True, self, nr
             results.append(t)
-        self._out_meta = tuple((r._data.shape, r._data.dtype, r._vc, xp_of(r._data)) for r in results)
-        self._out_versions = tuple(r._vc[0] for r in results)
+        self._out_meta = tuple([(r._data.shape, r._data.dtype, r._vc, xp_of(r._data)) for r in results])
+        self._out_versions = tuple([r._vc[0] for r in results])
         return tuple(results)
 
     def forward(self, *arrays, **kwargs):
@@ -208,10 +218,12 @@ class Function(Node):
     def _release(self):
         """Drop saved values after a backward without retain_graph."""
         d = self.__dict__
-        keep = {k: d[k] for k in self._KEEP if k in d}
-        d.clear()
-        d.update(keep)
-        self._freed = True
+        keep = {}
+        for k in self._KEEP:
+            if k in d:
+                keep[k] = d[k]
+        keep["_freed"] = True
+        self.__dict__ = keep
 
 
 def _broadcast_msg(node, arrays) -> str:

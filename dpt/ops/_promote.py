@@ -10,6 +10,9 @@ from .._device import xp_of
 from .._tensor import Tensor
 
 _SCALARS = (bool, int, float, complex)
+_ndarray = np.ndarray
+_from_np = _dtype.from_numpy_dtype
+_bfloat16 = _dtype.bfloat16
 
 
 def as_operand(x, like: Tensor | None = None):
@@ -40,9 +43,27 @@ def binary(a, b, op: str, dtype: _dtype.dtype | None = None):
     tensor's dtype, which is torch's rule once the tensor has the result dtype.
     """
     a_t, b_t = isinstance(a, Tensor), isinstance(b, Tensor)
-    if a_t and b_t and a._data.dtype is b._data.dtype and dtype is None:
-        check_same_device(op, a, b)
-        return a, b, a.dtype
+    if dtype is None:  # fast paths: same-dtype tensors, a float tensor with a python number
+        if a_t:
+            ad = a._data
+            if b_t:
+                bd = b._data
+                if ad.dtype is bd.dtype:
+                    if type(ad) is not _ndarray or type(bd) is not _ndarray:
+                        check_same_device(op, a, b)
+                    return a, b, _from_np(ad.dtype)
+            else:
+                tb = type(b)
+                if tb is float or tb is int:
+                    rt = _from_np(ad.dtype)
+                    if rt.category >= 2 and (tb is int or rt is not _bfloat16):
+                        return a, b, rt
+        elif b_t:
+            ta = type(a)
+            if ta is float or ta is int:
+                rt = _from_np(b._data.dtype)
+                if rt.category >= 2 and (ta is int or rt is not _bfloat16):
+                    return a, b, rt
     like = a if a_t else b if b_t else None
     a, b = as_operand(a, like), as_operand(b, like)
     if not isinstance(a, Tensor) and not isinstance(b, Tensor):

@@ -14,6 +14,8 @@ from ..autograd.function import Function
 from ..autograd.grad_mode import is_grad_enabled
 from ._promote import as_operand, binary, check_same_device
 
+_BOOL = _dtype.bool
+
 __all__ = ["add", "sub", "subtract", "mul", "multiply", "div", "divide", "true_divide",
            "floor_divide", "remainder", "fmod", "neg", "negative", "positive", "pow",
            "float_power", "addcmul", "addcdiv", "lerp", "logical_and", "logical_or",
@@ -60,7 +62,10 @@ def add(input, other, *, alpha=1, out=None) -> Tensor:
     a, b, rt = binary(input, other, "add")
     if alpha != 1 or alpha is True:
         _check_alpha(alpha, rt)
-    if rt is _dtype.bool and alpha == 1:
+    elif rt is not _BOOL:
+        r = Add.apply(a, b)  # alpha == 1: forward and backward treat it as the default
+        return r if out is None else _with_out(r, out, "add")
+    if rt is _BOOL and alpha == 1:
         r = _raw_binary(a, b, "logical_or")
     else:
         r = Add.apply(a, b, alpha=alpha)
@@ -122,7 +127,7 @@ def _conj(x):
 def mul(input, other, *, out=None) -> Tensor:
     """mul(input, other, *, out=None): element-wise product, broadcasting."""
     a, b, rt = binary(input, other, "mul")
-    r = _raw_binary(a, b, "logical_and") if rt is _dtype.bool else Mul.apply(a, b)
+    r = _raw_binary(a, b, "logical_and") if rt is _BOOL else Mul.apply(a, b)
     return r if out is None else _with_out(r, out, "mul")
 
 

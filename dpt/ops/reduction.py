@@ -95,6 +95,8 @@ def expand_reduced(g: Tensor, shape: tuple, dims: tuple, keepdim: bool) -> Tenso
         for d in dims:
             kept.insert(d, 1)
         g = g.reshape(kept)
+        if g._data.shape == tuple(shape):
+            return g  # already a view in the input's shape: expand would add a no-op view
     return g.expand(shape)
 
 
@@ -290,6 +292,10 @@ def sum(input, dim=None, keepdim=False, *, dtype=None, out=None) -> Tensor:
     Integer and bool inputs sum in int64, as in torch; with out= the sum is taken in
     out's dtype (dtype=, when given, must match it).
     """
+    if dim is None and dtype is None and out is None:  # fast path: a full float sum
+        idt = input.dtype
+        if idt.category >= 2:
+            return Sum.apply(input, tuple(range(input._data.ndim)), keepdim, idt.np)
     dtype = _out_dtype(dtype, out, "sum")
     dims = _reduce_dims(dim, input.ndim, "sum")
     dt = _sum_dtype(input, dtype)
