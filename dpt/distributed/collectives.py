@@ -61,6 +61,12 @@ def _same(op: str, ref: Tensor, others, what: str):
                                f"and dtype {ref.dtype.name}, got {list(t.shape)} {t.dtype.name}")
 
 
+def _same_dtype(op: str, output: Tensor, input: Tensor) -> None:
+    if output.dtype != input.dtype:
+        raise RuntimeError(f"{op}: output and input must have the same dtype, got "
+                           f"{output.dtype.name} and {input.dtype.name}")
+
+
 def _group_rank(pg, op: str, rank, group_rank, name: str) -> int:
     if rank is not None and group_rank is not None:
         raise ValueError(f"{op}: pass `{name}` or `group_{name}`, not both")
@@ -186,9 +192,7 @@ def all_gather_into_tensor(output_tensor: Tensor, input_tensor: Tensor, group=No
         raise RuntimeError(f"{op}: output tensor size must be equal to world_size times input "
                            f"tensor size (output {list(output_tensor.shape)}, input "
                            f"{list(input_tensor.shape)}, world_size {pg.size()})")
-    if output_tensor.dtype != input_tensor.dtype:
-        raise RuntimeError(f"{op}: output and input must have the same dtype, got "
-                           f"{output_tensor.dtype.name} and {input_tensor.dtype.name}")
+    _same_dtype(op, output_tensor, input_tensor)
     be = pg.backend_for(dev)
     work = _start(pg, op, [output_tensor, input_tensor], outputs=[output_tensor])
     be.all_gather(work, output_tensor._data, input_tensor._data)
@@ -248,9 +252,7 @@ def reduce_scatter_tensor(output: Tensor, input: Tensor, op=ReduceOp.SUM, group=
         raise RuntimeError(f"{name}: input tensor must be the same size as output size times "
                            f"world size (input {list(input.shape)}, output {list(output.shape)}, "
                            f"world_size {pg.size()})")
-    if output.dtype != input.dtype:
-        raise RuntimeError(f"{name}: output and input must have the same dtype, got "
-                           f"{output.dtype.name} and {input.dtype.name}")
+    _same_dtype(name, output, input)
     be = pg.backend_for(dev)
     op = _red(op, input.dtype, be.name)
     work = _start(pg, name, [output, input], red=op, outputs=[output])
@@ -357,8 +359,7 @@ def all_to_all_single(output: Tensor, input: Tensor, output_split_sizes=None,
         return None
     n = pg.size()
     dev = _same_device(name, output, input)
-    if output.dtype != input.dtype:
-        raise RuntimeError(f"{name}: output and input must have the same dtype")
+    _same_dtype(name, output, input)
     for t, splits, what in ((input, input_split_sizes, "input"),
                             (output, output_split_sizes, "output")):
         if splits is None or len(splits) == 0:
