@@ -136,3 +136,11 @@ def test_half_precision_types_work(dt):
     w = dpt.ones(3, dtype=dt, requires_grad=True)
     (w * x).sum().backward()
     assert w.grad.dtype == dt and w.grad.tolist() == [1.5, -2.0, 3.25]
+
+
+def test_float_to_small_int_wraps_like_torch():
+    """Out-of-range floats wrap through int64 for every float dtype (bfloat16 included)."""
+    for dt in (dpt.float32, dpt.float64, dpt.bfloat16, dpt.float16):
+        x = dpt.tensor([200.0, -1.0, 2.5]).to(dt)
+        assert x.to(dpt.int8).tolist() == [-56, -1, 2], dt
+        assert x.to(dpt.uint8).tolist() == [200, 255, 2], dt

@@ -17,6 +17,10 @@ class ToCopy(Function):
         if np_dtype is not None and y.dtype != np_dtype:
             if x.dtype.kind == "c" and np_dtype.kind != "c":
                 y = y.real
+            if np_dtype.kind in "iu" and np_dtype.itemsize < 8 and x.dtype.kind not in "iub":
+                # floats reach small ints through int64 and wrap, as torch's casts do on the CPU
+                # (a direct cast saturates or zeroes, depending on the float type)
+                y = y.astype("int64")
             y = y.astype(np_dtype)
         elif y is x:
             y = x.copy()

@@ -42,8 +42,9 @@ def _ufunc_at(xp, name, a, index, values):
     a[...] = xp.asarray(host)
 
 
-def _check_range(arr, n: int, dim: int, op: str, allow_negative: bool = False):
-    """IndexError naming the first offending index when arr has values outside dim's range."""
+def _check_range(arr, n: int, dim: int, op: str, allow_negative: bool = False,
+                 error: type = IndexError):
+    """``error`` (torch's type for the op) naming the first index outside dim's range."""
     if arr.size == 0:
         return
     lo, hi = int(arr.min()), int(arr.max())
@@ -51,7 +52,7 @@ def _check_range(arr, n: int, dim: int, op: str, allow_negative: bool = False):
     if hi >= n or lo < low:
         bad = hi if hi >= n else lo
         prefix = f"{op}(): " if op else ""
-        raise IndexError(f"{prefix}index {bad} is out of bounds for dimension {dim} with size {n}")
+        raise error(f"{prefix}index {bad} is out of bounds for dimension {dim} with size {n}")
 
 
 def _index_array(index, like, op: str, long_only: bool = False):
@@ -361,8 +362,15 @@ def _dim_and_index(input, dim, index, op):
     if idx.ndim > 1:
         raise IndexError(f"{op}(): Index is supposed to be a vector")
     idx = idx.reshape(-1)
+    if input.numel() == 0 and op != "index_select":
+        return d, idx  # torch writes nothing into an empty tensor and checks no index
     n = input.shape[d] if input.ndim else 1
-    _check_range(idx, n, d, op)
+    # torch raises IndexError from index_fill and index_copy; index_select and index_add
+    # raise IndexError or RuntimeError depending on the kernel that runs: RuntimeError here
+    _check_range(idx, n, d, op, allow_negative=op == "index_fill",
+                 error=IndexError if op in ("index_fill", "index_copy") else RuntimeError)
+    if op == "index_fill" and idx.size and int(idx.min()) < 0:
+        idx = idx % n  # index_fill alone takes negative indices, as torch does
     return d, idx
 
 
@@ -382,9 +390,12 @@ class IndexSelect(Function):
 
 def index_select(input: Tensor, dim: int, index: Tensor) -> Tensor:
     """index_select(dim, index): the slices of input at index (1-D) along dim (a copy)."""
+    if input.ndim == 0 and isinstance(index, Tensor) and index.numel() != 1:
+        raise RuntimeError(f"index_select(): Index to scalar can have only 1 value, got "
+                           f"{index.numel()} value(s)")
     d, idx = _dim_and_index(input, dim, index, "index_select")
     if input.ndim == 0:
-        return IndexSelect.apply(input.reshape(1), 0, idx).reshape(index.shape)
+        return IndexSelect.apply(input.reshape(1), 0, idx).reshape(())
     return IndexSelect.apply(input, d, idx)
 
 
@@ -407,8 +418,9 @@ class IndexAdd(Function):
     def forward(self, x, src, dim, idx, alpha):
         self.dim, self.idx, self.alpha = dim, idx, alpha
         y = x.copy()
-        v = src if alpha == 1 else src * xp_of(x).asarray(alpha, dtype=x.dtype)
-        _ufunc_at(xp_of(x), "add", y, _dim_index(x.ndim, dim, idx), v)
+        if y.size:  # an empty tensor takes no writes, whatever the (unchecked) index says
+            v = src if alpha == 1 else src * xp_of(x).asarray(alpha, dtype=x.dtype)
+            _ufunc_at(xp_of(x), "add", y, _dim_index(x.ndim, dim, idx), v)
         return y
 
     def backward(self, gz):
@@ -441,7 +453,8 @@ class IndexCopy(Function):
     def forward(self, x, src, dim, idx):
         self.dim, self.idx = dim, idx
         y = x.copy()
-        y[_dim_index(x.ndim, dim, idx)] = src
+        if y.size:
+            y[_dim_index(x.ndim, dim, idx)] = src
         return y
 
     def backward(self, gz):
@@ -468,7 +481,8 @@ class IndexFill(Function):
     def forward(self, x, value, dim, idx):
         self.dim, self.idx = dim, idx
         y = x.copy()
-        y[_dim_index(x.ndim, dim, idx)] = value
+        if y.size:
+            y[_dim_index(x.ndim, dim, idx)] = value
         return y
 
     def backward(self, gz):
@@ -581,6 +595,9 @@ def _gs_check(input, dim, index, src, op):
 
     d = _wrap_dim(dim, input.ndim, op)
     idx = _index_array(index, input, op, long_only=True)
+    if idx.size == 0:
+        # torch checks nothing else for an empty index: the op reads and writes nothing.
+        return d, idx.reshape((0,) * max(input.ndim, 1))
     ind = max(index.ndim, 1)
     if ind != max(input.ndim, 1) and index.numel() != 0:
         raise RuntimeError("Index tensor must have the same number of dimensions as input tensor")
@@ -598,7 +615,7 @@ def _gs_check(input, dim, index, src, op):
                 raise RuntimeError(f"Expected index {ishape} to be smaller than self {xshape} apart "
                                    f"from dimension {d} and to be smaller size than src {sshape}")
     idx = idx.reshape(ishape)
-    _check_range(idx, xshape[d], d, op)
+    _check_range(idx, xshape[d], d, op, error=RuntimeError)
     return d, idx
 
 
@@ -619,15 +636,16 @@ class Gather(Function):
 def gather(input: Tensor, dim: int, index: Tensor, *, sparse_grad: bool = False) -> Tensor:
     """gather(dim, index): out[i][j][k] = input[i][index[i][j][k]][k] (for dim=1)."""
     d, idx = _gs_check(input, dim, index, None, "gather")
-    if input.ndim == 0:
-        return Gather.apply(input.reshape(1), 0, idx).reshape(index.shape)
-    return Gather.apply(input, d, idx)
+    out = Gather.apply(input.reshape(1) if input.ndim == 0 else input, d, idx)
+    return out if out.shape == index.shape else out.reshape(index.shape)
 
 
 def _src_view(src, idx_shape):
     """src cut to the index's shape (the part scatter reads), a differentiable view."""
     if isinstance(src, Tensor):
         s = src.reshape(1) if src.ndim == 0 else src
+        if 0 in idx_shape:
+            return s.reshape(-1)[:0].reshape(idx_shape)
         if tuple(s.shape) != tuple(idx_shape):
             s = s[tuple(slice(0, n) for n in idx_shape)]
         return s
@@ -820,6 +838,8 @@ def take_along_dim(input: Tensor, indices: Tensor, dim: int | None = None) -> Te
         raise RuntimeError(f"torch.take_along_dim(): input and indices should have the same number "
                            f"of dimensions, but got {input.ndim} dimensions for input, and "
                            f"{indices.ndim} dimensions for indices")
+    if input.ndim == 0:
+        raise IndexError(f"Dimension specified as {dim} but tensor has no dimensions")
     d = _wrap_dim(dim, input.ndim, "take_along_dim")
     shp_x, shp_i = list(input.shape), list(indices.shape)
     for k in range(input.ndim):

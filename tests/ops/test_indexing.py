@@ -285,8 +285,8 @@ def test_index_select(device):
     check_op(lambda t: dpt.index_select(t, -1, L(i).int()), lambda a: a[..., i], A)
     check_op(lambda t: t.index_select(0, L(1)), lambda a: a[[1]], A)
     check_op(lambda t: t.index_select(0, L([], dtype=dpt.int64)), lambda a: a[:0], A)
-    assert_close(dpt.tensor(5.0).index_select(0, L([0])), [5.0])
-    with pytest.raises(IndexError, match="index_select\\(\\): index 3 is out of bounds for "
+    assert_close(dpt.tensor(5.0).index_select(0, L([0])), 5.0)  # 0-d in, 0-d out, as torch
+    with pytest.raises(RuntimeError, match="index_select\\(\\): index 3 is out of bounds for "
                                          "dimension 0 with size 3"):
         dpt.tensor(A).index_select(0, L([3]))
     with pytest.raises(IndexError, match="Index is supposed to be a vector"):
@@ -407,10 +407,10 @@ def test_gather_errors():
         x.gather(1, L([[0]]).int())
     with pytest.raises(RuntimeError, match="Index tensor must have the same number of dimensions"):
         x.gather(1, L([0]))
-    with pytest.raises(IndexError, match="gather\\(\\): index 3 is out of bounds for dimension 1 "
+    with pytest.raises(RuntimeError, match="gather\\(\\): index 3 is out of bounds for dimension 1 "
                                          "with size 3"):
         x.gather(1, L([[3]]))
-    with pytest.raises(IndexError, match="index -1 is out of bounds"):
+    with pytest.raises(RuntimeError, match="index -1 is out of bounds"):
         x.gather(1, L([[-1]]))
     with pytest.raises(RuntimeError, match=r"Size does not match at dimension 0 expected index "
                                            r"\[3, 1\] to be smaller than self \[2, 3\] apart from "
@@ -446,7 +446,7 @@ def test_scatter_errors():
         x.scatter(1, L([[0]]), dpt.ones(1, 1, dtype=dpt.float64))
     with pytest.raises(RuntimeError, match="to be smaller size than src"):
         x.scatter(1, L([[0, 1]]), dpt.ones(1, 1))
-    with pytest.raises(IndexError, match="index 5 is out of bounds for dimension 1 with size 3"):
+    with pytest.raises(RuntimeError, match="index 5 is out of bounds for dimension 1 with size 3"):
         x.scatter_add(1, L([[5]]), dpt.ones(1, 1))
     with pytest.raises(RuntimeError, match="reduce argument must be either add or multiply"):
         x.scatter(1, L([[0]]), 1.0, reduce="max")
@@ -733,3 +733,23 @@ def test_put_errors():
         dpt.put(x, L([1]), 1.0)
     with pytest.raises(IndexError, match="Tried to put elements into an empty tensor"):
         dpt.zeros(0).put(L([0]), dpt.tensor([1.0]))
+
+
+def test_degenerate_shapes_follow_torch():
+    """An empty index reads nothing and is not checked further; a 0-d index gives a 0-d result."""
+    x = dpt.zeros(1, 3)
+    for idx_shape in [(0,), (2, 0), (0, 5), (3, 0, 2)]:
+        for dim in (0, 1, -1):
+            out = x.gather(dim, dpt.zeros(idx_shape, dtype=dpt.int64))
+            assert out.shape == idx_shape
+            assert x.scatter(dim, dpt.zeros(idx_shape, dtype=dpt.int64), 1.0).equal(x)
+    assert dpt.gather(dpt.arange(4.0), 0, L(2)).shape == ()
+    with pytest.raises(RuntimeError, match="Can not infer total number of classes"):
+        dpt.nn.functional.one_hot(dpt.zeros(3, 3, 0, dtype=dpt.int64), 0)
+    assert dpt.nn.functional.one_hot(dpt.zeros(3, 0, dtype=dpt.int64), 4).shape == (3, 0, 4)
+    assert dpt.zeros(0, 3).index_fill(1, L([7]), 1.0).shape == (0, 3)
+    assert_close(dpt.arange(3.0).index_fill(0, L([-1]), 9.0), [0.0, 1.0, 9.0])
+    with pytest.raises(RuntimeError, match="Index to scalar can have only 1 value"):
+        dpt.tensor(1.0).index_select(0, L([0, 0]))
+    with pytest.raises(IndexError, match="tensor has no dimensions"):
+        dpt.take_along_dim(dpt.tensor(1.0), L(0), 0)

@@ -383,9 +383,9 @@ def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:
     xp = xp_of(a)
     if a.size and bool((a < 0).any()):
         raise RuntimeError("Class values must be non-negative.")
+    if a.size == 0 and num_classes <= 0:
+        raise RuntimeError("Can not infer total number of classes from empty tensor.")
     if num_classes == -1:
-        if a.size == 0:
-            raise RuntimeError("Can not infer total number of classes from empty tensor.")
         num_classes = int(a.max()) + 1
     elif num_classes < -1:
         raise RuntimeError("num_classes should be positive")
