@@ -9,6 +9,8 @@ from ._dtype import (bfloat16, bool, cdouble, cfloat, complex64, complex128, dou
                      set_default_dtype, short, uint8)
 from ._tensor import Size, Tensor
 from .ops import *  # noqa: F401,F403
+from . import _tensor_methods
+_tensor_methods.install()  # Tensor's math methods, now that every op exists
 from ._tensor import (BFloat16Tensor, BoolTensor, ByteTensor, CharTensor, DoubleTensor, FloatTensor,
                       HalfTensor, IntTensor, LongTensor, ShortTensor)
 from ._tensor_str import set_printoptions

@@ -158,3 +158,17 @@ class _Null:
 
 
 _NULL = _Null()
+
+
+def data_ptr(arr) -> int:
+    """Address of an array's first element, on either device."""
+    if isinstance(arr, np.ndarray):
+        return arr.__array_interface__["data"][0]
+    return arr.data.ptr
+
+
+def root_array(arr):
+    """The array that owns the memory arr views."""
+    while getattr(arr, "base", None) is not None and hasattr(arr.base, "shape"):
+        arr = arr.base
+    return arr

@@ -1,21 +1,16 @@
 """Tensor: an array (numpy or cupy) plus dtype/device and the autograd fields.
 
-Methods delegate to the functions in ``dpt.ops``; the math lives there, one
-Function per primitive. In-place ``x_`` methods run the out-of-place op and write
-the result back (``_inplace``), so autograd sees them as a new node on the same
-tensor, exactly as torch rebases an in-place result.
+This is the bottom of the engine: Tensor knows its data, its graph position and how
+to start a backward pass, and imports no op. The math methods (``x.sum()``, ``x + y``,
+the in-place ``x.add_(y)``) are the op functions themselves, given to Tensor by
+dpt/_tensor_methods.py once the ops are imported.
 """
 from __future__ import annotations
 
 import numpy as np
 
-from . import _device, _dtype
+from . import _device, _dtype, _tensor_str
 from ._device import CPU
-from . import autograd as _autograd
-from .autograd import engine as _engine
-from .autograd import function as _function
-from ._tensor_methods import TensorMethods
-from .autograd.grad_mode import is_grad_enabled
 
 
 _ndarray = np.ndarray
@@ -23,7 +18,7 @@ _new = object.__new__
 _BY_NP = _dtype._BY_NP
 
 
-class Tensor(TensorMethods):
+class Tensor:
     """Tensor(*sizes) / Tensor(data): the legacy constructor makes default-dtype tensors.
 
     Prefer ``dpt.tensor(data)``, which infers the dtype like torch.
@@ -151,17 +146,17 @@ class Tensor(TensorMethods):
         return strides if dim is None else strides[_wrap_dim(dim, self._data.ndim, "stride")]
 
     def storage_offset(self) -> int:
-        base = _root_array(self._data)
-        return (_data_ptr(self._data) - _data_ptr(base)) // self._data.dtype.itemsize
+        base = _device.root_array(self._data)
+        return (_device.data_ptr(self._data) - _device.data_ptr(base)) // self._data.dtype.itemsize
 
     def is_contiguous(self, memory_format=None) -> bool:
         return bool(self._data.flags.c_contiguous)
 
     def data_ptr(self) -> int:
-        return _data_ptr(self._data)
+        return _device.data_ptr(self._data)
 
     def untyped_storage(self):
-        return _root_array(self._data)
+        return _device.root_array(self._data)
 
     def __len__(self) -> int:
         if self._data.ndim == 0:
@@ -248,7 +243,7 @@ class Tensor(TensorMethods):
 
     def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
         """backward(gradient=None, retain_graph=None, create_graph=False, inputs=None)."""
-        _autograd.backward(self, gradient, retain_graph, create_graph, inputs=inputs)
+        _api.backward(self, gradient, retain_graph, create_graph, inputs=inputs)
 
     def register_hook(self, hook):
         """hook(grad) -> Tensor or None, called when the gradient for this tensor is computed."""
@@ -309,46 +304,6 @@ class Tensor(TensorMethods):
         if self._requires_grad and self.grad_fn is None and is_grad_enabled():
             raise RuntimeError("a leaf Variable that requires grad is being used in an in-place "
                                f"operation. ({op})")
-
-    def _inplace(self, out: "Tensor", op: str) -> "Tensor":
-        """Write out into self and make self stand for out in the graph."""
-        self._check_inplace(op)
-        if out._data.shape != self._data.shape:
-            raise RuntimeError(f"{op}: output with shape {list(self.shape)} doesn't match the "
-                               f"broadcast shape {list(out.shape)}")
-        node = out.grad_fn  # the op's own node: it may hold self's old value
-        if out._data.dtype != self._data.dtype:
-            if not _dtype.can_cast(out.dtype, self.dtype):
-                raise RuntimeError(f"{op}: result type {out.dtype.name} can't be cast to the "
-                                   f"desired output type {self.dtype.name}")
-            if out.requires_grad:
-                out = out.to(self.dtype)
-        base = self._base
-        # A differentiable view (made by a view op, or of a base that needs no grad; not a
-        # detach()) hands the write on to its base's graph, as torch's CopySlices does.
-        rebase = (out.requires_grad and base is not None and is_grad_enabled()
-                  and (self.grad_fn is not None or not base.requires_grad))
-        if rebase and base.requires_grad and base.grad_fn is None:
-            raise RuntimeError("a view of a leaf Variable that requires grad is being used in an "
-                               f"in-place operation. ({op})")
-        if node is not None and getattr(node, "saves_input_values", True) and any(
-                a is self for a in node._inputs):
-            _snapshot_input(node, self)
-        old_base = _graph_alias(base) if rebase else None
-        self._data[...] = out._data
-        self._vc[0] += 1
-        if rebase:
-            from .ops.indexing import rebase_view
-
-            rebase_view(base, old_base, self, out)
-        if out.requires_grad:
-            self.grad_fn, self._output_nr, self._requires_grad = out.grad_fn, out._output_nr, True
-            root = base if rebase else self
-            if root.__dict__.get("_views"):  # other live views now read the new values
-                from .ops.indexing import refresh_views
-
-                refresh_views(root, self)
-        return self
 
     # -- conversion ------------------------------------------------------------------
     def numpy(self, *, force: bool = False) -> np.ndarray:
@@ -425,9 +380,7 @@ class Tensor(TensorMethods):
         return repr(self)
 
     def __repr__(self):
-        from ._tensor_str import tensor_repr
-
-        return tensor_repr(self)
+        return _tensor_str.tensor_repr(self)
 
     def __reduce_ex__(self, proto):
         state = self.__dict__ or None
@@ -463,10 +416,6 @@ class Tensor(TensorMethods):
                 raise ValueError(f"invalid type: '{dtype}'")
             return self.to("cuda" if on_cuda else "cpu").to(_LEGACY[name])
         return self.to(dtype)
-
-    def to(self, *args, **kwargs) -> "Tensor":
-        """to(dtype) / to(device, dtype=None) / to(other): differentiable copy, or self."""
-        return _ops.to(self, *args, **kwargs)
 
     def cpu(self) -> "Tensor":
         return self.to("cpu")
@@ -517,196 +466,6 @@ class Tensor(TensorMethods):
     def type_as(self, other):
         return self.to(other.dtype)
 
-    def new_tensor(self, data, dtype=None, device=None, requires_grad=False):
-        return _ops.tensor(data, dtype=dtype or self.dtype, device=device or self.device,
-                           requires_grad=requires_grad)
-
-    def new_zeros(self, *size, dtype=None, device=None, requires_grad=False):
-        return _ops.zeros(*size, dtype=dtype or self.dtype, device=device or self.device,
-                          requires_grad=requires_grad)
-
-    def new_ones(self, *size, dtype=None, device=None, requires_grad=False):
-        return _ops.ones(*size, dtype=dtype or self.dtype, device=device or self.device,
-                         requires_grad=requires_grad)
-
-    def new_empty(self, *size, dtype=None, device=None, requires_grad=False):
-        return _ops.empty(*size, dtype=dtype or self.dtype, device=device or self.device,
-                          requires_grad=requires_grad)
-
-    def new_full(self, size, fill_value, dtype=None, device=None, requires_grad=False):
-        return _ops.full(size, fill_value, dtype=dtype or self.dtype, device=device or self.device,
-                         requires_grad=requires_grad)
-
-    # -- operators --------------------------------------------------------------------
-    def __add__(self, other):
-        return _ops.add(self, other)
-
-    def __radd__(self, other):
-        return _ops.add(other, self)
-
-    def __iadd__(self, other):
-        return self.add_(other)
-
-    def __sub__(self, other):
-        return _ops.sub(self, other)
-
-    def __rsub__(self, other):
-        return _ops.sub(other, self)
-
-    def __isub__(self, other):
-        return self.sub_(other)
-
-    def __mul__(self, other):
-        return _ops.mul(self, other)
-
-    def __rmul__(self, other):
-        return _ops.mul(other, self)
-
-    def __imul__(self, other):
-        return self.mul_(other)
-
-    def __truediv__(self, other):
-        return _ops.div(self, other)
-
-    def __rtruediv__(self, other):
-        return _ops.div(other, self)
-
-    def __itruediv__(self, other):
-        return self.div_(other)
-
-    def __floordiv__(self, other):
-        return _ops.floor_divide(self, other)
-
-    def __rfloordiv__(self, other):
-        return _ops.floor_divide(other, self)
-
-    def __ifloordiv__(self, other):
-        return self.floor_divide_(other)
-
-    def __mod__(self, other):
-        return _ops.remainder(self, other)
-
-    def __rmod__(self, other):
-        return _ops.remainder(other, self)
-
-    def __imod__(self, other):
-        return self.remainder_(other)
-
-    def __pow__(self, other):
-        return _ops.pow(self, other)
-
-    def __rpow__(self, other):
-        return _ops.pow(other, self)
-
-    def __ipow__(self, other):
-        return self.pow_(other)
-
-    def __matmul__(self, other):
-        return _ops.matmul(self, other)
-
-    def __rmatmul__(self, other):
-        return _ops.matmul(other, self)
-
-    def __neg__(self):
-        return _ops.neg(self)
-
-    def __pos__(self):
-        return self
-
-    def __abs__(self):
-        return _ops.abs(self)
-
-    def __invert__(self):
-        return _ops.bitwise_not(self)
-
-    def __and__(self, other):
-        return _ops.bitwise_and(self, other)
-
-    def __rand__(self, other):
-        return _ops.bitwise_and(other, self)
-
-    def __iand__(self, other):
-        return self.bitwise_and_(other)
-
-    def __or__(self, other):
-        return _ops.bitwise_or(self, other)
-
-    def __ror__(self, other):
-        return _ops.bitwise_or(other, self)
-
-    def __ior__(self, other):
-        return self.bitwise_or_(other)
-
-    def __xor__(self, other):
-        return _ops.bitwise_xor(self, other)
-
-    def __rxor__(self, other):
-        return _ops.bitwise_xor(other, self)
-
-    def __ixor__(self, other):
-        return self.bitwise_xor_(other)
-
-    def __lshift__(self, other):
-        return _ops.bitwise_left_shift(self, other)
-
-    def __rshift__(self, other):
-        return _ops.bitwise_right_shift(self, other)
-
-    def __eq__(self, other):
-        if other is None:
-            return False
-        return _ops.eq(self, other)
-
-    def __ne__(self, other):
-        if other is None:
-            return True
-        return _ops.ne(self, other)
-
-    def __lt__(self, other):
-        return _ops.lt(self, other)
-
-    def __le__(self, other):
-        return _ops.le(self, other)
-
-    def __gt__(self, other):
-        return _ops.gt(self, other)
-
-    def __ge__(self, other):
-        return _ops.ge(self, other)
-
-    def __getitem__(self, index):
-        return _ops.getitem(self, index)
-
-    def __setitem__(self, index, value):
-        _ops.setitem(self, index, value)
-
-    @property
-    def T(self):
-        return _ops.permute(self, tuple(range(self._data.ndim - 1, -1, -1)))
-
-    @property
-    def mT(self):
-        if self._data.ndim < 2:
-            raise RuntimeError(f"tensor.mT is only supported on matrices or batches of matrices. "
-                               f"Got {self._data.ndim}-D tensor.")
-        return _ops.transpose(self, -2, -1)
-
-    @property
-    def H(self):
-        return _ops.conj(self.T)
-
-    @property
-    def mH(self):
-        return _ops.conj(self.mT)
-
-    @property
-    def real(self):
-        return _ops.real(self)
-
-    @property
-    def imag(self):
-        return _ops.imag(self)
-
 
 class Size(tuple):
     """The shape of a tensor: a tuple that prints as dpt.Size([2, 3])."""
@@ -734,36 +493,6 @@ def _wrap_dim(dim: int, ndim: int, op: str) -> int:
         raise IndexError(f"{op}: Dimension out of range (expected to be in range of "
                          f"[{-n}, {n - 1}], but got {dim})")
     return dim % n
-
-
-def _snapshot_input(node, t: Tensor) -> None:
-    """Before t is overwritten in place, give node a copy of t's old value and graph position."""
-    old = Tensor._make(t._data.copy())
-    old._requires_grad, old.grad_fn, old._output_nr = t._requires_grad, t.grad_fn, t._output_nr
-    old._accumulator = t._accumulator
-    node._inputs = tuple(old if a is t else a for a in node._inputs)
-    node._versions = tuple(0 if a is old else v for a, v in zip(node._inputs, node._versions))
-
-
-def _graph_alias(t: Tensor) -> Tensor:
-    """A tensor standing for t's current graph position (not its values), kept as the old
-    base when a view of t is written in place."""
-    old = Tensor._make(t._data)
-    old._requires_grad, old.grad_fn, old._output_nr = t._requires_grad, t.grad_fn, t._output_nr
-    old._accumulator = t._accumulator
-    return old
-
-
-def _data_ptr(arr) -> int:
-    if isinstance(arr, np.ndarray):
-        return arr.__array_interface__["data"][0]
-    return arr.data.ptr
-
-
-def _root_array(arr):
-    while getattr(arr, "base", None) is not None and hasattr(arr.base, "shape"):
-        arr = arr.base
-    return arr
 
 
 def _as_array_data(data):
@@ -828,11 +557,8 @@ CharTensor = _legacy_type(_dtype.int8)
 ByteTensor = _legacy_type(_dtype.uint8)
 BoolTensor = _legacy_type(_dtype.bool)
 
-_function.Tensor = Tensor
-_function._make = Tensor._make
-_engine.Tensor = Tensor
-
-from . import _tensor_methods  # noqa: E402
-from . import ops as _ops  # noqa: E402  (ops need Tensor defined first)
-
-_tensor_methods._ops = _ops
+# The autograd core builds Tensors, so it comes after the class (only method bodies
+# use these names).
+from .autograd import api as _api  # noqa: E402
+from .autograd import function as _function  # noqa: E402
+from .autograd.grad_mode import is_grad_enabled  # noqa: E402

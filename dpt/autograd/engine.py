@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import threading
 
+from .._tensor import Tensor
 from .function import _FREED_MSG, AccumulateGrad
 from .grad_mode import _state as _grad_state
+from .sum_to import sum_to as _sum_to
 
-Tensor = None  # set by dpt._tensor
 _local = threading.local()
 
 
@@ -235,16 +236,6 @@ def _run_node(node, grads, capture, captured, buffers, owned, accumulate, create
             buf[nr] = g
         else:
             buf[nr] = buf[nr] + g
-
-
-def _sum_to(g, shape):
-    """ops.reduction.sum_to; imported on first use (the ops import this package), then
-    bound here in its place."""
-    global _sum_to
-    from ..ops.reduction import sum_to
-
-    _sum_to = sum_to
-    return sum_to(g, shape)
 
 
 def _zeros_like_meta(meta):

@@ -11,13 +11,13 @@ import warnings
 import numpy as np
 
 from .._device import xp_of
+from .._dtype import from_numpy_dtype
+from .._tensor import Tensor
 from . import grad_mode as _grad_mode_module
-from .grad_mode import is_grad_enabled
+from .grad_mode import is_grad_enabled, no_grad
 
 _grad_mode = _grad_mode_module._state  # .enabled read directly on the hot path
-
-Tensor = None  # set by dpt._tensor once the class exists (avoids an import cycle)
-_make = None  # Tensor._make, bound once (set with Tensor)
+_make = Tensor._make
 _new = object.__new__
 _ndarray = np.ndarray
 
@@ -29,8 +29,6 @@ def _differentiable(npdtype) -> bool:
     """Whether arrays of this numpy dtype can carry gradients (float or complex), cached."""
     ok = _DIFF_DTYPES.get(npdtype)
     if ok is None:
-        from .._dtype import from_numpy_dtype
-
         ok = _DIFF_DTYPES[npdtype] = from_numpy_dtype(npdtype).category >= 2
     return ok
 
@@ -376,8 +374,6 @@ class FunctionBase(metaclass=_FunctionMeta):
 
     @classmethod
     def apply(cls, *args, **kwargs):
-        from .grad_mode import no_grad
-
         ctx = FunctionCtx()
         ctx.needs_input_grad = tuple(isinstance(a, Tensor) and a._requires_grad for a in args)
         ctx.materialize_grads = True

@@ -8,6 +8,9 @@ vmap), and the Jacobian strategy is always reverse mode.
 """
 from __future__ import annotations
 
+from .._device import xp_of
+from ..ops.creation import ones_like, zeros, zeros_like
+from .api import grad
 from .function import Function
 
 
@@ -24,16 +27,13 @@ def _prepare(inputs, create_graph):
 
 def _grads(outputs, inputs, grad_outputs, create_graph):
     """d outputs / d inputs contracted with grad_outputs; zeros where nothing flows."""
-    from . import grad
-    from .. import ops
-
     pairs = [(o, g) for o, g in zip(outputs, grad_outputs) if o.requires_grad]
     if pairs:
         outs, gos = zip(*pairs)
         gs = grad(outs, inputs, gos, retain_graph=True, create_graph=create_graph, allow_unused=True)
     else:
         gs = (None,) * len(inputs)
-    return tuple(g if g is not None else ops.zeros_like(x) for g, x in zip(gs, inputs))
+    return tuple(g if g is not None else zeros_like(x) for g, x in zip(gs, inputs))
 
 
 def _check_v(name, v, like, what):
@@ -46,13 +46,11 @@ def _check_v(name, v, like, what):
 
 
 def _default_v(name, like, what):
-    from .. import ops
-
     for t in like:
         if t.numel() != 1:
             raise RuntimeError(f"The vector v can only be None if the {what} to the user-provided "
                                f"function is a single Tensor with a single element.")
-    return tuple(ops.ones_like(t) for t in like)
+    return tuple(ones_like(t) for t in like)
 
 
 def _finish(ts, create_graph):
@@ -73,15 +71,13 @@ def vjp(func, inputs, v=None, create_graph=False, strict=False):
 
 def jvp(func, inputs, v=None, create_graph=False, strict=False):
     """jvp(func, inputs, v=None, create_graph=False) -> (func(inputs), J v)."""
-    from .. import ops
-
     inputs, in_tuple = _tuple(inputs)
     vs = _tuple(v)[0] if v is not None else _default_v("jvp", inputs, "input")
     _check_v("jvp", vs, inputs, "input")
     inputs = _prepare(inputs, create_graph)
     outs, out_tuple = _tuple(func(*inputs))
     # g(u) = J^T u is linear in u, so d<g(u), v>/du = J v.
-    us = tuple(ops.zeros_like(o).requires_grad_(True) for o in outs)
+    us = tuple(zeros_like(o).requires_grad_(True) for o in outs)
     g = _grads(outs, inputs, us, True)
     res = _finish(_grads(g, us, vs, create_graph), create_graph)
     outs = _finish(outs, create_graph)
@@ -92,8 +88,6 @@ class _Stack(Function):
     """Stack equal-shape tensors along a new first dimension (differentiable, for jacobian)."""
 
     def forward(self, *xs):
-        from .._device import xp_of
-
         return xp_of(xs[0]).stack(xs)
 
     def backward(self, gz):
@@ -106,8 +100,6 @@ def jacobian(func, inputs, create_graph=False, strict=False, vectorize=False, st
     With several inputs (a tuple) each output gets a tuple over inputs; with several
     outputs the result is a tuple over outputs.
     """
-    from .. import ops
-
     inputs, in_tuple = _tuple(inputs)
     inputs = _prepare(inputs, create_graph)
     outs, out_tuple = _tuple(func(*inputs))
@@ -125,7 +117,7 @@ def jacobian(func, inputs, create_graph=False, strict=False, vectorize=False, st
             if rows[j]:
                 jac.append(_Stack.apply(*rows[j]).reshape(shape))
             else:
-                jac.append(ops.zeros(shape, dtype=x.dtype, device=x.device))
+                jac.append(zeros(shape, dtype=x.dtype, device=x.device))
         jac = _finish(jac, create_graph)
         table.append(jac if in_tuple else jac[0])
     return tuple(table) if out_tuple else table[0]

@@ -3,6 +3,10 @@ from __future__ import annotations
 
 import numpy as np
 
+from .._device import to_numpy, xp_of
+from .._tensor import Tensor
+from ..ops.creation import tensor
+from .api import grad
 from .grad_mode import no_grad
 
 
@@ -20,8 +24,6 @@ def _diff_outputs(outs):
 
 def _numerical_jacobians(func, inputs, diff_idx, eps):
     """J[k][i][j] = d out_k[i] / d input_{diff_idx[j]} flattened, by central differences."""
-    from .._device import to_numpy
-
     # func runs with recording on: gradgradcheck's func itself calls autograd.grad.
     outs = _diff_outputs(func(*inputs))
     jac = [[np.zeros((o.numel(), inputs[j].numel()), dtype=np.float64) for j in diff_idx]
@@ -41,10 +43,6 @@ def _numerical_jacobians(func, inputs, diff_idx, eps):
 
 
 def _analytical_jacobians(func, inputs, diff_idx):
-    from .. import autograd
-    from .._device import to_numpy, xp_of
-    from .._tensor import Tensor
-
     outs = _diff_outputs(func(*inputs))
     diff_inputs = [inputs[j] for j in diff_idx]
     jac = [[np.zeros((o.numel(), inputs[j].numel()), dtype=np.float64) for j in diff_idx]
@@ -56,7 +54,7 @@ def _analytical_jacobians(func, inputs, diff_idx):
         for i in range(o.numel()):
             onehot = xp.zeros(o._data.size, dtype=o._data.dtype)
             onehot[i] = 1
-            grads = autograd.grad(o, diff_inputs, Tensor._make(onehot.reshape(o._data.shape)),
+            grads = grad(o, diff_inputs, Tensor._make(onehot.reshape(o._data.shape)),
                                   retain_graph=True, allow_unused=True)
             for col, g in enumerate(grads):
                 if g is not None:
@@ -91,15 +89,12 @@ def gradcheck(func, inputs, *, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=T
 def gradgradcheck(func, inputs, grad_outputs=None, *, eps=1e-6, atol=1e-5, rtol=1e-3,
                   raise_exception=True, **unused) -> bool:
     """gradgradcheck(func, inputs, grad_outputs=None): gradcheck of the first derivative."""
-    from .. import autograd
-    from .. import ops
-
     inputs = _as_tuple(inputs)
     with no_grad():
         outs = _diff_outputs(func(*inputs))
     if grad_outputs is None:
         rng = np.random.default_rng(0)
-        grad_outputs = [ops.tensor(rng.standard_normal(o.shape), dtype=o.dtype, requires_grad=True)
+        grad_outputs = [tensor(rng.standard_normal(o.shape), dtype=o.dtype, requires_grad=True)
                         for o in outs]
     grad_outputs = list(_as_tuple(grad_outputs))
     diff_idx = [j for j, x in enumerate(inputs) if hasattr(x, "_data") and x.requires_grad]
@@ -109,7 +104,7 @@ def gradgradcheck(func, inputs, grad_outputs=None, *, eps=1e-6, atol=1e-5, rtol=
         ins, gos = args[:n_in], args[n_in:]
         o = _diff_outputs(func(*ins))
         diff = [ins[j] for j in diff_idx]
-        gs = autograd.grad(o, diff, gos, create_graph=True, allow_unused=True)
+        gs = grad(o, diff, gos, create_graph=True, allow_unused=True)
         return tuple(g for g in gs if g is not None)
 
     return gradcheck(first_grads, (*inputs, *grad_outputs), eps=eps, atol=atol, rtol=rtol,

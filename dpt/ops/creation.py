@@ -516,6 +516,7 @@ def zero_(input: Tensor) -> Tensor:
     return _overwrite(input, 0, "zero_")
 
 
-def copy_(input: Tensor, src) -> Tensor:
-    """copy_(src): copy src (broadcast, cast, moved across devices) into input."""
+def copy_(input: Tensor, src, non_blocking: bool = False) -> Tensor:
+    """copy_(src, non_blocking=False): copy src (broadcast, cast, moved across devices) into
+    input. Copies are synchronous: non_blocking is accepted and ignored."""
     return _overwrite(input, src, "copy_")

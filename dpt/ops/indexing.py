@@ -7,7 +7,6 @@ index into a basic stage and an advanced stage gives torch's result shapes.
 """
 from __future__ import annotations
 
-import weakref
 
 import numpy as np
 
@@ -16,6 +15,7 @@ from .._device import device_of, move, to_numpy, xp_of
 from .._tensor import Tensor
 from ..autograd.function import Function
 from ..autograd.grad_mode import is_grad_enabled
+from .inplace import track_view
 
 __all__ = ["getitem", "setitem", "index_select", "gather", "scatter", "scatter_add",
            "scatter_reduce", "masked_select", "masked_fill", "masked_scatter", "nonzero",
@@ -1043,139 +1043,3 @@ def where(condition: Tensor, input=None, other=None, *, out=None):
 
     cond = condition if condition.device == dev else condition.to(dev)
     return Where.apply(cond, prep(input), prep(other), rt.np)
-
-
-# =======================================================================================
-# in-place ops through views: rebase the base's graph (torch's CopySlices)
-# =======================================================================================
-def view_positions(view_arr, base_arr):
-    """For every element of view_arr, its row-major position in base_arr (whose memory it
-    shares), as an int64 array shaped like the view."""
-    from .._tensor import _data_ptr
-    from .shape import _positions
-
-    xp = xp_of(base_arr)
-    item = base_arr.dtype.itemsize
-    if view_arr.dtype.itemsize != item:
-        raise RuntimeError("in-place operation on a view with a different element size than its "
-                           "base is not supported when gradients are recorded")
-    off = (_data_ptr(view_arr) - _data_ptr(base_arr)) // item
-    vst = [s // item for s in view_arr.strides]
-    if base_arr.flags.c_contiguous:
-        pos = _positions(xp, view_arr.shape, vst, off)
-    else:  # map memory addresses to logical positions through a table over base's span
-        bst = [s // item for s in base_arr.strides]
-        lo = sum(min(0, (n - 1) * s) for n, s in zip(base_arr.shape, bst))
-        hi = sum(max(0, (n - 1) * s) for n, s in zip(base_arr.shape, bst))
-        table = xp.full(hi - lo + 1, -1, dtype=xp.int64)
-        table[_positions(xp, base_arr.shape, bst, -lo).reshape(-1)] = xp.arange(base_arr.size)
-        addr = _positions(xp, view_arr.shape, vst, off - lo)
-        if addr.size and (int(addr.min()) < 0 or int(addr.max()) > hi - lo):
-            raise RuntimeError("in-place operation on a view that lies outside its base's memory")
-        pos = table[addr]
-    if pos.size and (int(pos.min()) < 0 or int(pos.max()) >= base_arr.size):
-        raise RuntimeError("in-place operation on a view that lies outside its base's memory")
-    return pos
-
-
-class CopySlices(Function):
-    """new_base = old_base with the view's elements replaced by new_view.
-
-    The in-place op's own node (new_view's grad_fn) carries the gradient on to the view's
-    old value and the op's other inputs; this node only splits the base's gradient.
-    """
-
-    saves_input_values = False
-
-    def forward(self, old_base, new_view, pos):
-        self.shape, self.vshape, self.pos = old_base.shape, new_view.shape, pos.reshape(-1)
-        return old_base  # the data was already written in place
-
-    def backward(self, gz):
-        flat = gz.reshape(-1)
-        gb = gv = None
-        if self.needs_input_grad[0]:
-            gb = IndexFill.apply(flat, 0, 0, self.pos).reshape(self.shape)
-        if self.needs_input_grad[1]:
-            gv = IndexSelect.apply(flat, 0, self.pos).reshape(self.vshape)
-        return gb, gv
-
-
-def rebase_view(base: Tensor, old_base: Tensor, view: Tensor, out: Tensor) -> None:
-    """After out was written into view (which shares base's memory), make base's graph
-    position a CopySlices node over (its old position, out)."""
-    pos = view_positions(view._data, base._data)
-    node_out = CopySlices.apply(old_base, out, pos)
-    base.grad_fn, base._output_nr, base._requires_grad = node_out.grad_fn, 0, True
-
-
-class _ViewRegistry(dict):
-    """id -> weakref of the live views of one base; a copied tensor starts with none."""
-
-    def __deepcopy__(self, memo):
-        return _ViewRegistry()
-
-    def __reduce__(self):
-        return (_ViewRegistry, ())
-
-
-def track_view(out: Tensor) -> Tensor:
-    """Remember a differentiable view on its base, so that an in-place write through the base
-    or another view can move this view's graph position onto the base's new one."""
-    base = out._base
-    if base is not None and is_grad_enabled():
-        d = base.__dict__
-        views = d.get("_views")
-        if views is None:
-            views = d["_views"] = _ViewRegistry()
-        elif len(views) >= d.get("_views_limit", 32):  # drop dead views; amortised O(1)
-            for k in [k for k, r in views.items() if r() is None]:
-                del views[k]
-            d["_views_limit"] = max(32, 2 * len(views))
-        views[id(out)] = weakref.ref(out)
-    return out
-
-
-class ViewOfBase(Function):
-    """A live view's graph position regenerated from its base after an in-place write:
-    the gradient goes to the base elements the view reads (torch regenerates view grad_fns)."""
-
-    saves_input_values = False
-
-    def forward(self, base, data):
-        self.shape, self.arrays = base.shape, (data, base)
-        return data
-
-    def backward(self, gz):
-        from .creation import zeros
-
-        pos = view_positions(*self.arrays).reshape(-1)  # computed only if a gradient comes
-        flat = zeros(int(np.prod(self.shape)), dtype=gz.dtype, device=gz.device)
-        return IndexAdd.apply(flat, gz.reshape(-1), 0, pos, 1).reshape(self.shape)
-
-
-def _inside(view_arr, base_arr) -> bool:
-    lo, hi = _span(base_arr)
-    vlo, vhi = _span(view_arr)
-    return view_arr.size == 0 or (lo <= vlo and vhi <= hi)
-
-
-def _span(a):
-    from .._tensor import _data_ptr
-
-    p = _data_ptr(a)
-    neg = sum((n - 1) * s for n, s in zip(a.shape, a.strides) if s < 0 and n)
-    pos = sum((n - 1) * s for n, s in zip(a.shape, a.strides) if s > 0 and n)
-    return p + neg, p + pos + a.itemsize
-
-
-def refresh_views(root: Tensor, written: Tensor) -> None:
-    """Point every other live view of root at root's current graph position."""
-    for ref in list(root.__dict__.get("_views", {}).values()):
-        v = ref()
-        if v is None or v is written or v._base is not root or v._data.dtype != root._data.dtype:
-            continue
-        if not _inside(v._data, root._data):  # root was resized away from this view
-            continue
-        node_out = ViewOfBase.apply(root, v._data)
-        v.grad_fn, v._output_nr, v._requires_grad = node_out.grad_fn, 0, True

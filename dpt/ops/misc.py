@@ -24,7 +24,8 @@ from ..autograd.function import Function
 from .arithmetic import _with_out
 from .blas import diag, mm, outer
 from .creation import empty, ones, tensor
-from .indexing import gather, track_view
+from .indexing import gather
+from .inplace import track_view
 from .pointwise import _float_binary, _special, clamp, exp, exp2, lgamma, sqrt, xlogy
 from .reduction import cumprod, cumsum, norm
 from .shape import cat, flip, movedim, narrow

@@ -1,6 +1,6 @@
 """Reductions and scans: sum, mean, prod, var/std, max/min, median, logsumexp, cumsum, norm, ...
 
-sum_to, the one place broadcast gradients are reduced, lives here too. Ops that pick
+sum_to (re-exported from the autograd core, which needs it) reduces broadcast gradients. Ops that pick
 elements (max with a dim, median, mode, cummax, and sort/topk in sorting.py) return
 their values through ``_TakeAlong``, whose backward scatters the gradient back to the
 chosen positions with ``_PutAlong``; each is the other's adjoint, so double backward
@@ -20,6 +20,7 @@ from .. import _dtype, return_types
 from .._device import xp_of
 from .._tensor import Tensor, _wrap_dim
 from ..autograd.function import Function
+from ..autograd.sum_to import sum_to
 from ..autograd.grad_mode import is_grad_enabled
 from .arithmetic import _type_word, _with_out
 
@@ -1105,26 +1106,3 @@ def count_nonzero(input, dim=None) -> Tensor:
     dims = _reduce_dims(dim, input.ndim, "count_nonzero")
     x = input._data
     return Tensor._make(xp_of(x).asarray((x != 0).sum(axis=dims), dtype=np.int64))
-
-
-# ---- sum_to ---------------------------------------------------------------------------
-class SumTo(Function):
-    """Sum a broadcast gradient back down to shape (leading dims and size-1 dims)."""
-
-    def forward(self, x, shape):
-        self.in_shape = x.shape
-        lead = x.ndim - len(shape)
-        axes = tuple(range(lead)) + tuple(
-            lead + i for i, s in enumerate(shape) if s == 1 and x.shape[lead + i] != 1)
-        out = x.sum(axis=axes, keepdims=True) if axes else x
-        return out.reshape(shape)
-
-    def backward(self, gz):
-        return gz.expand(self.in_shape)
-
-
-def sum_to(x: Tensor, shape: tuple) -> Tensor:
-    """Reduce x to shape by summing the dimensions broadcasting added or stretched."""
-    if tuple(x.shape) == tuple(shape):
-        return x
-    return SumTo.apply(x, tuple(shape))

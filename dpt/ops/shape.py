@@ -10,10 +10,10 @@ import functools
 import math
 
 from .. import _dtype
-from .._device import xp_of
-from .._tensor import Size, Tensor, _wrap_dim, _data_ptr, _root_array
+from .._device import data_ptr, root_array, xp_of
+from .._tensor import Size, Tensor, _wrap_dim
 from ..autograd.function import Function
-from .indexing import track_view
+from .inplace import strided_positions, track_view
 
 __all__ = ["view", "view_as", "reshape", "reshape_as", "flatten", "unflatten", "ravel",
            "squeeze", "unsqueeze", "permute", "transpose", "swapaxes", "swapdims", "t",
@@ -27,7 +27,7 @@ __all__ = ["view", "view_as", "reshape", "reshape_as", "flatten", "unflatten", "
 
 
 def _tracked(fn):
-    """Register the views fn returns on their base (see indexing.track_view)."""
+    """Register the views fn returns on their base (see inplace.track_view)."""
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
         out = fn(*args, **kwargs)
@@ -623,23 +623,13 @@ def diagonal(input: Tensor, offset: int = 0, dim1: int = 0, dim2: int = 1) -> Te
 
 def _storage(x):
     """(flat storage array, element offset of x in it) for as_strided."""
-    root = _root_array(x)
+    root = root_array(x)
     if not root.flags.c_contiguous:
         raise RuntimeError("as_strided: the tensor's storage is not contiguous")
     flat = root.reshape(-1)
     if flat.dtype != x.dtype:
         flat = flat.view(x.dtype)
-    return flat, (_data_ptr(x) - _data_ptr(flat)) // x.dtype.itemsize
-
-
-def _positions(xp, shape, strides, offset):
-    """Flat storage position of every element of a strided view (strides in elements)."""
-    pos = xp.full(tuple(shape), offset, dtype=xp.int64)
-    for i, (n, s) in enumerate(zip(shape, strides)):
-        idx = [1] * len(shape)
-        idx[i] = n
-        pos = pos + (xp.arange(n, dtype=xp.int64) * s).reshape(idx)
-    return pos
+    return flat, (data_ptr(x) - data_ptr(flat)) // x.dtype.itemsize
 
 
 class AsStrided(Function):
@@ -666,8 +656,8 @@ class AsStrided(Function):
         from .creation import zeros
 
         xp = xp_of(gz._data)
-        out_pos = Tensor._make(_positions(xp, self.size, self.stride, self.offset).reshape(-1))
-        in_pos = Tensor._make(_positions(xp, self.in_shape, self.in_stride, self.in_offset).reshape(-1))
+        out_pos = Tensor._make(strided_positions(xp, self.size, self.stride, self.offset).reshape(-1))
+        in_pos = Tensor._make(strided_positions(xp, self.in_shape, self.in_stride, self.in_offset).reshape(-1))
         buf = zeros(self.storage, dtype=gz.dtype, device=gz.device)
         buf = buf.index_add(0, out_pos, gz.reshape(-1))
         return buf.index_select(0, in_pos).reshape(self.in_shape)
