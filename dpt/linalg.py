@@ -22,7 +22,6 @@ import numpy as np
 from ._device import to_numpy, xp_of
 from ._tensor import Tensor, _wrap_dim
 from .autograd.function import Function
-from .autograd.grad_mode import is_grad_enabled
 from .return_types import _result_type
 from . import ops as _ops
 
@@ -115,7 +114,7 @@ class _Det(Function):
 
     def backward(self, g):
         a, = self.inputs
-        d = _Det.apply(a) if is_grad_enabled() else self.saved_output()
+        d = self.saved_output(recompute=lambda: _Det.apply(a))
         return (g * d.conj()).unsqueeze(-1).unsqueeze(-1) * _Inv.apply(a).mH
 
 
@@ -163,7 +162,7 @@ class _Inv(Function):
 
     def backward(self, g):
         a, = self.inputs
-        ai = _Inv.apply(a) if is_grad_enabled() else self.saved_output()
+        ai = self.saved_output(recompute=lambda: _Inv.apply(a))
         return -(ai.mH @ g @ ai.mH)
 
 
@@ -216,7 +215,7 @@ class _Solve(Function):
         gb = _Solve.apply(a.mH, g)
         ga = None
         if self.needs_input_grad[0]:
-            x = _Solve.apply(a, b) if is_grad_enabled() else self.saved_output()
+            x = self.saved_output(recompute=lambda: _Solve.apply(a, b))
             ga = -(gb @ x.mH)
         return ga, (gb if self.needs_input_grad[1] else None)
 
@@ -298,8 +297,8 @@ class _SolveTriangular(Function):
         gb = _SolveTriangular.apply(a.mH, g, upper=not up, unitriangular=unit)
         ga = None
         if self.needs_input_grad[0]:
-            x = (_SolveTriangular.apply(a, b, upper=up, unitriangular=unit) if is_grad_enabled()
-                 else self.saved_output())
+            x = self.saved_output(recompute=lambda: _SolveTriangular.apply(
+                a, b, upper=up, unitriangular=unit))
             full = -(gb @ x.mH)
             k = 1 if unit else 0
             ga = full.triu(k) if up else full.tril(-k)
@@ -361,7 +360,7 @@ class _Cholesky(Function):
 
     def backward(self, gL):
         a, = self.inputs
-        L = _Cholesky.apply(a) if is_grad_enabled() else self.saved_output()
+        L = self.saved_output(recompute=lambda: _Cholesky.apply(a))
         P = (L.mH @ gL).tril()
         P = P - 0.5 * _ops.diag_embed(_diag(P))
         # S = L^-H P L^-1, then symmetrize: only the symmetric part of A is read.
@@ -621,11 +620,9 @@ class _Pinv(Function):
     def backward(self, g):
         # d(A+) = -A+ dA A+ + A+ A+^H dA^H (I - A A+) + (I - A+ A) dA^H A+^H A+  (constant rank)
         a, = self.inputs
-        if is_grad_enabled():
-            atol, rtol, hermitian = self.args
-            p = _Pinv.apply(a, atol=atol, rtol=rtol, hermitian=hermitian)
-        else:
-            p = self.saved_output()
+        atol, rtol, hermitian = self.args
+        p = self.saved_output(recompute=lambda: _Pinv.apply(a, atol=atol, rtol=rtol,
+                                                            hermitian=hermitian))
         m, n = a.shape[-2:]
         ph = p.mH
         ga = -(ph @ g @ ph)

@@ -205,6 +205,7 @@ def _run_node(node, grads, capture, captured, buffers, owned, accumulate, create
         in_grads = (in_grads,)
     post = d.get("_post_hooks")
     if post:
+        in_grads = tuple(_as_tensor(g) for g in in_grads)
         for hook in list(post):
             out = hook(in_grads, tuple(grads))
             if out is not None:
@@ -218,6 +219,8 @@ def _run_node(node, grads, capture, captured, buffers, owned, accumulate, create
     for edge, g, meta in zip(node._edges, in_grads, node._in_meta):
         if edge is None or g is None:
             continue
+        if type(g) is not Tensor:
+            g = _as_tensor(g)
         shape, dt = meta
         arr = g._data
         if arr.shape != shape:
@@ -236,6 +239,12 @@ def _run_node(node, grads, capture, captured, buffers, owned, accumulate, create
             buf[nr] = g
         else:
             buf[nr] = buf[nr] + g
+
+
+def _as_tensor(g):
+    """A backward's gradient as a Tensor: formulas run on raw arrays (Function.operands)
+    hand back arrays."""
+    return g if g is None or isinstance(g, Tensor) else Tensor._make(g)
 
 
 def _zeros_like_meta(meta):

@@ -183,12 +183,32 @@ class Function(Node):
                 raise RuntimeError(_version_msg(self, a, v))
         return self._inputs
 
-    def saved_output(self, i: int = 0):
-        """Output i as a constant Tensor (for cheap backward formulas like exp's).
+    def operands(self, *values):
+        """The backward's operands, for a formula written once for arrays and Tensors.
 
-        Only valid when not building a graph of the gradient; ops fall back to a
-        formula in their inputs when ``is_grad_enabled()`` is true in backward.
+        When no graph of the gradient is being built, the Tensors among values come back
+        as their raw arrays: the formula then runs on numpy/GPU arrays without Tensor
+        overhead, and the arrays it returns are wrapped by the engine. Under
+        create_graph the Tensors come back unchanged, so the same formula records its
+        own graph. The formula may use only what both offer: arithmetic and ``@``,
+        ``reshape``, ``.T``/``.mT``, ``sum``/``mean`` with ``axis=``/``keepdims=``.
         """
+        if _grad_mode.enabled:
+            return values
+        return tuple(v._data if isinstance(v, Tensor) else v for v in values)
+
+    def saved_output(self, i: int = 0, recompute=None):
+        """Output i for a backward formula (cheap formulas like exp's reuse it).
+
+        It is the saved array, as a constant. When a graph of the gradient is being built
+        the formula needs the output as a function of the inputs instead: ``recompute()``
+        gives it then (e.g. ``lambda: Exp.apply(x)``), and is required.
+        """
+        if _grad_mode.enabled:
+            if recompute is None:
+                raise RuntimeError(f"{self.name()}: saved_output() without recompute while "
+                                   f"a graph of the gradient is being built")
+            return recompute()
         shape, dt, vc, _ = self._out_meta[i]
         if vc[0] != self._out_versions[i]:
             raise RuntimeError(

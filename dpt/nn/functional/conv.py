@@ -132,17 +132,24 @@ def _im2col(x, kernel, stride, dilation, pads, groups, out):
     return buf.reshape(groups, (c // groups) * math.prod(kernel), n * math.prod(out))
 
 
-def _bias_grad(gy):
-    """Sum of gy (N, C, *S) over all dims but C. With no graph of the gradient to build and
-    a contiguous gy, one matrix-vector product (BLAS) instead of a strided reduction."""
-    g = gy._data
-    if (is_grad_enabled() or not g.flags.c_contiguous or g.ndim < 3 or not g.size
-            or g.dtype not in (np.float32, np.float64)):
-        return gy.sum(dim=[0] + list(range(2, gy.ndim)))
-    xp = xp_of(g)
-    n, c = g.shape[:2]
-    rows = g.reshape(n * c, -1) @ xp.ones(g.size // (n * c), dtype=g.dtype)
-    return Tensor._make(rows.reshape(n, c).sum(0))
+class _ChannelSum(Function):
+    """Sum of g (N, C, *S) over every dim but C: the bias gradient of a convolution.
+
+    A contiguous float gy takes one matrix-vector product (BLAS) instead of a strided
+    reduction. Its backward broadcasts back, so double backward works.
+    """
+
+    def forward(self, g):
+        self.shape = g.shape
+        if g.flags.c_contiguous and g.ndim >= 3 and g.size and g.dtype in (np.float32,
+                                                                           np.float64):
+            n, c = g.shape[:2]
+            rows = g.reshape(n * c, -1) @ xp_of(g).ones(g.size // (n * c), dtype=g.dtype)
+            return rows.reshape(n, c).sum(0)
+        return g.sum(axis=(0,) + tuple(range(2, g.ndim)))
+
+    def backward(self, gz):
+        return gz.reshape((1, -1) + (1,) * (len(self.shape) - 2)).expand(self.shape)
 
 
 def _bmm(a, b):
@@ -195,7 +202,7 @@ class Conv(Function):
             gw = ConvWeightGrad.apply(x, gy, kernel=tuple(w.shape[2:]), stride=stride,
                                       pads=pads, dilation=dilation, groups=groups, cols=cols)
         if len(need) > 2 and need[2]:
-            gb = _bias_grad(gy)
+            gb = _ChannelSum.apply(gy)
         return (gx, gw) if len(need) == 2 else (gx, gw, gb)
 
 
@@ -243,7 +250,7 @@ class ConvTranspose(Function):
             gw = ConvWeightGrad.apply(gy, x, kernel=tuple(w.shape[2:]), stride=stride, pads=pads,
                                       dilation=dilation, groups=groups)
         if len(need) > 2 and need[2]:
-            gb = _bias_grad(gy)
+            gb = _ChannelSum.apply(gy)
         return (gx, gw) if len(need) == 2 else (gx, gw, gb)
 
 

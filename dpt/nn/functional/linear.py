@@ -3,17 +3,12 @@ from __future__ import annotations
 
 from ..._tensor import Tensor
 from ...autograd.function import Function
-from ...autograd.grad_mode import is_grad_enabled
 
 __all__ = ["linear", "bilinear"]
 
 
 class Linear(Function):
-    """y = x @ W.T + b in one BLAS call plus an in-place bias add.
-
-    Backward uses raw-array matmuls unless a graph of the gradient is being built
-    (create_graph=True), in which case it is written with dpt ops.
-    """
+    """y = x @ W.T + b in one BLAS call plus an in-place bias add."""
 
     def forward(self, x, w, b=None):
         y = x @ w.T
@@ -22,20 +17,12 @@ class Linear(Function):
         return y
 
     def backward(self, gy):
-        x, w, b = (self.inputs + (None,))[:3]
         need = self.needs_input_grad
-        n_out = w.shape[0]
-        if not is_grad_enabled():
-            g = gy._data
-            g2 = g.reshape(-1, n_out)
-            gx = Tensor._make(g @ w._data) if need[0] else None
-            gw = Tensor._make(g2.T @ x._data.reshape(-1, x._data.shape[-1])) if need[1] else None
-            gb = Tensor._make(g2.sum(0)) if len(need) > 2 and need[2] else None
-        else:
-            gy2 = gy.reshape(-1, n_out)
-            gx = gy @ w if need[0] else None
-            gw = gy2.mT @ x.reshape(-1, x.shape[-1]) if need[1] else None
-            gb = gy2.sum(0) if len(need) > 2 and need[2] else None
+        gy, x, w = self.operands(gy, *self.inputs[:2])  # raw arrays unless create_graph
+        gy2 = gy.reshape(-1, w.shape[0])
+        gx = gy @ w if need[0] else None
+        gw = gy2.T @ x.reshape(-1, x.shape[-1]) if need[1] else None
+        gb = gy2.sum(0) if len(need) > 2 and need[2] else None
         return (gx, gw) if len(need) == 2 else (gx, gw, gb)
 
 

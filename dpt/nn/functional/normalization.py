@@ -2,9 +2,9 @@
 
 The training-mode statistics and the normalisation run as one fused Function
 (``Normalize``): forward computes the mean and variance over the reduced axes and
-the affine output in one pass over raw arrays; backward is the closed-form
-gradient on raw arrays, or the same formula in dpt ops when a graph of the
-gradient is being built (create_graph=True), so double backward works.
+the affine output in one pass over raw arrays; backward is one closed-form formula,
+run on raw arrays, or on Tensors when a graph of the gradient is being built
+(create_graph=True), so double backward works.
 """
 from __future__ import annotations
 
@@ -66,44 +66,25 @@ class Normalize(Function):
         x, w, b = self.inputs
         need = self.needs_input_grad
         axes = self.axes
-        if not is_grad_enabled():
-            g, xhat, invstd = gy._data, self.xhat, self.invstd
-            gx = gw = gb = None
-            if w is None or self.w_per_group:
-                # per-channel sums serve gx, and are gw/gb themselves (w has the keepdims shape)
-                mg, mgx = self._grad_sums(g, xhat, axes)
-                if need[0]:
-                    scale = invstd if w is None else invstd * w._data
-                    gx = (g - mg - xhat * mgx) * scale
-                if w is not None and need[1]:
-                    gw = Tensor._make(mgx * self.count)
-                if b is not None and need[2]:
-                    gb = Tensor._make(mg * self.count) if self.b_per_group else gy
-            else:
-                if need[0]:
-                    gxh = g * w._data
-                    mg, mgx = self._grad_sums(gxh, xhat, axes)
-                    gx = (gxh - mg - xhat * mgx) * invstd
-                if need[1]:
-                    gw = Tensor._make(g * xhat)
-                if b is not None and need[2]:
-                    gb = gy
-            if gx is not None:
-                gx = Tensor._make(gx.astype(x._data.dtype, copy=False))
-            return gx, gw, gb
-        # building a graph of the gradient: the same formula in dpt ops, from the inputs
-        dims = list(axes)
-        mean = x.mean(dims, keepdim=True)
-        xc = x - mean
-        invstd = ((xc * xc).mean(dims, keepdim=True) + self.eps).rsqrt()
-        xhat = xc * invstd
-        gxh = gy if w is None else gy * w
-        gx = None
+        if is_grad_enabled():  # a graph of the gradient needs xhat and invstd as functions of x
+            xc = x - x.mean(axis=axes, keepdims=True)
+            invstd = ((xc * xc).mean(axis=axes, keepdims=True) + self.eps) ** -0.5
+            xhat = xc * invstd
+        else:
+            xhat, invstd = self.xhat, self.invstd
+        g, wv = self.operands(gy, w)  # raw arrays unless create_graph
+        # with w constant over the reduced axes (batch/instance/group norm) the sums of g
+        # serve gx and are gw/gb themselves; layer norm's w varies over them
+        per_group = w is None or self.w_per_group
+        gxh = g if per_group else g * wv
+        mg, mgx = self._grad_sums(gxh, xhat, axes)
+        gx = gw = gb = None
         if need[0]:
-            gx = (gxh - gxh.mean(dims, keepdim=True)
-                  - xhat * (gxh * xhat).mean(dims, keepdim=True)) * invstd
-        gw = gy * xhat if w is not None and need[1] else None
-        gb = gy if b is not None and need[2] else None
+            gx = (gxh - mg - xhat * mgx) * (invstd if not per_group or w is None else invstd * wv)
+        if w is not None and need[1]:
+            gw = mgx * self.count if per_group else g * xhat
+        if b is not None and need[2]:
+            gb = mg * self.count if per_group and self.b_per_group else g
         return gx, gw, gb
 
 

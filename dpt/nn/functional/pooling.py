@@ -46,20 +46,25 @@ class _Gather(Function):
         return _ScatterAdd.apply(g, idx=self.idx, shape=tuple(x.shape))
 
 
+def _scatter_add_planes(g, idx, shape, unique=False):
+    """zeros(shape) with g added at the flat per-plane positions idx (N, C, ...)."""
+    xp = xp_of(g)
+    n, c = shape[:2]
+    plane = math.prod(shape[2:])
+    offs = (xp.arange(n * c, dtype=np.int64) * plane).reshape(n, c, *([1] * (idx.ndim - 2)))
+    if unique:  # no index repeats within a plane (non-overlapping windows): a plain store
+        out = xp.zeros(n * c * plane, dtype=g.dtype)
+        out[(idx + offs).ravel()] = g.ravel()
+        return out.reshape(shape)
+    flat = xp.bincount((idx + offs).ravel(), weights=g.ravel().astype(np.float64),
+                       minlength=n * c * plane)
+    return flat.astype(g.dtype).reshape(shape)
+
+
 class _ScatterAdd(Function):
     def forward(self, g, *, idx, shape, unique=False):
         self.idx = idx
-        xp = xp_of(g)
-        n, c = shape[:2]
-        plane = math.prod(shape[2:])
-        offs = (xp.arange(n * c, dtype=np.int64) * plane).reshape(n, c, *([1] * (idx.ndim - 2)))
-        if unique:  # no index repeats within a plane (non-overlapping windows): a plain store
-            out = xp.zeros(n * c * plane, dtype=g.dtype)
-            out[(idx + offs).ravel()] = g.ravel()
-            return out.reshape(shape)
-        flat = xp.bincount((idx + offs).ravel(), weights=g.ravel().astype(np.float64),
-                           minlength=n * c * plane)
-        return flat.astype(g.dtype).reshape(shape)
+        return _scatter_add_planes(g, idx, shape, unique)
 
     def backward(self, gg):
         return _Gather.apply(gg, idx=self.idx)
@@ -260,15 +265,16 @@ class _MaxPoolValues(Function):
 
     def backward(self, g):
         x, = self.inputs
-        kernel, stride, dilation, out = self.args
-        if not is_grad_enabled():
-            gx = self._route(x._data, g._data)
-            if gx is not None:
-                return Tensor._make(gx)
-        _, idx = _max_pool_unpadded(x._data, kernel, stride, dilation, out)
-        return _ScatterAdd.apply(g, idx=idx, shape=tuple(x.shape), unique=True)
+        return _MaxPoolValuesGrad.apply(g, pool=self, x=x._data)
 
-    def _route(self, x, g):
+    def indices(self, x):
+        """Flat per-plane index of each window's max tap (torch's argmax)."""
+        kernel, stride, dilation, out = self.args
+        return _max_pool_unpadded(x, kernel, stride, dilation, out)[1]
+
+    def route(self, x, g):
+        """The input gradient by comparing taps with the window max (no indices), or None
+        where that cannot be exact (NaN windows, non-finite gradients)."""
         xp = xp_of(x)
         kernel, stride, dilation, out = self.args
         slices = [sl for _, sl in _offset_slices(kernel, stride, dilation, out)]
@@ -314,6 +320,22 @@ class _MaxPoolValues(Function):
             else:
                 xp.multiply(g, hit, out=gx[sl])
         return gx
+
+
+class _MaxPoolValuesGrad(Function):
+    """The gradient of _MaxPoolValues: g sent to each window's max tap.
+
+    Forward routes g by comparing taps (pool.route) and falls back to indices where that
+    cannot be exact; it is linear in g, and its backward gathers at the same taps, so
+    double backward works."""
+
+    def forward(self, g, *, pool, x):
+        self.pool, self.x = pool, x
+        gx = pool.route(x, g)
+        return gx if gx is not None else _scatter_add_planes(g, pool.indices(x), x.shape, True)
+
+    def backward(self, gg):
+        return _Gather.apply(gg, idx=self.pool.indices(self.x))
 
 
 def _max_poolnd(name, nd, input, kernel_size, stride, padding, dilation, ceil_mode,
