@@ -32,7 +32,8 @@ A zip archive with every member stored uncompressed:
     ``{"type": "complex", "real": r, "imag": i}``   a python complex
     ``{"type": "bytes", "hex": "00ff"}``            bytes
     ``{"type": "tuple", "items": [...]}``           also ``set``, ``frozenset``, ``Size``
-    ``{"type": "dict", "items": [[k, v], ...]}``    keys may be any value (ints, tuples...)
+    ``{"type": "dict", "items": [[k, v], ...]}``    keys may be any value (ints, tuples...);
+                                                    also ``Counter``
     ``{"type": "OrderedDict", "items": [...],``     with the ``_metadata`` attribute of a
     ``"metadata": <value>}``                        Module state_dict, when it has one
     ``{"type": "array", "index": i}``               the i-th entry of ``arrays``
@@ -176,7 +177,7 @@ class _Writer:
             name = {tuple: "tuple", Size: "Size", set: "set", frozenset: "frozenset"}[t]
             return self._container(obj, lambda: {"type": name,
                                                  "items": [self.encode(v) for v in obj]})
-        if t is dict or t is collections.OrderedDict:
+        if t is dict or t is collections.OrderedDict or t is collections.Counter:
             return self._container(obj, lambda: self._mapping(obj))
         if isinstance(obj, Tensor):
             return {"type": "array", "index": self.array_index(obj)}
@@ -358,8 +359,9 @@ class _Reader:
         if kind in ("tuple", "set", "frozenset", "Size"):
             items = [self.decode(x) for x in _expect(v.get("items"), list, kind, self)]
             return {"tuple": tuple, "set": set, "frozenset": frozenset, "Size": Size}[kind](items)
-        if kind in ("dict", "OrderedDict"):
-            out = {} if kind == "dict" else collections.OrderedDict()
+        if kind in ("dict", "OrderedDict", "Counter"):
+            out = {"dict": dict, "OrderedDict": collections.OrderedDict,
+                   "Counter": collections.Counter}[kind]()
             for pair in _expect(v.get("items"), list, kind, self):
                 if not isinstance(pair, list) or len(pair) != 2:
                     raise self.fail(f"malformed data.json: a {kind} item is not a [key, value] pair")

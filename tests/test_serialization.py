@@ -141,11 +141,11 @@ def test_containers_numbers_and_torch_objects():
            "fs": frozenset(["x"]), "dtype": dpt.int64, "device": dpt.device("cuda", 1),
            "size": dpt.Size([2, 3]), "nested": [{"deep": ({"deeper": [dpt.ones(2)]},)}],
            "np": np.arange(4, dtype=np.uint16), "np_scalar": np.float32(2.5),
-           "np_str": np.array(["ab", "c"])}
-    out = roundtrip(obj)
+           "np_str": np.array(["ab", "c"]), "counter": collections.Counter([3, 3, 1])}
+    out = roundtrip(obj)  # weights_only=True: all of it is data
     assert list(out) == list(obj)
     for k in ["ints", "floats", "c", "s", "b", "none", "flags", 3, (1, "a"), "set", "fs",
-              "dtype", "device", "size"]:
+              "dtype", "device", "size", "counter"]:
         assert out[k] == obj[k] and type(out[k]) is type(obj[k])
     assert np.isnan(out["nan"])
     same(out["nested"][0]["deep"][0]["deeper"][0], dpt.ones(2))

@@ -1,6 +1,8 @@
 """dpt.distributed.checkpoint.Checkpointer in one process (a world of one, no MPI job)."""
 import os
+import pickle
 import random
+import shlex
 
 import numpy as np
 import pytest
@@ -8,6 +10,7 @@ import pytest
 import dpt
 from dpt import nn
 from dpt.distributed.checkpoint import Checkpointer, restart_count
+from dpt.serialization import CheckpointError
 
 
 def setup(tmp_path, every=2, keep=2):
@@ -81,7 +84,8 @@ def test_damaged_newest_falls_back(tmp_path):
     # a temporary file left by a save that died is never picked
     open(tmp_path / "ck" / ".ckpt_000000004.pt.abc.tmp", "wb").close()
     model2, opt2, sched2, _, ckpt2 = setup(tmp_path, every=1, keep=3)
-    assert ckpt2.restore() == 2
+    with pytest.warns(UserWarning, match="skipping .*ckpt_000000003.pt.*wrong magic"):
+        assert ckpt2.restore() == 2
 
 
 def test_argument_checks_and_restart_count(tmp_path, monkeypatch):
@@ -95,3 +99,67 @@ def test_argument_checks_and_restart_count(tmp_path, monkeypatch):
     assert restart_count() == 0
     monkeypatch.setenv("DPT_RESTART_COUNT", "2")
     assert restart_count() == 2
+
+
+class _Payload:
+    """Unpickling it runs a shell command: what an attacker would plant."""
+
+    def __init__(self, marker):
+        self.marker = marker
+
+    def __reduce__(self):
+        return os.system, (f"touch {shlex.quote(str(self.marker))}",)
+
+
+def test_planted_pickle_is_never_run(tmp_path):
+    model, opt, sched, _, ckpt = setup(tmp_path, every=1, keep=3)
+    train(model, opt, sched, ckpt, 0, 2)
+    marker = tmp_path / "pwned"
+    # newest name, in dpt's format, with the payload in its pickle member
+    dpt.save({"completed_steps": 9, "model": _Payload(marker)}, ckpt.path_for(9))
+    model2, opt2, sched2, _, ckpt2 = setup(tmp_path, every=1, keep=3)
+    with pytest.raises(CheckpointError, match="ckpt_000000009.pt.*pickle"):
+        ckpt2.restore()
+    assert not marker.exists()
+
+
+def test_planted_raw_pickle_is_never_run(tmp_path):
+    model, opt, sched, _, ckpt = setup(tmp_path, every=1, keep=3)
+    train(model, opt, sched, ckpt, 0, 2)
+    marker = tmp_path / "pwned"
+    with open(ckpt.path_for(9), "wb") as f:
+        pickle.dump(_Payload(marker), f)
+    model2, opt2, sched2, _, ckpt2 = setup(tmp_path, every=1, keep=3)
+    with pytest.warns(UserWarning, match="skipping .*ckpt_000000009.pt"):
+        assert ckpt2.restore() == 2  # not a dpt checkpoint: skipped like a damaged file
+    assert not marker.exists()
+
+
+@pytest.mark.parametrize("make_sched", [
+    lambda o: dpt.optim.lr_scheduler.MultiStepLR(o, milestones=[1, 3], gamma=0.5),
+    lambda o: dpt.optim.lr_scheduler.ReduceLROnPlateau(o),
+    lambda o: dpt.optim.lr_scheduler.OneCycleLR(o, max_lr=0.1, total_steps=20),
+    lambda o: dpt.optim.lr_scheduler.SequentialLR(
+        o, [dpt.optim.lr_scheduler.ConstantLR(o), dpt.optim.lr_scheduler.ExponentialLR(o, 0.9)],
+        milestones=[2]),
+])
+def test_checkpoints_are_plain_data(tmp_path, make_sched):
+    """What the Checkpointer writes loads with weights_only=True and round-trips."""
+    dpt.manual_seed(0)
+    model = nn.Linear(3, 2)
+    opt = dpt.optim.Adam(model.parameters(), lr=0.1)
+    sched = make_sched(opt)
+    ckpt = Checkpointer(tmp_path, model, opt, scheduler=sched, every=1)
+    for step in range(3):
+        opt.zero_grad()
+        model(dpt.randn(4, 3)).pow(2).mean().backward()
+        opt.step()
+        sched.step(1.0) if isinstance(sched, dpt.optim.lr_scheduler.ReduceLROnPlateau) \
+            else sched.step()
+        ckpt.step(step)
+    state = dpt.load(ckpt.checkpoints()[-1][1])  # weights_only=True
+    assert state["scheduler"] == sched.state_dict()
+    opt2 = dpt.optim.Adam(nn.Linear(3, 2).parameters(), lr=0.1)
+    sched2 = make_sched(opt2)
+    assert Checkpointer(tmp_path, nn.Linear(3, 2), opt2, scheduler=sched2).restore() == 3
+    assert sched2.state_dict() == sched.state_dict()
