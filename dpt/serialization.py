@@ -63,7 +63,9 @@ Notes and deviations from torch
   with its ``requires_grad`` flag.
 - Writes to a path are atomic: the archive goes to a temporary file in the same
   directory, is fsynced, and replaces the target with ``os.replace``; a failure leaves
-  any previous file untouched. Writes to a file object are not atomic.
+  any previous file untouched. Writes to a file object are not atomic. A save killed
+  mid-write leaves its ``.NAME.HOST.PID.XXXXXXXX.tmp`` behind; the next successful save to
+  that path on that host removes those whose writing process is gone.
 - A callable ``map_location(tensor, location)`` receives a CPU tensor (torch passes a
   storage) and returns a tensor, or None to restore it to ``location``.
 - ``mmap`` is accepted for compatibility; arrays are always read into memory.
@@ -81,8 +83,11 @@ import json
 import math
 import os
 import pickle
+import re
+import socket
 import sys
 import tempfile
+import threading
 import zipfile
 from typing import IO, Any
 
@@ -275,7 +280,10 @@ def save(obj: Any, f, pickle_module=pickle, pickle_protocol: int = _DEFAULT_PROT
         return
     path = os.path.abspath(os.fspath(f))
     directory = os.path.dirname(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{os.path.basename(path)}.", suffix=".tmp", dir=directory)
+    base = os.path.basename(path)
+    with _in_flight_lock:
+        fd, tmp = tempfile.mkstemp(prefix=_temp_prefix(base), suffix=".tmp", dir=directory)
+        _in_flight.add(tmp)
     try:
         with os.fdopen(fd, "wb") as fh:
             _write_archive(obj, fh, pickle_module, pickle_protocol)
@@ -289,7 +297,61 @@ def save(obj: Any, f, pickle_module=pickle, pickle_protocol: int = _DEFAULT_PROT
         except FileNotFoundError:
             pass
         raise
+    finally:
+        with _in_flight_lock:
+            _in_flight.discard(tmp)
     _fsync_directory(directory)
+    _remove_stale_temps(directory, base)
+
+
+# temp files this process is writing now (threads share a pid), so a cleanup never takes them
+_in_flight: set[str] = set()
+_in_flight_lock = threading.Lock()
+_HOST = re.sub(r"[^A-Za-z0-9-]", "-", socket.gethostname()) or "localhost"
+
+
+def _temp_prefix(base: str) -> str:
+    return f".{base}.{_HOST}.{os.getpid()}."
+
+
+def _remove_stale_temps(directory: str, base: str) -> None:
+    """Delete temp files that earlier, killed saves to ``base`` left in ``directory``.
+
+    A temp name records its writer's host and pid. Only this host's files are judged (a
+    writer on another host sharing the filesystem cannot be checked, so its files stay). A
+    file whose pid is alive may be a save in progress, or the pid was reused: kept. One with
+    our own pid is ours if it is in _in_flight; otherwise an earlier process had our pid
+    (pids repeat across container restarts) and it is stale.
+    """
+    pattern = re.compile(re.escape(f".{base}.{_HOST}.") + r"(\d{1,10})\.[a-z0-9_]+\.tmp")
+    try:
+        names = os.listdir(directory)
+    except OSError:
+        return
+    for name in names:
+        m = pattern.fullmatch(name)
+        if m is None:
+            continue
+        pid, tmp = int(m.group(1)), os.path.join(directory, name)
+        with _in_flight_lock:  # a save registers its temp file under this lock
+            if tmp in _in_flight or pid != os.getpid() and _pid_alive(pid):
+                continue
+            try:
+                os.unlink(tmp)
+            except OSError:
+                pass  # gone already, or not ours to delete: cleanup is best effort
+
+
+def _pid_alive(pid: int) -> bool:
+    if os.name != "posix":
+        return True  # os.kill(pid, 0) would terminate the process on Windows
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (OSError, OverflowError):
+        return True  # exists but not ours (EPERM), or cannot tell: keep its file
+    return True
 
 
 def _new_file_mode(path: str) -> int:

@@ -4,6 +4,8 @@ import io
 import json
 import os
 import pickle
+import subprocess
+import sys
 import zipfile
 
 import numpy as np
@@ -380,6 +382,67 @@ def test_failed_array_write_leaves_previous_file_intact(tmp_path, monkeypatch):
     with pytest.raises(OSError, match="disk full"):
         dpt.save([dpt.zeros(5), dpt.zeros(5)], path)
     assert path.read_bytes() == before and os.listdir(tmp_path) == ["ckpt.pt"]
+
+
+# A child that saves to argv[1] and stops for good half-way through writing the archive.
+_STALLED_SAVE = """
+import sys, time
+import numpy as np
+import dpt
+real = np.lib.format.write_array
+def stall(*args, **kwargs):
+    real(*args, **kwargs)
+    print("writing", flush=True)
+    time.sleep(120)
+np.lib.format.write_array = stall
+dpt.save({"w": dpt.ones(1000)}, sys.argv[1])
+"""
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def _stalled_writer(path):
+    """A child process caught mid-save to path (it has begun writing its temp file)."""
+    env = dict(os.environ, PYTHONPATH=ROOT + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    proc = subprocess.Popen([sys.executable, "-c", _STALLED_SAVE, str(path)], env=env,
+                            stdout=subprocess.PIPE, text=True)
+    try:
+        assert proc.stdout.readline() == "writing\n"  # "" if the child failed
+    except BaseException:
+        proc.kill()
+        proc.wait(timeout=10)
+        raise
+    return proc
+
+
+def _temps(directory):
+    return sorted(n for n in os.listdir(directory) if n.endswith(".tmp"))
+
+
+def test_next_save_removes_temp_files_of_killed_saves(tmp_path):
+    path = tmp_path / "w.pt"
+    dead = _stalled_writer(path)
+    dead.kill()  # SIGKILL mid-write: no cleanup runs in the child
+    dead.wait(timeout=10)
+    left = _temps(tmp_path)
+    assert len(left) == 1 and left[0].startswith(".w.pt.") and str(dead.pid) in left[0]
+    host = dpt.serialization._HOST
+    keep = [".w.pt.other.tmp", ".OTHER.xyz.tmp", f".w.pt.{host}.x.abcdefgh.tmp",
+            f".w.pt.otherhost.{dead.pid}.abcdefgh.tmp",  # another host's writer: cannot tell
+            f".v.pt.{host}.{dead.pid}.abcdefgh.tmp"]   # another target
+    # our own pid, but not a save of ours: an earlier process that had our pid
+    stale_own = f".w.pt.{host}.{os.getpid()}.abcdefgh.tmp"
+    for name in keep + [stale_own]:
+        (tmp_path / name).write_bytes(b"x")
+    alive = _stalled_writer(path)  # a concurrent save to the same path, still in progress
+    try:
+        in_progress = [n for n in _temps(tmp_path) if f".{alive.pid}." in n]
+        assert len(in_progress) == 1
+        dpt.save({"w": dpt.zeros(2)}, path)
+        assert dpt.load(path)["w"].tolist() == [0.0, 0.0]
+        assert _temps(tmp_path) == sorted(keep + in_progress)
+    finally:
+        alive.kill()
+        alive.wait(timeout=10)
 
 
 def test_new_file_gets_normal_permissions(tmp_path):
