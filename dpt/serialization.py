@@ -77,7 +77,6 @@ Notes and deviations from torch
 from __future__ import annotations
 
 import collections
-import collections.abc
 import io
 import json
 import math
@@ -106,6 +105,12 @@ _DEFAULT_PROTOCOL = 2
 _BF16_STORAGE = np.dtype("<u2")
 # numpy dtype kinds an "ndarray" entry may hold (no objects, no structured/void records)
 _NDARRAY_KINDS = set("biufcUS")
+# what zipfile raises on a damaged or unsupported archive: bad offsets (OSError, ValueError),
+# encryption (RuntimeError), unknown features or versions (NotImplementedError)
+_ZIP_ERRORS = (zipfile.BadZipFile, EOFError, OSError, ValueError, OverflowError, RuntimeError,
+               NotImplementedError)
+_INT64 = range(-2 ** 63, 2 ** 63)
+_MAX_NDIM = 64  # numpy's limit
 
 
 class CheckpointError(RuntimeError):
@@ -420,6 +425,11 @@ class _Reader:
         kind = v.get("type")
         if kind in ("tuple", "set", "frozenset", "Size"):
             items = [self.decode(x) for x in _expect(v.get("items"), list, kind, self)]
+            if kind in ("set", "frozenset"):
+                for x in items:
+                    self._hashable(x, f"{kind} item")
+            if kind == "Size" and not all(type(x) is int and x in _INT64 for x in items):
+                raise self.fail(f"malformed data.json: bad Size {items!r:.60}")
             return {"tuple": tuple, "set": set, "frozenset": frozenset, "Size": Size}[kind](items)
         if kind in ("dict", "OrderedDict", "Counter"):
             out = {"dict": dict, "OrderedDict": collections.OrderedDict,
@@ -427,12 +437,10 @@ class _Reader:
             for pair in _expect(v.get("items"), list, kind, self):
                 if not isinstance(pair, list) or len(pair) != 2:
                     raise self.fail(f"malformed data.json: a {kind} item is not a [key, value] pair")
-                key = self.decode(pair[0])
-                if not isinstance(key, collections.abc.Hashable):
-                    raise self.fail(f"malformed data.json: unhashable {kind} key")
+                key = self._hashable(self.decode(pair[0]), f"{kind} key")
                 out[key] = self.decode(pair[1])
             if "metadata" in v:
-                out._metadata = self.decode(v["metadata"])
+                out._metadata = self._metadata(kind, v["metadata"])
             return out
         if kind == "array":
             return self.array(v.get("index"))
@@ -443,7 +451,7 @@ class _Reader:
             return float(value)
         if kind == "complex":
             re, im = self.decode(v.get("real")), self.decode(v.get("imag"))
-            if not all(isinstance(x, (int, float)) for x in (re, im)):
+            if not (type(re) is float and type(im) is float):  # what save writes
                 raise self.fail("malformed data.json: bad complex number")
             return complex(re, im)
         try:
@@ -452,7 +460,7 @@ class _Reader:
             if kind == "dtype":
                 return _dtype.as_dtype(_expect(v.get("name"), str, "dtype", self))
             if kind == "device":
-                return _device.device(_expect(v.get("name"), str, "device", self))
+                return self._device(v.get("name"))
         except (ValueError, TypeError, RuntimeError) as e:
             if isinstance(e, CheckpointError):
                 raise
@@ -460,6 +468,32 @@ class _Reader:
         if kind == "pickled":
             return self.pickled(v.get("index"))
         raise self.fail(f"malformed data.json: unknown value type {kind!r:.40}")
+
+    def _hashable(self, value, what: str):
+        try:
+            hash(value)
+        except TypeError:
+            raise self.fail(f"malformed data.json: unhashable {what}") from None
+        return value
+
+    def _metadata(self, kind: str, raw):
+        """A Module state_dict's _metadata: {module prefix: {name: value}}, on an OrderedDict."""
+        meta = self.decode(raw)
+        if kind != "OrderedDict" or not isinstance(meta, dict) or \
+                not all(type(k) is str and type(m) is dict for k, m in meta.items()):
+            raise self.fail(f"malformed data.json: bad {kind} metadata")
+        return meta
+
+    def _device(self, name) -> _device.device:
+        """A device written by save: its canonical name, with an index that fits CUDA's int."""
+        name = _expect(name, str, "device", self)
+        try:
+            dev = _device.device(name)
+        except (RuntimeError, ValueError, TypeError):
+            dev = None
+        if dev is None or str(dev) != name or (dev.index or 0) >= 2 ** 31:
+            raise self.fail(f"malformed data.json: bad device {name!r:.40}")
+        return dev
 
     # pickled objects
     def pickled(self, index):
@@ -471,6 +505,9 @@ class _Reader:
                 raw = self.zf.read("pickle")
             except KeyError:
                 raise self.fail("data.json refers to a pickle member that is missing") from None
+            except _ZIP_ERRORS as e:
+                raise self.fail(f"the pickle member is corrupted: {type(e).__name__}: {e}") \
+                    from None
             unpickler = self.pickle_module.Unpickler(io.BytesIO(raw), **self.pickle_load_args)
             unpickler.persistent_load = self._persistent_load
             self._unpickled = unpickler.load()
@@ -500,7 +537,7 @@ class _Reader:
         kind = entry.get("kind")
         dt_name = _expect(entry.get("dtype"), str, "dtype", self)
         shape = _expect(entry.get("shape"), list, "shape", self)
-        if not all(isinstance(s, int) and not isinstance(s, bool) and s >= 0 for s in shape):
+        if len(shape) > _MAX_NDIM or not all(type(s) is int and s >= 0 for s in shape):
             raise self.fail(f"malformed data.json: bad shape {shape!r:.80}")
         if kind in ("tensor", "parameter"):
             try:
@@ -513,10 +550,14 @@ class _Reader:
                 storage = np.dtype(dt_name)
             except TypeError:
                 raise self.fail(f"unknown numpy dtype {dt_name!r:.40}") from None
-            if storage.kind not in _NDARRAY_KINDS or storage.fields is not None:
+            if storage.kind not in _NDARRAY_KINDS or storage.fields is not None or \
+                    storage.itemsize == 0:
                 raise self.fail(f"unsupported numpy dtype {dt_name!r:.40}")
         else:
             raise self.fail(f"malformed data.json: unknown array kind {kind!r:.40}")
+        # numpy refuses, even for 0 elements, a shape whose nonzero extents overflow its sizes
+        if math.prod(max(s, 1) for s in shape) * storage.itemsize > np.iinfo(np.intp).max:
+            raise self.fail(f"malformed data.json: shape {shape!r:.80} is too large for an array")
         arr = self._read_npy(_expect(entry.get("file"), str, "file", self), storage, tuple(shape))
         if kind == "ndarray":
             return arr
@@ -529,11 +570,7 @@ class _Reader:
         return self._tensor(arr, entry, kind, dt)
 
     def _tensor(self, arr, entry, kind, dt):
-        location = _expect(entry.get("device"), str, "device", self)
-        try:
-            saved_dev = _device.device(location)
-        except (RuntimeError, ValueError, TypeError):
-            raise self.fail(f"bad device {location!r:.40}") from None
+        saved_dev = self._device(entry.get("device"))
         requires_grad = entry.get("requires_grad", False)
         if not isinstance(requires_grad, bool) or (requires_grad and dt.category < 2):
             raise self.fail(f"bad requires_grad {requires_grad!r:.20} for dtype {dt.name}")
@@ -574,34 +611,41 @@ class _Reader:
             raise self.fail(f"array member {member} declares {info.file_size} bytes "
                             f"({info.compress_size} stored) in a file of {self.archive_size} bytes")
         nbytes = math.prod(shape) * storage.itemsize
-        with self.zf.open(info) as fh:
-            try:
-                version = np.lib.format.read_magic(fh)
-                if version == (1, 0):
-                    header = np.lib.format.read_array_header_1_0(fh)
-                elif version == (2, 0):
-                    header = np.lib.format.read_array_header_2_0(fh, max_header_size=1 << 20)
-                else:
-                    raise ValueError(f"unsupported .npy format version {version}")
-            except (ValueError, EOFError, SyntaxError) as e:
-                raise self.fail(f"array member {member} has a bad .npy header: {e}") from None
-            h_shape, fortran, h_dtype = header
-            if tuple(h_shape) != shape or h_dtype != storage:
-                raise self.fail(f"array member {member}: its .npy header says shape "
-                                f"{tuple(h_shape)} dtype {h_dtype.str}, data.json says shape "
-                                f"{shape} dtype {storage.str}")
-            header_len = fh.tell()
-            if info.file_size != header_len + nbytes:
-                raise self.fail(f"array member {member} holds {info.file_size - header_len} bytes "
-                                f"of data; shape {shape} of dtype {storage.str} needs {nbytes}")
-            if nbytes > self._budget:
-                raise self.fail(f"array member {member}: the arrays add up to more bytes than the "
-                                "file holds (duplicated or overlapping members)")
-            self._budget -= nbytes
-            buf = bytearray(nbytes)
-            got = fh.readinto(buf) if nbytes else 0
-            if got != nbytes:
-                raise self.fail(f"array member {member} is truncated: {got} of {nbytes} bytes")
+        try:
+            with self.zf.open(info) as fh:
+                try:
+                    version = np.lib.format.read_magic(fh)
+                    if version == (1, 0):
+                        header = np.lib.format.read_array_header_1_0(fh)
+                    elif version == (2, 0):
+                        header = np.lib.format.read_array_header_2_0(fh, max_header_size=1 << 20)
+                    else:
+                        raise ValueError(f"unsupported .npy format version {version}")
+                except (ValueError, EOFError, SyntaxError) as e:
+                    raise self.fail(f"array member {member} has a bad .npy header: {e}") from None
+                h_shape, fortran, h_dtype = header
+                if tuple(h_shape) != shape or h_dtype != storage:
+                    raise self.fail(f"array member {member}: its .npy header says shape "
+                                    f"{tuple(h_shape)} dtype {h_dtype.str}, data.json says shape "
+                                    f"{shape} dtype {storage.str}")
+                header_len = fh.tell()
+                if info.file_size != header_len + nbytes:
+                    raise self.fail(f"array member {member} holds {info.file_size - header_len} "
+                                    f"bytes of data; shape {shape} of dtype {storage.str} needs "
+                                    f"{nbytes}")
+                if nbytes > self._budget:
+                    raise self.fail(f"array member {member}: the arrays add up to more bytes than "
+                                    "the file holds (duplicated or overlapping members)")
+                self._budget -= nbytes
+                buf = bytearray(nbytes)
+                got = fh.readinto(buf) if nbytes else 0
+                if got != nbytes:
+                    raise self.fail(f"array member {member} is truncated: {got} of {nbytes} bytes")
+        except CheckpointError:
+            raise
+        except _ZIP_ERRORS as e:
+            raise self.fail(f"array member {member} is corrupted: {type(e).__name__}: {e}") \
+                from None
         arr = np.frombuffer(buf, dtype=storage)
         return arr.reshape(shape, order="F" if fortran else "C")
 
@@ -669,7 +713,7 @@ def _load(fh: IO[bytes], name, map_location, pickle_module, weights_only, pickle
                               f"expected a zip archive starting with {_ZIP_MAGIC!r}{hint}")
     try:
         zf = zipfile.ZipFile(fh, "r")
-    except (zipfile.BadZipFile, EOFError, ValueError, OSError) as e:
+    except _ZIP_ERRORS as e:
         raise CheckpointError(f"dpt.load: {name}: unreadable zip archive (truncated or "
                               f"corrupted): {e}") from None
     with zf:
@@ -683,8 +727,7 @@ def _load(fh: IO[bytes], name, map_location, pickle_module, weights_only, pickle
                                   "the file")
         try:
             meta = json.loads(zf.read(info).decode("utf-8"))
-        except (zipfile.BadZipFile, EOFError, UnicodeDecodeError, ValueError,
-                RecursionError) as e:
+        except _ZIP_ERRORS as e:  # also JSON's ValueError and RecursionError
             raise CheckpointError(f"dpt.load: {name}: data.json is corrupted: "
                                   f"{type(e).__name__}: {e}") from None
         if not isinstance(meta, dict) or meta.get("format") != FORMAT:
@@ -703,7 +746,5 @@ def _load(fh: IO[bytes], name, map_location, pickle_module, weights_only, pickle
                 name=name, types=", ".join(map(str, reader.pickled_names))))
         try:
             return reader.decode(meta["root"])
-        except (zipfile.BadZipFile, EOFError) as e:
-            raise reader.fail(f"corrupted archive member: {e}") from None
         except RecursionError:
             raise reader.fail("data.json is nested too deeply") from None

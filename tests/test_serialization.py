@@ -4,6 +4,7 @@ import io
 import json
 import os
 import pickle
+import struct
 import subprocess
 import sys
 import zipfile
@@ -591,3 +592,107 @@ def test_missing_pickle_member(tmp_path):
     rewrite(path, lambda m: m.pop("pickle") and m)
     with pytest.raises(CheckpointError, match="pickle member that is missing"):
         dpt.load(path, weights_only=False)
+
+
+# -- crafted files: each once gave another exception type than CheckpointError ------------------
+
+_TUPLE_WITH_LIST = {"type": "tuple", "items": [[1]]}
+
+
+@pytest.mark.parametrize("root, match", [
+    ({"type": "set", "items": [[1]]}, "unhashable set item"),  # TypeError
+    ({"type": "frozenset", "items": [[1]]}, "unhashable frozenset item"),
+    ({"type": "dict", "items": [[_TUPLE_WITH_LIST, 1]]}, "unhashable dict key"),
+    ({"type": "set", "items": [_TUPLE_WITH_LIST]}, "unhashable set item"),
+    ({"type": "dict", "items": [], "metadata": {"type": "dict", "items": []}},  # AttributeError
+     "bad dict metadata"),
+    ({"type": "OrderedDict", "items": [], "metadata": 1}, "bad OrderedDict metadata"),
+    ({"type": "OrderedDict", "items": [], "metadata": {"type": "dict", "items": [["", 5]]}},
+     "bad OrderedDict metadata"),
+    ({"type": "complex", "real": 10 ** 400, "imag": 0.0}, "bad complex"),  # OverflowError
+    ({"type": "complex", "real": "1", "imag": 0.0}, "bad complex"),
+    ({"type": "Size", "items": ["a"]}, "bad Size"),
+    ({"type": "Size", "items": [True]}, "bad Size"),
+    ({"type": "Size", "items": [2 ** 64]}, "bad Size"),
+    ({"type": "device", "name": "cuda:" + "9" * 30}, "bad device"),
+    ({"type": "device", "name": "cuda:1_0"}, "bad device"),
+    ({"type": "device", "name": "cuda:-1"}, "bad device"),
+])
+def test_crafted_values(tmp_path, root, match):
+    path = _good(tmp_path)
+    edit_json(path, lambda meta: meta.update(root=root))
+    with pytest.raises(CheckpointError, match=f"good.pt: malformed data.json: {match}"):
+        dpt.load(path)
+
+
+def _forge_array(path, payload=b"", **entry):
+    """Update the one arrays entry and give its member a matching .npy header, then payload."""
+    def forge(m):
+        meta = json.loads(m["data.json"])
+        e = meta["arrays"][0]
+        e.update(entry)
+        header = io.BytesIO()
+        np.lib.format.write_array_header_1_0(header, {
+            "descr": e["dtype"] if e["kind"] == "ndarray" else "<f4", "fortran_order": False,
+            "shape": tuple(e["shape"])})
+        m["arrays/0.npy"] = header.getvalue() + payload
+        m["data.json"] = json.dumps(meta).encode()
+        return m
+    rewrite(path, forge)
+
+
+@pytest.mark.parametrize("entry, nbytes, match", [
+    # zero-itemsize dtypes with huge shapes: ValueError from numpy
+    (dict(kind="ndarray", dtype="<U0", shape=[10 ** 15, 10 ** 15]), 0, "unsupported numpy dtype"),
+    (dict(kind="ndarray", dtype="|S0", shape=[5]), 0, "unsupported numpy dtype"),
+    (dict(shape=[0, 10 ** 30]), 0, "too large for an array"),  # no elements, still a ValueError
+    (dict(shape=[0, 2 ** 62, 4]), 0, "too large for an array"),
+    (dict(shape=[1] * 65), 4, "bad shape"),  # numpy's limit is 64 dimensions
+    (dict(device="cuda:" + "9" * 30), 40, "bad device"),
+    (dict(device="cuda:01"), 40, "bad device"),
+])
+def test_crafted_array_entries(tmp_path, entry, nbytes, match):
+    path = _good(tmp_path)
+    _forge_array(path, b"\0" * nbytes, **entry)
+    with pytest.raises(CheckpointError, match=f"good.pt: .*{match}"):
+        dpt.load(path, map_location="cpu")
+
+
+def _central_header(data: bytes, member: str) -> int:
+    """Offset of member's entry in the zip's central directory."""
+    i = data.find(b"PK\x01\x02")
+    while i >= 0:
+        name_len, extra_len, comment_len = struct.unpack_from("<HHH", data, i + 28)
+        if data[i + 46:i + 46 + name_len] == member.encode():
+            return i
+        i = data.find(b"PK\x01\x02", i + 46 + name_len + extra_len + comment_len)
+    raise KeyError(member)
+
+
+@pytest.mark.parametrize("member", ["data.json", "arrays/0.npy"])
+@pytest.mark.parametrize("field, value, match", [  # each was the exception type in the comment
+    (8, 0x01, "encrypted, password required"),  # general-purpose flags: RuntimeError
+    (8, 0x41, "strong encryption"),  # NotImplementedError
+    (8, 0x20, "compressed patched data"),  # NotImplementedError
+    (6, 109, "zip file version 10.9"),  # version needed to extract: NotImplementedError
+])
+def test_corrupt_zip_headers(tmp_path, member, field, value, match):
+    path = _good(tmp_path)
+    data = bytearray(path.read_bytes())
+    struct.pack_into("<H", data, _central_header(data, member) + field, value)
+    path.write_bytes(bytes(data))
+    with pytest.raises(CheckpointError, match=f"good.pt: .*{match}"):
+        dpt.load(path)
+
+
+@pytest.mark.parametrize("as_file", [True, False])
+def test_central_directory_offset_past_its_place(tmp_path, as_file):
+    """The end record moves the central directory: member offsets go negative (an OSError
+    seeking a file, a ValueError seeking a BytesIO)."""
+    path = _good(tmp_path)
+    data = bytearray(path.read_bytes())
+    end = data.rfind(b"PK\x05\x06")
+    struct.pack_into("<I", data, end + 16, struct.unpack_from("<I", data, end + 16)[0] + 1000)
+    path.write_bytes(bytes(data))
+    with pytest.raises(CheckpointError, match="data.json is corrupted"):
+        dpt.load(path if as_file else io.BytesIO(bytes(data)))
