@@ -1,5 +1,6 @@
 """dpt.save / dpt.load: the container format, safety, atomic writes, map_location, bad files."""
 import collections
+import functools
 import io
 import json
 import os
@@ -7,10 +8,13 @@ import pickle
 import struct
 import subprocess
 import sys
+import tracemalloc
 import zipfile
 
 import numpy as np
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 import dpt
 import dpt.nn as nn
@@ -696,3 +700,118 @@ def test_central_directory_offset_past_its_place(tmp_path, as_file):
     path.write_bytes(bytes(data))
     with pytest.raises(CheckpointError, match="data.json is corrupted"):
         dpt.load(path if as_file else io.BytesIO(bytes(data)))
+
+
+# -- fuzzing: dpt.load either succeeds or raises CheckpointError -------------------------------
+
+@functools.lru_cache(maxsize=None)
+def _fuzz_corpus() -> tuple:
+    """Realistic checkpoints: a module's and an optimizer's state_dicts, nested containers."""
+    dpt.manual_seed(0)
+    net = nn.Sequential(nn.Linear(3, 4), nn.BatchNorm1d(4), nn.Linear(4, 1))
+    opt = dpt.optim.Adam(net.parameters(), lr=0.1)
+    net(dpt.randn(5, 3)).sum().backward()
+    opt.step()
+    nested = {"t": {"f32": dpt.randn(2, 3), "i64": dpt.arange(5), "f16": dpt.ones(2).half(),
+                    "bf16": dpt.ones(3, dtype=dpt.bfloat16), "bool": dpt.ones(1, dtype=dpt.bool),
+                    "c64": dpt.ones(2, dtype=dpt.complex64), "p": nn.Parameter(dpt.zeros(2))},
+              "misc": (1, 2.5, float("nan"), 1j, b"\x01", {1, 2}, frozenset("a"), dpt.Size([2, 3]),
+                       dpt.float64, dpt.device("cuda:1"), collections.Counter("aab")),
+              "np": [np.arange(3), np.float32(2), np.array(["ab"])]}
+    return tuple(_saved(obj).getvalue() for obj in (net.state_dict(), opt.state_dict(), nested))
+
+
+_FUZZ_VALUES = st.one_of(
+    st.sampled_from([None, True, -1, 0, 2 ** 31, 2 ** 63, 10 ** 30, 1e308, "", "cuda:1",
+                     "cuda:99999999999", "float32", "bfloat16", "<U0", "|S0", "|O", "<f4",
+                     "arrays/0.npy", [], {}, [[1]], {"type": "tuple", "items": [[1]]},
+                     {"type": "Size", "items": [-1]}, {"type": "array", "index": 0},
+                     {"type": "pickled", "index": 0}, {"type": "OrderedDict", "items": []}]),
+    st.sampled_from(["tuple", "set", "frozenset", "Size", "dict", "OrderedDict", "Counter",
+                     "array", "float", "complex", "bytes", "dtype", "device", "tensor",
+                     "parameter", "ndarray", "numpy_scalar"]),
+    st.recursive(st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False)
+                 | st.text(max_size=4),
+                 lambda inner: st.lists(inner, max_size=3)
+                 | st.dictionaries(st.text(max_size=4), inner, max_size=3), max_leaves=4))
+
+
+def _json_slots(value, out):
+    """Every (container, key) in a JSON tree, for replacing or deleting one."""
+    items = enumerate(value) if isinstance(value, list) else value.items()
+    for key, child in items:
+        out.append((value, key))
+        if isinstance(child, (list, dict)):
+            _json_slots(child, out)
+    return out
+
+
+_FORMAT_KEYS = ["type", "items", "metadata", "real", "imag", "name", "index", "hex", "value",
+                "kind", "dtype", "shape", "device", "file", "requires_grad", "arrays", "pickled"]
+
+
+def _mutate_json(blob: bytes, data) -> bytes:
+    with zipfile.ZipFile(io.BytesIO(blob)) as z:
+        members = {n: z.read(n) for n in z.namelist()}
+    meta = json.loads(members["data.json"])
+    for _ in range(data.draw(st.integers(1, 3))):
+        slots = _json_slots(meta, [])
+        container, key = slots[data.draw(st.integers(0, len(slots) - 1))]
+        how = data.draw(st.sampled_from(["replace", "delete", "format key", "append"]))
+        if how == "delete" and isinstance(container, dict):
+            del container[key]
+            continue
+        other = slots[data.draw(st.integers(0, len(slots) - 1))]
+        value = json.loads(json.dumps(  # a new value, or a copy of another part of the tree
+            data.draw(st.one_of(_FUZZ_VALUES, st.just(other[0][other[1]])))))
+        if how == "format key" and isinstance(container, dict):
+            container[data.draw(st.sampled_from(_FORMAT_KEYS))] = value
+        elif how == "append" and isinstance(container[key], list):
+            container[key].append(value)
+        else:
+            container[key] = value
+    members["data.json"] = json.dumps(meta).encode()
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as z:
+        for name, content in members.items():
+            z.writestr(name, content)
+    return out.getvalue()
+
+
+def _find_all(data: bytes, sub: bytes):
+    i = data.find(sub)
+    while i >= 0:
+        yield i
+        i = data.find(sub, i + 1)
+
+
+@settings(max_examples=250, derandomize=True, database=None, deadline=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(data=st.data())
+def test_fuzzed_checkpoints_load_or_raise_checkpoint_error(data):
+    corpus = _fuzz_corpus()
+    blob = bytearray(corpus[data.draw(st.integers(0, len(corpus) - 1), label="checkpoint")])
+    # byte positions: anywhere, or in the zip's record headers, where few bytes do a lot
+    headers = [i + k for sig in (b"PK\x03\x04", b"PK\x01\x02", b"PK\x05\x06", b"PK\x06\x06")
+               for i in _find_all(blob, sig) for k in range(46) if i + k < len(blob)]
+    position = st.one_of(st.integers(0, len(blob) - 1), st.sampled_from(headers))
+    how = data.draw(st.sampled_from(["flip", "set", "truncate", "json"]))
+    if how == "flip":
+        for _ in range(data.draw(st.integers(1, 4))):
+            blob[data.draw(position)] ^= 1 << data.draw(st.integers(0, 7))
+    elif how == "set":
+        blob[data.draw(position)] = data.draw(st.integers(0, 255))
+    elif how == "truncate":
+        del blob[data.draw(st.integers(0, len(blob) - 1)):]
+    else:
+        blob = _mutate_json(bytes(blob), data)
+    tracemalloc.start()
+    try:
+        # map_location: a CUDA tensor on a CPU-only machine is a valid file, not a bad one
+        dpt.load(io.BytesIO(bytes(blob)), map_location="cpu")
+    except (CheckpointError, pickle.UnpicklingError):
+        pass  # pickle.UnpicklingError: the refusal to unpickle without weights_only=False
+    finally:
+        peak = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
+    assert peak < 16 * 2 ** 20, f"dpt.load allocated {peak} bytes for a {len(blob)}-byte file"
