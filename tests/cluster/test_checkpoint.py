@@ -1,8 +1,10 @@
-"""dpt.distributed.checkpoint.Checkpointer in one process (a world of one, no MPI job)."""
+"""dpt.distributed.checkpoint.Checkpointer in one process (a world of one, no MPI job), and
+one 2-rank job that must refuse a planted checkpoint on every rank."""
 import os
 import pickle
 import random
 import shlex
+import sys
 
 import numpy as np
 import pytest
@@ -11,6 +13,8 @@ import dpt
 from dpt import nn
 from dpt.distributed.checkpoint import Checkpointer, restart_count
 from dpt.serialization import CheckpointError
+
+from .conftest import HERE, ROOT, run
 
 
 def setup(tmp_path, every=2, keep=2):
@@ -120,6 +124,22 @@ def test_planted_pickle_is_never_run(tmp_path):
     model2, opt2, sched2, _, ckpt2 = setup(tmp_path, every=1, keep=3)
     with pytest.raises(CheckpointError, match="ckpt_000000009.pt.*pickle"):
         ckpt2.restore()
+    assert not marker.exists()
+
+
+@pytest.mark.timeout(120)
+def test_planted_pickle_fails_every_rank_of_a_job(tmp_path):
+    marker = tmp_path / "pwned"
+    (tmp_path / "ckpt").mkdir()
+    dpt.save({"completed_steps": 9, "model": _Payload(marker), "rng": []},
+             tmp_path / "ckpt" / "ckpt_000000009.pt")
+    p = run([sys.executable, os.path.join(ROOT, "launcher", "dptrun.py"), "--nproc-per-node", "2",
+             os.path.join(HERE, "train_job.py"), tmp_path, "--timeout", "10"], timeout=100)
+    out = p.stdout + p.stderr
+    assert p.returncode != 0, out
+    for rank in (0, 1):
+        assert f"[{rank}] dpt.serialization.CheckpointError: Checkpointer: " in out, out
+    assert "ckpt_000000009.pt holds pickled objects" in out
     assert not marker.exists()
 
 
