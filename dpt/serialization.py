@@ -480,7 +480,7 @@ class _Reader:
         """A Module state_dict's _metadata: {module prefix: {name: value}}, on an OrderedDict."""
         meta = self.decode(raw)
         if kind != "OrderedDict" or not isinstance(meta, dict) or \
-                not all(type(k) is str and type(m) is dict for k, m in meta.items()):
+                not all(type(k) is str and isinstance(m, dict) for k, m in meta.items()):
             raise self.fail(f"malformed data.json: bad {kind} metadata")
         return meta
 

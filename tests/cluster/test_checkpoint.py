@@ -155,14 +155,28 @@ def test_planted_raw_pickle_is_never_run(tmp_path):
     assert not marker.exists()
 
 
-@pytest.mark.parametrize("make_sched", [
-    lambda o: dpt.optim.lr_scheduler.MultiStepLR(o, milestones=[1, 3], gamma=0.5),
-    lambda o: dpt.optim.lr_scheduler.ReduceLROnPlateau(o),
-    lambda o: dpt.optim.lr_scheduler.OneCycleLR(o, max_lr=0.1, total_steps=20),
-    lambda o: dpt.optim.lr_scheduler.SequentialLR(
-        o, [dpt.optim.lr_scheduler.ConstantLR(o), dpt.optim.lr_scheduler.ExponentialLR(o, 0.9)],
-        milestones=[2]),
-])
+L = dpt.optim.lr_scheduler
+SCHEDULERS = {  # every scheduler dpt has
+    "StepLR": lambda o: L.StepLR(o, step_size=2),
+    "MultiStepLR": lambda o: L.MultiStepLR(o, milestones=[1, 3], gamma=0.5),  # a Counter
+    "ConstantLR": lambda o: L.ConstantLR(o),
+    "LinearLR": lambda o: L.LinearLR(o),
+    "ExponentialLR": lambda o: L.ExponentialLR(o, 0.9),
+    "PolynomialLR": lambda o: L.PolynomialLR(o),
+    "CosineAnnealingLR": lambda o: L.CosineAnnealingLR(o, 5),
+    "CosineAnnealingWarmRestarts": lambda o: L.CosineAnnealingWarmRestarts(o, 3),
+    "ReduceLROnPlateau": lambda o: L.ReduceLROnPlateau(o),
+    "CyclicLR": lambda o: L.CyclicLR(o, 0.01, 0.1, cycle_momentum=False),
+    "OneCycleLR": lambda o: L.OneCycleLR(o, max_lr=0.1, total_steps=20),
+    "LambdaLR": lambda o: L.LambdaLR(o, lambda e: 0.9 ** e),
+    "MultiplicativeLR": lambda o: L.MultiplicativeLR(o, lambda e: 0.9),
+    "SequentialLR": lambda o: L.SequentialLR(o, [L.ConstantLR(o), L.ExponentialLR(o, 0.9)],
+                                             milestones=[2]),
+    "ChainedScheduler": lambda o: L.ChainedScheduler([L.ConstantLR(o), L.ExponentialLR(o, 0.9)]),
+}
+
+
+@pytest.mark.parametrize("make_sched", SCHEDULERS.values(), ids=SCHEDULERS.keys())
 def test_checkpoints_are_plain_data(tmp_path, make_sched):
     """What the Checkpointer writes loads with weights_only=True and round-trips."""
     dpt.manual_seed(0)
@@ -174,7 +188,7 @@ def test_checkpoints_are_plain_data(tmp_path, make_sched):
         opt.zero_grad()
         model(dpt.randn(4, 3)).pow(2).mean().backward()
         opt.step()
-        sched.step(1.0) if isinstance(sched, dpt.optim.lr_scheduler.ReduceLROnPlateau) \
+        sched.step(1.0) if isinstance(sched, L.ReduceLROnPlateau) \
             else sched.step()
         ckpt.step(step)
     state = dpt.load(ckpt.checkpoints()[-1][1])  # weights_only=True
