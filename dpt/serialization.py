@@ -312,7 +312,7 @@ def save(obj: Any, f, pickle_module=pickle, pickle_protocol: int = _DEFAULT_PROT
 # temp files this process is writing now (threads share a pid), so a cleanup never takes them
 _in_flight: set[str] = set()
 _in_flight_lock = threading.Lock()
-_HOST = re.sub(r"[^A-Za-z0-9-]", "-", socket.gethostname()) or "localhost"
+_HOST = re.sub(r"[^A-Za-z0-9.-]", "-", socket.gethostname()) or "localhost"
 
 
 def _temp_prefix(base: str) -> str:
@@ -460,7 +460,7 @@ class _Reader:
             if kind == "dtype":
                 return _dtype.as_dtype(_expect(v.get("name"), str, "dtype", self))
             if kind == "device":
-                return self._device(v.get("name"))
+                return self._saved_device(v.get("name"))
         except (ValueError, TypeError, RuntimeError) as e:
             if isinstance(e, CheckpointError):
                 raise
@@ -484,7 +484,7 @@ class _Reader:
             raise self.fail(f"malformed data.json: bad {kind} metadata")
         return meta
 
-    def _device(self, name) -> _device.device:
+    def _saved_device(self, name) -> _device.device:
         """A device written by save: its canonical name, with an index that fits CUDA's int."""
         name = _expect(name, str, "device", self)
         try:
@@ -570,7 +570,7 @@ class _Reader:
         return self._tensor(arr, entry, kind, dt)
 
     def _tensor(self, arr, entry, kind, dt):
-        saved_dev = self._device(entry.get("device"))
+        saved_dev = self._saved_device(entry.get("device"))
         requires_grad = entry.get("requires_grad", False)
         if not isinstance(requires_grad, bool) or (requires_grad and dt.category < 2):
             raise self.fail(f"bad requires_grad {requires_grad!r:.20} for dtype {dt.name}")

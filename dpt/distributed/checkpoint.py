@@ -224,15 +224,17 @@ class Checkpointer:
         if self._rank() == 0:
             try:
                 found = self._newest_loadable()
-            except CheckpointError as e:
-                error = str(e)
+            except Exception as e:  # the other ranks must hear of it, not wait in the broadcast
+                error = e
         choice = found[:2] if found is not None else None
         if dist is not None and self._size() > 1:
-            box = [choice, error]
+            box = [choice, None if error is None else str(error)]
             dist.broadcast_object_list(box, src=self._global(0), group=self.group)
-            choice, error = box
+            choice, message = box
+            if message is not None and error is None:
+                raise CheckpointError(f"Checkpointer: rank 0 could not restore: {message}")
         if error is not None:
-            raise CheckpointError(error)
+            raise error
         if choice is None:
             self.completed = 0
             return 0
