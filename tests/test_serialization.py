@@ -5,6 +5,7 @@ import io
 import json
 import os
 import pickle
+import select
 import struct
 import subprocess
 import sys
@@ -411,7 +412,8 @@ def _stalled_writer(path):
     proc = subprocess.Popen([sys.executable, "-c", _STALLED_SAVE, str(path)], env=env,
                             stdout=subprocess.PIPE, text=True)
     try:
-        assert proc.stdout.readline() == "writing\n"  # "" if the child failed
+        ready, _, _ = select.select([proc.stdout], [], [], 20)
+        assert ready and proc.stdout.readline() == "writing\n", "the child did not start saving"
     except BaseException:
         proc.kill()
         proc.wait(timeout=10)
@@ -423,6 +425,7 @@ def _temps(directory):
     return sorted(n for n in os.listdir(directory) if n.endswith(".tmp"))
 
 
+@pytest.mark.timeout(120)  # two child processes import dpt
 def test_next_save_removes_temp_files_of_killed_saves(tmp_path):
     path = tmp_path / "w.pt"
     dead = _stalled_writer(path)
@@ -448,6 +451,8 @@ def test_next_save_removes_temp_files_of_killed_saves(tmp_path):
     finally:
         alive.kill()
         alive.wait(timeout=10)
+    dpt.save({"w": dpt.ones(2)}, path)
+    assert _temps(tmp_path) == sorted(keep)
 
 
 def test_new_file_gets_normal_permissions(tmp_path):
