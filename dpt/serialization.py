@@ -403,6 +403,8 @@ class _Reader:
         self.pickle_module, self.pickle_load_args = pickle_module, pickle_load_args
         self.arrays = _expect(meta.get("arrays"), list, "arrays", self)
         self.pickled_names = _expect(meta.get("pickled", []), list, "pickled", self)
+        if not all(isinstance(n, str) for n in self.pickled_names):
+            raise self.fail("malformed data.json: 'pickled' holds a non-string class name")
         self._loaded: dict[int, Any] = {}
         # bytes the arrays may still take: never more than the file holds, so duplicated or
         # overlapping members cannot multiply the memory a small file makes us allocate

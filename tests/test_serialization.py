@@ -634,6 +634,13 @@ def test_crafted_values(tmp_path, root, match):
         dpt.load(path)
 
 
+def test_pickled_class_names_must_be_strings(tmp_path):
+    path = _good(tmp_path)  # was the refusal to unpickle, naming the objects by str([...])
+    edit_json(path, lambda meta: meta.update(pickled=[[1]]))
+    with pytest.raises(CheckpointError, match="good.pt: .*'pickled' holds a non-string"):
+        dpt.load(path)
+
+
 def _forge_array(path, payload=b"", **entry):
     """Update the one arrays entry and give its member a matching .npy header, then payload."""
     def forge(m):
