@@ -32,7 +32,8 @@ A zip archive with every member stored uncompressed:
     ``{"type": "complex", "real": r, "imag": i}``   a python complex
     ``{"type": "bytes", "hex": "00ff"}``            bytes
     ``{"type": "tuple", "items": [...]}``           also ``set``, ``frozenset``, ``Size``
-    ``{"type": "dict", "items": [[k, v], ...]}``    keys may be any value (ints, tuples...)
+    ``{"type": "dict", "items": [[k, v], ...]}``    keys may be any value (ints, tuples...);
+                                                    also ``Counter``
     ``{"type": "OrderedDict", "items": [...],``     with the ``_metadata`` attribute of a
     ``"metadata": <value>}``                        Module state_dict, when it has one
     ``{"type": "array", "index": i}``               the i-th entry of ``arrays``
@@ -62,7 +63,9 @@ Notes and deviations from torch
   with its ``requires_grad`` flag.
 - Writes to a path are atomic: the archive goes to a temporary file in the same
   directory, is fsynced, and replaces the target with ``os.replace``; a failure leaves
-  any previous file untouched. Writes to a file object are not atomic.
+  any previous file untouched. Writes to a file object are not atomic. A save killed
+  mid-write leaves its ``.NAME.HOST.PID.XXXXXXXX.tmp`` behind; the next successful save to
+  that path on that host removes those whose writing process is gone.
 - A callable ``map_location(tensor, location)`` receives a CPU tensor (torch passes a
   storage) and returns a tensor, or None to restore it to ``location``.
 - ``mmap`` is accepted for compatibility; arrays are always read into memory.
@@ -74,14 +77,16 @@ Notes and deviations from torch
 from __future__ import annotations
 
 import collections
-import collections.abc
 import io
 import json
 import math
 import os
 import pickle
+import re
+import socket
 import sys
 import tempfile
+import threading
 import zipfile
 from typing import IO, Any
 
@@ -100,6 +105,12 @@ _DEFAULT_PROTOCOL = 2
 _BF16_STORAGE = np.dtype("<u2")
 # numpy dtype kinds an "ndarray" entry may hold (no objects, no structured/void records)
 _NDARRAY_KINDS = set("biufcUS")
+# what zipfile raises on a damaged or unsupported archive: bad offsets (OSError, ValueError),
+# encryption (RuntimeError), unknown features or versions (NotImplementedError)
+_ZIP_ERRORS = (zipfile.BadZipFile, EOFError, OSError, ValueError, OverflowError, RuntimeError,
+               NotImplementedError)
+_INT64 = range(-2 ** 63, 2 ** 63)
+_MAX_NDIM = 64  # numpy's limit
 
 
 class CheckpointError(RuntimeError):
@@ -176,7 +187,7 @@ class _Writer:
             name = {tuple: "tuple", Size: "Size", set: "set", frozenset: "frozenset"}[t]
             return self._container(obj, lambda: {"type": name,
                                                  "items": [self.encode(v) for v in obj]})
-        if t is dict or t is collections.OrderedDict:
+        if t is dict or t is collections.OrderedDict or t is collections.Counter:
             return self._container(obj, lambda: self._mapping(obj))
         if isinstance(obj, Tensor):
             return {"type": "array", "index": self.array_index(obj)}
@@ -274,7 +285,10 @@ def save(obj: Any, f, pickle_module=pickle, pickle_protocol: int = _DEFAULT_PROT
         return
     path = os.path.abspath(os.fspath(f))
     directory = os.path.dirname(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{os.path.basename(path)}.", suffix=".tmp", dir=directory)
+    base = os.path.basename(path)
+    with _in_flight_lock:
+        fd, tmp = tempfile.mkstemp(prefix=_temp_prefix(base), suffix=".tmp", dir=directory)
+        _in_flight.add(tmp)
     try:
         with os.fdopen(fd, "wb") as fh:
             _write_archive(obj, fh, pickle_module, pickle_protocol)
@@ -288,7 +302,61 @@ def save(obj: Any, f, pickle_module=pickle, pickle_protocol: int = _DEFAULT_PROT
         except FileNotFoundError:
             pass
         raise
+    finally:
+        with _in_flight_lock:
+            _in_flight.discard(tmp)
     _fsync_directory(directory)
+    _remove_stale_temps(directory, base)
+
+
+# temp files this process is writing now (threads share a pid), so a cleanup never takes them
+_in_flight: set[str] = set()
+_in_flight_lock = threading.Lock()
+_HOST = re.sub(r"[^A-Za-z0-9.-]", "-", socket.gethostname()) or "localhost"
+
+
+def _temp_prefix(base: str) -> str:
+    return f".{base}.{_HOST}.{os.getpid()}."
+
+
+def _remove_stale_temps(directory: str, base: str) -> None:
+    """Delete temp files that earlier, killed saves to ``base`` left in ``directory``.
+
+    A temp name records its writer's host and pid. Only this host's files are judged (a
+    writer on another host sharing the filesystem cannot be checked, so its files stay). A
+    file whose pid is alive may be a save in progress, or the pid was reused: kept. One with
+    our own pid is ours if it is in _in_flight; otherwise an earlier process had our pid
+    (pids repeat across container restarts) and it is stale.
+    """
+    pattern = re.compile(re.escape(f".{base}.{_HOST}.") + r"(\d{1,10})\.[a-z0-9_]+\.tmp")
+    try:
+        names = os.listdir(directory)
+    except OSError:
+        return
+    for name in names:
+        m = pattern.fullmatch(name)
+        if m is None:
+            continue
+        pid, tmp = int(m.group(1)), os.path.join(directory, name)
+        with _in_flight_lock:  # a save registers its temp file under this lock
+            if tmp in _in_flight or pid != os.getpid() and _pid_alive(pid):
+                continue
+            try:
+                os.unlink(tmp)
+            except OSError:
+                pass  # gone already, or not ours to delete: cleanup is best effort
+
+
+def _pid_alive(pid: int) -> bool:
+    if os.name != "posix":
+        return True  # os.kill(pid, 0) would terminate the process on Windows
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (OSError, OverflowError):
+        return True  # exists but not ours (EPERM), or cannot tell: keep its file
+    return True
 
 
 def _new_file_mode(path: str) -> int:
@@ -335,6 +403,8 @@ class _Reader:
         self.pickle_module, self.pickle_load_args = pickle_module, pickle_load_args
         self.arrays = _expect(meta.get("arrays"), list, "arrays", self)
         self.pickled_names = _expect(meta.get("pickled", []), list, "pickled", self)
+        if not all(isinstance(n, str) for n in self.pickled_names):
+            raise self.fail("malformed data.json: 'pickled' holds a non-string class name")
         self._loaded: dict[int, Any] = {}
         # bytes the arrays may still take: never more than the file holds, so duplicated or
         # overlapping members cannot multiply the memory a small file makes us allocate
@@ -357,18 +427,22 @@ class _Reader:
         kind = v.get("type")
         if kind in ("tuple", "set", "frozenset", "Size"):
             items = [self.decode(x) for x in _expect(v.get("items"), list, kind, self)]
+            if kind in ("set", "frozenset"):
+                for x in items:
+                    self._hashable(x, f"{kind} item")
+            if kind == "Size" and not all(type(x) is int and x in _INT64 for x in items):
+                raise self.fail(f"malformed data.json: bad Size {items!r:.60}")
             return {"tuple": tuple, "set": set, "frozenset": frozenset, "Size": Size}[kind](items)
-        if kind in ("dict", "OrderedDict"):
-            out = {} if kind == "dict" else collections.OrderedDict()
+        if kind in ("dict", "OrderedDict", "Counter"):
+            out = {"dict": dict, "OrderedDict": collections.OrderedDict,
+                   "Counter": collections.Counter}[kind]()
             for pair in _expect(v.get("items"), list, kind, self):
                 if not isinstance(pair, list) or len(pair) != 2:
                     raise self.fail(f"malformed data.json: a {kind} item is not a [key, value] pair")
-                key = self.decode(pair[0])
-                if not isinstance(key, collections.abc.Hashable):
-                    raise self.fail(f"malformed data.json: unhashable {kind} key")
+                key = self._hashable(self.decode(pair[0]), f"{kind} key")
                 out[key] = self.decode(pair[1])
             if "metadata" in v:
-                out._metadata = self.decode(v["metadata"])
+                out._metadata = self._metadata(kind, v["metadata"])
             return out
         if kind == "array":
             return self.array(v.get("index"))
@@ -379,7 +453,7 @@ class _Reader:
             return float(value)
         if kind == "complex":
             re, im = self.decode(v.get("real")), self.decode(v.get("imag"))
-            if not all(isinstance(x, (int, float)) for x in (re, im)):
+            if not (type(re) is float and type(im) is float):  # what save writes
                 raise self.fail("malformed data.json: bad complex number")
             return complex(re, im)
         try:
@@ -388,7 +462,7 @@ class _Reader:
             if kind == "dtype":
                 return _dtype.as_dtype(_expect(v.get("name"), str, "dtype", self))
             if kind == "device":
-                return _device.device(_expect(v.get("name"), str, "device", self))
+                return self._saved_device(v.get("name"))
         except (ValueError, TypeError, RuntimeError) as e:
             if isinstance(e, CheckpointError):
                 raise
@@ -396,6 +470,32 @@ class _Reader:
         if kind == "pickled":
             return self.pickled(v.get("index"))
         raise self.fail(f"malformed data.json: unknown value type {kind!r:.40}")
+
+    def _hashable(self, value, what: str):
+        try:
+            hash(value)
+        except TypeError:
+            raise self.fail(f"malformed data.json: unhashable {what}") from None
+        return value
+
+    def _metadata(self, kind: str, raw):
+        """A Module state_dict's _metadata: {module prefix: {name: value}}, on an OrderedDict."""
+        meta = self.decode(raw)
+        if kind != "OrderedDict" or not isinstance(meta, dict) or \
+                not all(type(k) is str and isinstance(m, dict) for k, m in meta.items()):
+            raise self.fail(f"malformed data.json: bad {kind} metadata")
+        return meta
+
+    def _saved_device(self, name) -> _device.device:
+        """A device written by save: its canonical name, with an index that fits CUDA's int."""
+        name = _expect(name, str, "device", self)
+        try:
+            dev = _device.device(name)
+        except (RuntimeError, ValueError, TypeError):
+            dev = None
+        if dev is None or str(dev) != name or (dev.index or 0) >= 2 ** 31:
+            raise self.fail(f"malformed data.json: bad device {name!r:.40}")
+        return dev
 
     # pickled objects
     def pickled(self, index):
@@ -407,6 +507,9 @@ class _Reader:
                 raw = self.zf.read("pickle")
             except KeyError:
                 raise self.fail("data.json refers to a pickle member that is missing") from None
+            except _ZIP_ERRORS as e:
+                raise self.fail(f"the pickle member is corrupted: {type(e).__name__}: {e}") \
+                    from None
             unpickler = self.pickle_module.Unpickler(io.BytesIO(raw), **self.pickle_load_args)
             unpickler.persistent_load = self._persistent_load
             self._unpickled = unpickler.load()
@@ -436,7 +539,7 @@ class _Reader:
         kind = entry.get("kind")
         dt_name = _expect(entry.get("dtype"), str, "dtype", self)
         shape = _expect(entry.get("shape"), list, "shape", self)
-        if not all(isinstance(s, int) and not isinstance(s, bool) and s >= 0 for s in shape):
+        if len(shape) > _MAX_NDIM or not all(type(s) is int and s >= 0 for s in shape):
             raise self.fail(f"malformed data.json: bad shape {shape!r:.80}")
         if kind in ("tensor", "parameter"):
             try:
@@ -449,10 +552,14 @@ class _Reader:
                 storage = np.dtype(dt_name)
             except TypeError:
                 raise self.fail(f"unknown numpy dtype {dt_name!r:.40}") from None
-            if storage.kind not in _NDARRAY_KINDS or storage.fields is not None:
+            if storage.kind not in _NDARRAY_KINDS or storage.fields is not None or \
+                    storage.itemsize == 0:
                 raise self.fail(f"unsupported numpy dtype {dt_name!r:.40}")
         else:
             raise self.fail(f"malformed data.json: unknown array kind {kind!r:.40}")
+        # numpy refuses, even for 0 elements, a shape whose nonzero extents overflow its sizes
+        if math.prod(max(s, 1) for s in shape) * storage.itemsize > np.iinfo(np.intp).max:
+            raise self.fail(f"malformed data.json: shape {shape!r:.80} is too large for an array")
         arr = self._read_npy(_expect(entry.get("file"), str, "file", self), storage, tuple(shape))
         if kind == "ndarray":
             return arr
@@ -465,11 +572,7 @@ class _Reader:
         return self._tensor(arr, entry, kind, dt)
 
     def _tensor(self, arr, entry, kind, dt):
-        location = _expect(entry.get("device"), str, "device", self)
-        try:
-            saved_dev = _device.device(location)
-        except (RuntimeError, ValueError, TypeError):
-            raise self.fail(f"bad device {location!r:.40}") from None
+        saved_dev = self._saved_device(entry.get("device"))
         requires_grad = entry.get("requires_grad", False)
         if not isinstance(requires_grad, bool) or (requires_grad and dt.category < 2):
             raise self.fail(f"bad requires_grad {requires_grad!r:.20} for dtype {dt.name}")
@@ -510,34 +613,41 @@ class _Reader:
             raise self.fail(f"array member {member} declares {info.file_size} bytes "
                             f"({info.compress_size} stored) in a file of {self.archive_size} bytes")
         nbytes = math.prod(shape) * storage.itemsize
-        with self.zf.open(info) as fh:
-            try:
-                version = np.lib.format.read_magic(fh)
-                if version == (1, 0):
-                    header = np.lib.format.read_array_header_1_0(fh)
-                elif version == (2, 0):
-                    header = np.lib.format.read_array_header_2_0(fh, max_header_size=1 << 20)
-                else:
-                    raise ValueError(f"unsupported .npy format version {version}")
-            except (ValueError, EOFError, SyntaxError) as e:
-                raise self.fail(f"array member {member} has a bad .npy header: {e}") from None
-            h_shape, fortran, h_dtype = header
-            if tuple(h_shape) != shape or h_dtype != storage:
-                raise self.fail(f"array member {member}: its .npy header says shape "
-                                f"{tuple(h_shape)} dtype {h_dtype.str}, data.json says shape "
-                                f"{shape} dtype {storage.str}")
-            header_len = fh.tell()
-            if info.file_size != header_len + nbytes:
-                raise self.fail(f"array member {member} holds {info.file_size - header_len} bytes "
-                                f"of data; shape {shape} of dtype {storage.str} needs {nbytes}")
-            if nbytes > self._budget:
-                raise self.fail(f"array member {member}: the arrays add up to more bytes than the "
-                                "file holds (duplicated or overlapping members)")
-            self._budget -= nbytes
-            buf = bytearray(nbytes)
-            got = fh.readinto(buf) if nbytes else 0
-            if got != nbytes:
-                raise self.fail(f"array member {member} is truncated: {got} of {nbytes} bytes")
+        try:
+            with self.zf.open(info) as fh:
+                try:
+                    version = np.lib.format.read_magic(fh)
+                    if version == (1, 0):
+                        header = np.lib.format.read_array_header_1_0(fh)
+                    elif version == (2, 0):
+                        header = np.lib.format.read_array_header_2_0(fh, max_header_size=1 << 20)
+                    else:
+                        raise ValueError(f"unsupported .npy format version {version}")
+                except (ValueError, EOFError, SyntaxError) as e:
+                    raise self.fail(f"array member {member} has a bad .npy header: {e}") from None
+                h_shape, fortran, h_dtype = header
+                if tuple(h_shape) != shape or h_dtype != storage:
+                    raise self.fail(f"array member {member}: its .npy header says shape "
+                                    f"{tuple(h_shape)} dtype {h_dtype.str}, data.json says shape "
+                                    f"{shape} dtype {storage.str}")
+                header_len = fh.tell()
+                if info.file_size != header_len + nbytes:
+                    raise self.fail(f"array member {member} holds {info.file_size - header_len} "
+                                    f"bytes of data; shape {shape} of dtype {storage.str} needs "
+                                    f"{nbytes}")
+                if nbytes > self._budget:
+                    raise self.fail(f"array member {member}: the arrays add up to more bytes than "
+                                    "the file holds (duplicated or overlapping members)")
+                self._budget -= nbytes
+                buf = bytearray(nbytes)
+                got = fh.readinto(buf) if nbytes else 0
+                if got != nbytes:
+                    raise self.fail(f"array member {member} is truncated: {got} of {nbytes} bytes")
+        except CheckpointError:
+            raise
+        except _ZIP_ERRORS as e:
+            raise self.fail(f"array member {member} is corrupted: {type(e).__name__}: {e}") \
+                from None
         arr = np.frombuffer(buf, dtype=storage)
         return arr.reshape(shape, order="F" if fortran else "C")
 
@@ -605,7 +715,7 @@ def _load(fh: IO[bytes], name, map_location, pickle_module, weights_only, pickle
                               f"expected a zip archive starting with {_ZIP_MAGIC!r}{hint}")
     try:
         zf = zipfile.ZipFile(fh, "r")
-    except (zipfile.BadZipFile, EOFError, ValueError, OSError) as e:
+    except _ZIP_ERRORS as e:
         raise CheckpointError(f"dpt.load: {name}: unreadable zip archive (truncated or "
                               f"corrupted): {e}") from None
     with zf:
@@ -619,8 +729,7 @@ def _load(fh: IO[bytes], name, map_location, pickle_module, weights_only, pickle
                                   "the file")
         try:
             meta = json.loads(zf.read(info).decode("utf-8"))
-        except (zipfile.BadZipFile, EOFError, UnicodeDecodeError, ValueError,
-                RecursionError) as e:
+        except _ZIP_ERRORS as e:  # also JSON's ValueError and RecursionError
             raise CheckpointError(f"dpt.load: {name}: data.json is corrupted: "
                                   f"{type(e).__name__}: {e}") from None
         if not isinstance(meta, dict) or meta.get("format") != FORMAT:
@@ -639,7 +748,5 @@ def _load(fh: IO[bytes], name, map_location, pickle_module, weights_only, pickle
                 name=name, types=", ".join(map(str, reader.pickled_names))))
         try:
             return reader.decode(meta["root"])
-        except (zipfile.BadZipFile, EOFError) as e:
-            raise reader.fail(f"corrupted archive member: {e}") from None
         except RecursionError:
             raise reader.fail("data.json is nested too deeply") from None

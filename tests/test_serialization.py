@@ -1,13 +1,21 @@
 """dpt.save / dpt.load: the container format, safety, atomic writes, map_location, bad files."""
 import collections
+import functools
 import io
 import json
 import os
 import pickle
+import select
+import struct
+import subprocess
+import sys
+import tracemalloc
 import zipfile
 
 import numpy as np
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 import dpt
 import dpt.nn as nn
@@ -141,11 +149,11 @@ def test_containers_numbers_and_torch_objects():
            "fs": frozenset(["x"]), "dtype": dpt.int64, "device": dpt.device("cuda", 1),
            "size": dpt.Size([2, 3]), "nested": [{"deep": ({"deeper": [dpt.ones(2)]},)}],
            "np": np.arange(4, dtype=np.uint16), "np_scalar": np.float32(2.5),
-           "np_str": np.array(["ab", "c"])}
-    out = roundtrip(obj)
+           "np_str": np.array(["ab", "c"]), "counter": collections.Counter([3, 3, 1])}
+    out = roundtrip(obj)  # weights_only=True: all of it is data
     assert list(out) == list(obj)
     for k in ["ints", "floats", "c", "s", "b", "none", "flags", 3, (1, "a"), "set", "fs",
-              "dtype", "device", "size"]:
+              "dtype", "device", "size", "counter"]:
         assert out[k] == obj[k] and type(out[k]) is type(obj[k])
     assert np.isnan(out["nan"])
     same(out["nested"][0]["deep"][0]["deeper"][0], dpt.ones(2))
@@ -382,6 +390,71 @@ def test_failed_array_write_leaves_previous_file_intact(tmp_path, monkeypatch):
     assert path.read_bytes() == before and os.listdir(tmp_path) == ["ckpt.pt"]
 
 
+# A child that saves to argv[1] and stops for good half-way through writing the archive.
+_STALLED_SAVE = """
+import sys, time
+import numpy as np
+import dpt
+real = np.lib.format.write_array
+def stall(*args, **kwargs):
+    real(*args, **kwargs)
+    print("writing", flush=True)
+    time.sleep(120)
+np.lib.format.write_array = stall
+dpt.save({"w": dpt.ones(1000)}, sys.argv[1])
+"""
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def _stalled_writer(path):
+    """A child process caught mid-save to path (it has begun writing its temp file)."""
+    env = dict(os.environ, PYTHONPATH=ROOT + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    proc = subprocess.Popen([sys.executable, "-c", _STALLED_SAVE, str(path)], env=env,
+                            stdout=subprocess.PIPE, text=True)
+    try:
+        ready, _, _ = select.select([proc.stdout], [], [], 20)
+        assert ready and proc.stdout.readline() == "writing\n", "the child did not start saving"
+    except BaseException:
+        proc.kill()
+        proc.wait(timeout=10)
+        raise
+    return proc
+
+
+def _temps(directory):
+    return sorted(n for n in os.listdir(directory) if n.endswith(".tmp"))
+
+
+@pytest.mark.timeout(120)  # two child processes import dpt
+def test_next_save_removes_temp_files_of_killed_saves(tmp_path):
+    path = tmp_path / "w.pt"
+    dead = _stalled_writer(path)
+    dead.kill()  # SIGKILL mid-write: no cleanup runs in the child
+    dead.wait(timeout=10)
+    left = _temps(tmp_path)
+    assert len(left) == 1 and left[0].startswith(".w.pt.") and str(dead.pid) in left[0]
+    host = dpt.serialization._HOST
+    keep = [".w.pt.other.tmp", ".OTHER.xyz.tmp", f".w.pt.{host}.x.abcdefgh.tmp",
+            f".w.pt.otherhost.{dead.pid}.abcdefgh.tmp",  # another host's writer: cannot tell
+            f".v.pt.{host}.{dead.pid}.abcdefgh.tmp"]   # another target
+    # our own pid, but not a save of ours: an earlier process that had our pid
+    stale_own = f".w.pt.{host}.{os.getpid()}.abcdefgh.tmp"
+    for name in keep + [stale_own]:
+        (tmp_path / name).write_bytes(b"x")
+    alive = _stalled_writer(path)  # a concurrent save to the same path, still in progress
+    try:
+        in_progress = [n for n in _temps(tmp_path) if f".{alive.pid}." in n]
+        assert len(in_progress) == 1
+        dpt.save({"w": dpt.zeros(2)}, path)
+        assert dpt.load(path)["w"].tolist() == [0.0, 0.0]
+        assert _temps(tmp_path) == sorted(keep + in_progress)
+    finally:
+        alive.kill()
+        alive.wait(timeout=10)
+    dpt.save({"w": dpt.ones(2)}, path)
+    assert _temps(tmp_path) == sorted(keep)
+
+
 def test_new_file_gets_normal_permissions(tmp_path):
     dpt.save(1, tmp_path / "p.pt")
     mask = os.umask(0)
@@ -528,3 +601,232 @@ def test_missing_pickle_member(tmp_path):
     rewrite(path, lambda m: m.pop("pickle") and m)
     with pytest.raises(CheckpointError, match="pickle member that is missing"):
         dpt.load(path, weights_only=False)
+
+
+# -- crafted files: each once gave another exception type than CheckpointError ------------------
+
+_TUPLE_WITH_LIST = {"type": "tuple", "items": [[1]]}
+
+
+@pytest.mark.parametrize("root, match", [
+    ({"type": "set", "items": [[1]]}, "unhashable set item"),  # TypeError
+    ({"type": "frozenset", "items": [[1]]}, "unhashable frozenset item"),
+    ({"type": "dict", "items": [[_TUPLE_WITH_LIST, 1]]}, "unhashable dict key"),
+    ({"type": "set", "items": [_TUPLE_WITH_LIST]}, "unhashable set item"),
+    ({"type": "dict", "items": [], "metadata": {"type": "dict", "items": []}},  # AttributeError
+     "bad dict metadata"),
+    ({"type": "OrderedDict", "items": [], "metadata": 1}, "bad OrderedDict metadata"),
+    ({"type": "OrderedDict", "items": [], "metadata": {"type": "dict", "items": [["", 5]]}},
+     "bad OrderedDict metadata"),
+    ({"type": "complex", "real": 10 ** 400, "imag": 0.0}, "bad complex"),  # OverflowError
+    ({"type": "complex", "real": "1", "imag": 0.0}, "bad complex"),
+    ({"type": "Size", "items": ["a"]}, "bad Size"),
+    ({"type": "Size", "items": [True]}, "bad Size"),
+    ({"type": "Size", "items": [2 ** 64]}, "bad Size"),
+    ({"type": "device", "name": "cuda:" + "9" * 30}, "bad device"),
+    ({"type": "device", "name": "cuda:1_0"}, "bad device"),
+    ({"type": "device", "name": "cuda:-1"}, "bad device"),
+])
+def test_crafted_values(tmp_path, root, match):
+    path = _good(tmp_path)
+    edit_json(path, lambda meta: meta.update(root=root))
+    with pytest.raises(CheckpointError, match=f"good.pt: malformed data.json: {match}"):
+        dpt.load(path)
+
+
+def test_pickled_class_names_must_be_strings(tmp_path):
+    path = _good(tmp_path)  # was the refusal to unpickle, naming the objects by str([...])
+    edit_json(path, lambda meta: meta.update(pickled=[[1]]))
+    with pytest.raises(CheckpointError, match="good.pt: .*'pickled' holds a non-string"):
+        dpt.load(path)
+
+
+def _forge_array(path, payload=b"", **entry):
+    """Update the one arrays entry and give its member a matching .npy header, then payload."""
+    def forge(m):
+        meta = json.loads(m["data.json"])
+        e = meta["arrays"][0]
+        e.update(entry)
+        header = io.BytesIO()
+        np.lib.format.write_array_header_1_0(header, {
+            "descr": e["dtype"] if e["kind"] == "ndarray" else "<f4", "fortran_order": False,
+            "shape": tuple(e["shape"])})
+        m["arrays/0.npy"] = header.getvalue() + payload
+        m["data.json"] = json.dumps(meta).encode()
+        return m
+    rewrite(path, forge)
+
+
+@pytest.mark.parametrize("entry, nbytes, match", [
+    # zero-itemsize dtypes with huge shapes: ValueError from numpy
+    (dict(kind="ndarray", dtype="<U0", shape=[10 ** 15, 10 ** 15]), 0, "unsupported numpy dtype"),
+    (dict(kind="ndarray", dtype="|S0", shape=[5]), 0, "unsupported numpy dtype"),
+    (dict(shape=[0, 10 ** 30]), 0, "too large for an array"),  # no elements, still a ValueError
+    (dict(shape=[0, 2 ** 62, 4]), 0, "too large for an array"),
+    (dict(shape=[1] * 65), 4, "bad shape"),  # numpy's limit is 64 dimensions
+    (dict(device="cuda:" + "9" * 30), 40, "bad device"),
+    (dict(device="cuda:01"), 40, "bad device"),
+])
+def test_crafted_array_entries(tmp_path, entry, nbytes, match):
+    path = _good(tmp_path)
+    _forge_array(path, b"\0" * nbytes, **entry)
+    with pytest.raises(CheckpointError, match=f"good.pt: .*{match}"):
+        dpt.load(path, map_location="cpu")
+
+
+def _central_header(data: bytes, member: str) -> int:
+    """Offset of member's entry in the zip's central directory."""
+    i = data.find(b"PK\x01\x02")
+    while i >= 0:
+        name_len, extra_len, comment_len = struct.unpack_from("<HHH", data, i + 28)
+        if data[i + 46:i + 46 + name_len] == member.encode():
+            return i
+        i = data.find(b"PK\x01\x02", i + 46 + name_len + extra_len + comment_len)
+    raise KeyError(member)
+
+
+@pytest.mark.parametrize("member", ["data.json", "arrays/0.npy"])
+@pytest.mark.parametrize("field, value, match", [  # each was the exception type in the comment
+    (8, 0x01, "encrypted, password required"),  # general-purpose flags: RuntimeError
+    (8, 0x41, "strong encryption"),  # NotImplementedError
+    (8, 0x20, "compressed patched data"),  # NotImplementedError
+    (6, 109, "zip file version 10.9"),  # version needed to extract: NotImplementedError
+])
+def test_corrupt_zip_headers(tmp_path, member, field, value, match):
+    path = _good(tmp_path)
+    data = bytearray(path.read_bytes())
+    struct.pack_into("<H", data, _central_header(data, member) + field, value)
+    path.write_bytes(bytes(data))
+    with pytest.raises(CheckpointError, match=f"good.pt: .*{match}"):
+        dpt.load(path)
+
+
+@pytest.mark.parametrize("as_file", [True, False])
+def test_central_directory_offset_past_its_place(tmp_path, as_file):
+    """The end record moves the central directory: member offsets go negative (an OSError
+    seeking a file, a ValueError seeking a BytesIO)."""
+    path = _good(tmp_path)
+    data = bytearray(path.read_bytes())
+    end = data.rfind(b"PK\x05\x06")
+    struct.pack_into("<I", data, end + 16, struct.unpack_from("<I", data, end + 16)[0] + 1000)
+    path.write_bytes(bytes(data))
+    with pytest.raises(CheckpointError, match="data.json is corrupted"):
+        dpt.load(path if as_file else io.BytesIO(bytes(data)))
+
+
+# -- fuzzing: dpt.load either succeeds or raises CheckpointError -------------------------------
+
+@functools.lru_cache(maxsize=None)
+def _fuzz_corpus() -> tuple:
+    """Realistic checkpoints: a module's and an optimizer's state_dicts, nested containers."""
+    dpt.manual_seed(0)
+    net = nn.Sequential(nn.Linear(3, 4), nn.BatchNorm1d(4), nn.Linear(4, 1))
+    opt = dpt.optim.Adam(net.parameters(), lr=0.1)
+    net(dpt.randn(5, 3)).sum().backward()
+    opt.step()
+    nested = {"t": {"f32": dpt.randn(2, 3), "i64": dpt.arange(5), "f16": dpt.ones(2).half(),
+                    "bf16": dpt.ones(3, dtype=dpt.bfloat16), "bool": dpt.ones(1, dtype=dpt.bool),
+                    "c64": dpt.ones(2, dtype=dpt.complex64), "p": nn.Parameter(dpt.zeros(2))},
+              "misc": (1, 2.5, float("nan"), 1j, b"\x01", {1, 2}, frozenset("a"), dpt.Size([2, 3]),
+                       dpt.float64, dpt.device("cuda:1"), collections.Counter("aab")),
+              "np": [np.arange(3), np.float32(2), np.array(["ab"])]}
+    return tuple(_saved(obj).getvalue() for obj in (net.state_dict(), opt.state_dict(), nested))
+
+
+_FUZZ_VALUES = st.one_of(
+    st.sampled_from([None, True, -1, 0, 2 ** 31, 2 ** 63, 10 ** 30, 1e308, "", "cuda:1",
+                     "cuda:99999999999", "float32", "bfloat16", "<U0", "|S0", "|O", "<f4",
+                     "arrays/0.npy", [], {}, [[1]], {"type": "tuple", "items": [[1]]},
+                     {"type": "Size", "items": [-1]}, {"type": "array", "index": 0},
+                     {"type": "pickled", "index": 0}, {"type": "OrderedDict", "items": []}]),
+    st.sampled_from(["tuple", "set", "frozenset", "Size", "dict", "OrderedDict", "Counter",
+                     "array", "float", "complex", "bytes", "dtype", "device", "tensor",
+                     "parameter", "ndarray", "numpy_scalar"]),
+    st.recursive(st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False)
+                 | st.text(max_size=4),
+                 lambda inner: st.lists(inner, max_size=3)
+                 | st.dictionaries(st.text(max_size=4), inner, max_size=3), max_leaves=4))
+
+
+def _json_slots(value, out):
+    """Every (container, key) in a JSON tree, for replacing or deleting one."""
+    items = enumerate(value) if isinstance(value, list) else value.items()
+    for key, child in items:
+        out.append((value, key))
+        if isinstance(child, (list, dict)):
+            _json_slots(child, out)
+    return out
+
+
+_FORMAT_KEYS = ["type", "items", "metadata", "real", "imag", "name", "index", "hex", "value",
+                "kind", "dtype", "shape", "device", "file", "requires_grad", "arrays", "pickled"]
+
+
+def _mutate_json(blob: bytes, data) -> bytes:
+    with zipfile.ZipFile(io.BytesIO(blob)) as z:
+        members = {n: z.read(n) for n in z.namelist()}
+    meta = json.loads(members["data.json"])
+    for _ in range(data.draw(st.integers(1, 3))):
+        slots = _json_slots(meta, [])
+        container, key = slots[data.draw(st.integers(0, len(slots) - 1))]
+        how = data.draw(st.sampled_from(["replace", "delete", "format key", "append"]))
+        if how == "delete" and isinstance(container, dict):
+            del container[key]
+            continue
+        other = slots[data.draw(st.integers(0, len(slots) - 1))]
+        value = json.loads(json.dumps(  # a new value, or a copy of another part of the tree
+            data.draw(st.one_of(_FUZZ_VALUES, st.just(other[0][other[1]])))))
+        if how == "format key" and isinstance(container, dict):
+            container[data.draw(st.sampled_from(_FORMAT_KEYS))] = value
+        elif how == "append" and isinstance(container[key], list):
+            container[key].append(value)
+        else:
+            container[key] = value
+    members["data.json"] = json.dumps(meta).encode()
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as z:
+        for name, content in members.items():
+            z.writestr(name, content)
+    return out.getvalue()
+
+
+def _find_all(data: bytes, sub: bytes):
+    i = data.find(sub)
+    while i >= 0:
+        yield i
+        i = data.find(sub, i + 1)
+
+
+@pytest.mark.timeout(90)  # a few seconds, more on a loaded CI machine
+@settings(max_examples=250, derandomize=True, database=None, deadline=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(data=st.data())
+def test_fuzzed_checkpoints_load_or_raise_checkpoint_error(data):
+    corpus = _fuzz_corpus()
+    blob = bytearray(corpus[data.draw(st.integers(0, len(corpus) - 1), label="checkpoint")])
+    # byte positions: anywhere, or in the zip's record headers, where few bytes do a lot
+    headers = [i + k for sig in (b"PK\x03\x04", b"PK\x01\x02", b"PK\x05\x06", b"PK\x06\x06")
+               for i in _find_all(blob, sig) for k in range(46) if i + k < len(blob)]
+    position = st.one_of(st.integers(0, len(blob) - 1), st.sampled_from(headers))
+    how = data.draw(st.sampled_from(["flip", "set", "truncate", "json"]))
+    if how == "flip":
+        for _ in range(data.draw(st.integers(1, 4))):
+            blob[data.draw(position)] ^= 1 << data.draw(st.integers(0, 7))
+    elif how == "set":
+        blob[data.draw(position)] = data.draw(st.integers(0, 255))
+    elif how == "truncate":
+        del blob[data.draw(st.integers(0, len(blob) - 1)):]
+    else:
+        blob = _mutate_json(bytes(blob), data)
+    tracemalloc.start()
+    try:
+        # map_location: a CUDA tensor on a CPU-only machine is a valid file, not a bad one
+        dpt.load(io.BytesIO(bytes(blob)), map_location="cpu")
+    except CheckpointError:
+        pass
+    except pickle.UnpicklingError as e:  # only the refusal to unpickle: nothing is unpickled
+        assert str(e).startswith("Weights only load failed"), e
+    finally:
+        peak = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
+    assert peak < 16 * 2 ** 20, f"dpt.load allocated {peak} bytes for a {len(blob)}-byte file"

@@ -30,7 +30,11 @@ newest ``keep`` are kept.
 ``restore()`` (call it on every rank, after building the model, optimizer, ...)
 has rank 0 pick the newest checkpoint that loads, tells every rank which one,
 and every rank loads it: parameters, optimizer and scheduler states, the
-sampler's epoch, its RNG state. It returns the number of completed steps, which
+sampler's epoch, its RNG state. Checkpoints are plain data and are loaded with
+``weights_only=True``: a damaged file is skipped with a warning, and a file
+holding pickled objects (never written by the Checkpointer, so planted or
+foreign) raises :class:`~dpt.serialization.CheckpointError` on every rank
+instead of being run. It returns the number of completed steps, which
 is the index of the next step to run: no completed step is repeated or lost
 (steps after the last checkpoint are recomputed exactly, from the same state).
 Mid-epoch restarts must skip the batches of the epoch already done, e.g.
@@ -43,10 +47,14 @@ DPT_RESTART_COUNT, set by dptrun (0 on the first attempt).
 from __future__ import annotations
 
 import os
+import pickle
 import random
 import re
+import warnings
 
 import numpy as np
+
+from ..serialization import CheckpointError
 
 __all__ = ["Checkpointer", "restart_count"]
 
@@ -186,9 +194,23 @@ class Checkpointer:
 
         for completed, path in reversed(self.checkpoints()):
             try:
-                state = dpt.load(path, weights_only=False)
-            except Exception:
-                continue  # unreadable: from another program, or damaged on disk
+                state = dpt.load(path)
+            except CheckpointError as e:  # damaged on disk, or from another program
+                warnings.warn(f"Checkpointer: skipping a checkpoint that does not load: {e}",
+                              stacklevel=3)
+                continue
+            except pickle.UnpicklingError:
+                # not skipped: a planted file would otherwise outlive the real checkpoints,
+                # which the pruning of old files deletes
+                raise CheckpointError(
+                    f"Checkpointer: {path} holds pickled objects, which the Checkpointer never "
+                    "writes; refusing to load it (it may run code). Remove it if it is not "
+                    "yours.") from None
+            if not (isinstance(state, dict) and "model" in state and "rng" in state
+                    and isinstance(state.get("completed_steps"), int)):
+                warnings.warn(f"Checkpointer: skipping {path}: not a Checkpointer checkpoint",
+                              stacklevel=3)
+                continue
             return completed, path, state
         return None
 
@@ -198,12 +220,21 @@ class Checkpointer:
         import dpt
 
         dist = self._dist()
-        found = self._newest_loadable() if self._rank() == 0 else None
+        found = error = None
+        if self._rank() == 0:
+            try:
+                found = self._newest_loadable()
+            except Exception as e:  # the other ranks must hear of it, not wait in the broadcast
+                error = e
         choice = found[:2] if found is not None else None
         if dist is not None and self._size() > 1:
-            box = [choice]
+            box = [choice, None if error is None else str(error)]
             dist.broadcast_object_list(box, src=self._global(0), group=self.group)
-            choice = box[0]
+            choice, message = box
+            if message is not None and error is None:
+                raise CheckpointError(f"Checkpointer: rank 0 could not restore: {message}")
+        if error is not None:
+            raise error
         if choice is None:
             self.completed = 0
             return 0
@@ -215,7 +246,7 @@ class Checkpointer:
                                "0 chose to restore: the checkpoint directory must be on a "
                                "filesystem shared by every rank")
         else:
-            state = dpt.load(path, weights_only=False)
+            state = dpt.load(path)
         self.model.load_state_dict(state["model"])
         if self.optimizer is not None and "optimizer" in state:
             self.optimizer.load_state_dict(state["optimizer"])
