@@ -1,4 +1,4 @@
-"""Tensor: an array (numpy or cupy) plus dtype/device and the autograd fields.
+"""Tensor: a CPU or GPU array plus dtype/device and the autograd fields.
 
 This is the bottom of the engine: Tensor knows its data, its graph position and how
 to start a backward pass, and imports no op. The math methods (``x.sum()``, ``x + y``,

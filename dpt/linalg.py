@@ -1,4 +1,4 @@
-"""dpt.linalg: torch.linalg on numpy/cupy, batched over leading dimensions and differentiable.
+"""dpt.linalg: torch.linalg on CPU and GPU arrays, batched over leading dimensions and differentiable.
 
 Factorizations are Functions whose forward calls the array module's LAPACK wrappers and
 whose backward is written with dpt ops (and with the factorizations themselves), so that

@@ -1,6 +1,6 @@
 """Graph nodes: the internal op base ``Function`` and the public ``autograd.Function``.
 
-An op's ``forward`` works on raw arrays (numpy or cupy); its ``backward`` works on
+An op's ``forward`` works on raw arrays (CPU or GPU); its ``backward`` works on
 Tensors, so running backward with recording on (``create_graph=True``) builds the
 graph of the gradient and gives higher derivatives for free.
 """

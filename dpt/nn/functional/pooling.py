@@ -79,7 +79,7 @@ class _ScatterSet(Function):
         n, c = shape[:2]
         out = xp.zeros((n * c, math.prod(shape[2:])), dtype=g.dtype)
         rows = xp.arange(n * c)[:, None]
-        out[rows, idx.reshape(n * c, -1)] = g.reshape(n * c, -1)  # plain indexing: cupy too
+        out[rows, idx.reshape(n * c, -1)] = g.reshape(n * c, -1)  # plain indexing: GPU arrays too
         return out.reshape(shape)
 
     def backward(self, gg):
