@@ -62,7 +62,8 @@ def parse_args(argv=None):
     ap.add_argument("--batch-size", type=int, default=40,
                     help="global batch, split over ranks (default 40)")
     ap.add_argument("--lr", type=float, default=0.1, help="SGD learning rate (default 0.1)")
-    ap.add_argument("--seed", type=int, default=0, help="data split, shuffling and init (default 0)")
+    ap.add_argument("--seed", type=int, default=0,
+                    help="data split, shuffling and init (default 0)")
     ap.add_argument("--device", default="cpu", help="cpu or cuda (one GPU per rank)")
     ap.add_argument("--checkpoint", default=None, help="save every epoch here; resume if present")
     ap.add_argument("--no-progress", action="store_true", help="no tqdm bar")
@@ -101,7 +102,8 @@ def main(argv=None) -> float:
         if rank == 0:
             print(f"resumed from {args.checkpoint} at epoch {start_epoch}", flush=True)
 
-    last = args.epochs if args.stop_after is None else min(args.epochs, start_epoch + args.stop_after)
+    last = args.epochs if args.stop_after is None else \
+        min(args.epochs, start_epoch + args.stop_after)
     if start_epoch >= args.epochs and rank == 0:
         print(f"{args.checkpoint} holds a finished run ({start_epoch} of {args.epochs} epochs); "
               "evaluating it", flush=True)

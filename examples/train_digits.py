@@ -98,7 +98,8 @@ def parse_args(argv=None):
     ap.add_argument("--optimizer", choices=["sgd", "adam"], default="sgd", help="default sgd")
     ap.add_argument("--lr", type=float, default=None,
                     help="default 0.05 for SGD, 0.003 for Adam")
-    ap.add_argument("--seed", type=int, default=0, help="data split, shuffling and init (default 0)")
+    ap.add_argument("--seed", type=int, default=0,
+                    help="data split, shuffling and init (default 0)")
     ap.add_argument("--plot", default=None, metavar="FILE",
                     help="save a loss/accuracy plot (PNG) here; no plot without it")
     ap.add_argument("--no-progress", action="store_true", help="no tqdm bar")
