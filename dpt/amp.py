@@ -72,8 +72,8 @@ class autocast:
         if device_type == "cpu" and self._enabled and \
                 self.fast_dtype not in (_dtype.bfloat16, _dtype.float16):
             warnings.warn("In CPU autocast, but the target dtype is not supported. Disabling "
-                          "autocast.\nCPU Autocast only supports dtype of torch.bfloat16, "
-                          "torch.float16 currently.", UserWarning, stacklevel=2)
+                          "autocast.\nCPU Autocast only supports dtype of dpt.bfloat16, "
+                          "dpt.float16 currently.", UserWarning, stacklevel=2)
             self._enabled = False
         if device_type == "cuda" and self._enabled and self.fast_dtype not in (
                 _dtype.float16, _dtype.bfloat16, _dtype.float32):
@@ -154,7 +154,7 @@ class GradScaler:
         self._device = device
         self._enabled = bool(enabled)
         if device == "cuda" and self._enabled and not _cuda_available():
-            warnings.warn("torch.cuda.amp.GradScaler is enabled, but CUDA is not available.  "
+            warnings.warn("dpt.amp.GradScaler is enabled, but CUDA is not available. "
                           "Disabling.", UserWarning, stacklevel=2)
             self._enabled = False
         if self._enabled:

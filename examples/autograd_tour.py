@@ -7,6 +7,7 @@ same code (random draws aside).
 """
 from __future__ import annotations
 
+import argparse
 import os
 import sys
 import warnings
@@ -116,4 +117,5 @@ def main() -> None:
 
 
 if __name__ == "__main__":
+    argparse.ArgumentParser(description=__doc__.split("\n\n")[0]).parse_args()  # only --help
     main()

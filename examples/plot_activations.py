@@ -22,7 +22,7 @@ from dpt.autograd import Variable  # noqa: E402
 
 
 def main(argv=None) -> str:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--out", default="activations.png", help="where to write the PNG")
     args = parser.parse_args(argv)
 

@@ -29,7 +29,7 @@ def sin_and_derivative(n: int = 100):
 
 
 def main(argv=None) -> str:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--out", default="sin_derivative.png", help="where to write the PNG")
     args = parser.parse_args(argv)
 

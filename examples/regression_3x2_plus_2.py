@@ -54,9 +54,9 @@ def fit_dpt(steps: int, lr: float):
 
 
 def main(argv=None) -> None:
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--steps", type=int, default=800)
-    p.add_argument("--lr", type=float, default=0.001)
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--steps", type=int, default=800, help="gradient steps (default 800)")
+    p.add_argument("--lr", type=float, default=0.001, help="learning rate (default 0.001)")
     args = p.parse_args(argv)
     print(f"{'':10}{'w':>10}{'b':>10}{'loss':>12}")
     for name, fit in (("numpy", fit_numpy), ("dpt", fit_dpt)):

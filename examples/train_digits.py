@@ -1,5 +1,5 @@
 """Train a classifier on scikit-learn's 8x8 handwritten digits (1797 images, shipped inside the
-scikit-learn wheel, so no download) with dpt, exactly as one would with PyTorch:
+scikit-learn wheel, so no download) with dpt, exactly as one would with PyTorch.
 
     python examples/train_digits.py                   # MLP 64-128-64-10, 20 epochs
     python examples/train_digits.py --model cnn       # Conv2d/MaxPool2d net on 1x8x8 images
@@ -8,12 +8,12 @@ scikit-learn wheel, so no download) with dpt, exactly as one would with PyTorch:
 A seeded 80/20 split; TensorDataset + DataLoader (shuffled with a seeded generator);
 CrossEntropyLoss; SGD with Nesterov momentum (or --optimizer adam) and a cosine learning-rate
 schedule; a tqdm progress bar per epoch; evaluation on the held-out images after every epoch;
-a loss/accuracy plot saved with matplotlib's Agg backend (--plot, default digits_training.png).
+with --plot FILE, a loss/accuracy plot saved with matplotlib's Agg backend (no file otherwise).
 The last line is "test accuracy: 0.9xxx".
 
-Measured on a shared 2-core CPU machine (2026-11-23), default settings, seed 0: the MLP
-reaches test accuracy 0.9749 after 20 epochs in about 5 s; the CNN reaches 0.9833 in about
-20 s (Adam, 10 epochs: 0.9694). Two epochs give 0.91 (MLP) and 0.84 (CNN).
+Seed 0, default settings: the MLP reaches test accuracy 0.9749 after 20 epochs, the CNN
+0.9833; two epochs give 0.9109 (MLP) and 0.8440 (CNN); Adam for 10 epochs gives 0.9694 (MLP)
+and 0.9777 (CNN). The run prints its training time.
 Needs the `examples` extra: pip install "dpt[examples]" (tqdm, matplotlib, scikit-learn).
 """
 from __future__ import annotations
@@ -91,15 +91,17 @@ def save_plot(history: dict, path: str) -> None:
 
 
 def parse_args(argv=None):
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--model", choices=["mlp", "cnn"], default="mlp")
-    ap.add_argument("--epochs", type=int, default=20)
-    ap.add_argument("--batch-size", type=int, default=32)
-    ap.add_argument("--optimizer", choices=["sgd", "adam"], default="sgd")
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--model", choices=["mlp", "cnn"], default="mlp", help="default mlp")
+    ap.add_argument("--epochs", type=int, default=20, help="default 20")
+    ap.add_argument("--batch-size", type=int, default=32, help="default 32")
+    ap.add_argument("--optimizer", choices=["sgd", "adam"], default="sgd", help="default sgd")
     ap.add_argument("--lr", type=float, default=None,
                     help="default 0.05 for SGD, 0.003 for Adam")
-    ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("--plot", default="digits_training.png", help="where to save the plot")
+    ap.add_argument("--seed", type=int, default=0,
+                    help="data split, shuffling and init (default 0)")
+    ap.add_argument("--plot", default=None, metavar="FILE",
+                    help="save a loss/accuracy plot (PNG) here; no plot without it")
     ap.add_argument("--no-progress", action="store_true", help="no tqdm bar")
     return ap.parse_args(argv)
 

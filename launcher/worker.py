@@ -3,13 +3,15 @@
 It turns the MPI process manager's variables into torchrun-style ones (RANK,
 LOCAL_RANK, WORLD_SIZE, LOCAL_WORLD_SIZE, NODE_RANK, ...), picks this rank's
 GPUs, then runs the user's script as its child with the MPI process-manager
-connection inherited, prefixing each output line with ``[rank]`` and copying it
+connection inherited, prefixing each output line (and each carriage-return redraw of a
+progress bar, forwarded as it comes) with ``[rank]`` and copying it
 to a per-rank log file when asked. Its exit code is the script's.
 """
 from __future__ import annotations
 
 import argparse
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -60,16 +62,43 @@ def _die_with_parent():
         pass
 
 
+_PIECE = re.compile(rb"[^\r\n]*(?:\r\n|\r|\n)")
+
+
+def _pieces(buf: bytes):
+    """Split buf after every newline or carriage return ('\r\n' stays one ending): the
+    complete pieces and the unfinished rest."""
+    pieces = _PIECE.findall(buf)
+    return pieces, buf[sum(map(len, pieces)):]
+
+
 def _pump(src, dst, prefix: str, log, lock):
-    for raw in iter(src.readline, b""):
-        line = prefix.encode() + raw if prefix else raw
-        with lock:
-            if dst is not None:
-                dst.buffer.write(line)
-                dst.flush()
-            if log is not None:
-                log.write(line)
-                log.flush()
+    """Copy the child's output to dst (and log) piece by piece, each with the rank prefix.
+
+    A piece ends at a newline or at a carriage return, so progress bars that redraw their line
+    with '\r' (tqdm) move live instead of waiting for the next newline. A bare '\r' (the
+    start of a redraw), or the '\n' of a '\r\n' split over two reads, gets no prefix."""
+    pre = prefix.encode()
+    fd, rest, after_cr = src.fileno(), b"", False
+    while True:
+        chunk = os.read(fd, 65536)
+        pieces, rest = _pieces(rest + chunk) if chunk else ([rest] if rest else [], b"")
+        out = []
+        for piece in pieces:
+            bare = piece == b"\r" or (piece == b"\n" and after_cr)
+            out.append(piece if bare else pre + piece)
+            after_cr = piece.endswith(b"\r")
+        if out:
+            data = b"".join(out)
+            with lock:
+                if dst is not None:
+                    dst.buffer.write(data)
+                    dst.flush()
+                if log is not None:
+                    log.write(data)
+                    log.flush()
+        if not chunk:
+            break
     src.close()
 
 

@@ -31,3 +31,11 @@ def test_train_digits_adam_and_bad_model(tmp_path):
     assert acc > 0.8
     with pytest.raises(SystemExit):
         main(["--model", "resnet"])
+
+
+def test_no_plot_file_without_plot_flag(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    main = runpy.run_path(SCRIPT)["main"]
+    main(["--epochs", "1", "--no-progress"])
+    assert "plot saved" not in capsys.readouterr().out
+    assert list(tmp_path.iterdir()) == []

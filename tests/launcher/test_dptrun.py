@@ -1,9 +1,11 @@
 """dptrun: command lines for MPICH and Open MPI, worker variables, rank prefixes, logs, restarts
 and exit codes. Jobs run through the real mpiexec, each with a timeout."""
 import os
+import select
 import subprocess
 import sys
 import textwrap
+import time
 
 import pytest
 
@@ -153,3 +155,57 @@ def test_restarts_exhausted_return_the_failure(tmp_path):
     assert res.returncode == 4
     assert "after 1 restart(s)" in res.stderr
     assert res.stdout == ""  # --log-dir without --tee keeps the console quiet
+
+
+def test_carriage_return_updates_are_forwarded_live(tmp_path):
+    """A '\\r'-terminated piece (a progress-bar redraw) reaches the console, prefixed, while the
+    script is still running: the script waits for the test to see each piece before it goes on,
+    so a launcher that holds output until a newline makes this test time out, not pass."""
+    script = tmp_path / "bar.py"
+    script.write_text(textwrap.dedent("""
+        import os, sys, time
+        for i, step in enumerate("abc"):
+            sys.stdout.write(step + "\\r")
+            sys.stdout.flush()
+            deadline = time.monotonic() + 60
+            while not os.path.exists(f"seen{i}") and time.monotonic() < deadline:
+                time.sleep(0.02)
+        print("done")
+    """))
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("RANK", "WORLD_SIZE", "LOCAL_RANK", "DPT_RUN_ID", "DPT_RANK_PREFIXED")}
+    env["PYTHONPATH"] = ROOT + os.pathsep + env.get("PYTHONPATH", "")
+    proc = subprocess.Popen([sys.executable, "-m", "launcher.dptrun", str(script)],
+                            stdout=subprocess.PIPE, env=env, cwd=tmp_path)
+    got = b""
+
+    def read_until(expected: bytes, timeout: float = 30.0) -> None:
+        nonlocal got
+        deadline = time.monotonic() + timeout
+        while expected not in got:
+            left = deadline - time.monotonic()
+            ready, _, _ = select.select([proc.stdout], [], [], max(left, 0))
+            assert ready, f"{expected!r} not forwarded within {timeout} s; got {got!r}"
+            chunk = os.read(proc.stdout.fileno(), 4096)
+            assert chunk, f"output ended before {expected!r}; got {got!r}"
+            got += chunk
+
+    try:
+        for i, step in enumerate("abc"):
+            read_until(f"[0] {step}\r".encode())
+            assert b"done" not in got
+            (tmp_path / f"seen{i}").touch()
+        read_until(b"[0] done\n")
+        assert proc.wait(timeout=30) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        proc.stdout.close()
+    assert got == b"[0] a\r[0] b\r[0] c\r[0] done\n"
+
+
+def test_output_pieces_split_at_newlines_and_carriage_returns():
+    from launcher.worker import _pieces
+    assert _pieces(b"a\rb\r\nc\n\nd") == ([b"a\r", b"b\r\n", b"c\n", b"\n"], b"d")
+    assert _pieces(b"\rbar") == ([b"\r"], b"bar")
