@@ -16,12 +16,17 @@ __all__ = ["matmul", "mm", "bmm", "mv", "dot", "vdot", "inner", "outer", "ger", 
            "addbmm", "baddbmm", "kron", "trace", "diag", "diag_embed", "chain_matmul"]
 
 
+def _same_dtype(z, x, y):
+    """numpy multiplies bfloat16 matrices into float32: round back, as torch returns bfloat16."""
+    return z.astype(x.dtype) if z.dtype != x.dtype and x.dtype == y.dtype else z
+
+
 # ---- the one product node -------------------------------------------------------------
 class MatMul(Function):
     """z = x @ y with numpy's matmul rules (1-d promotion, batch broadcasting)."""
 
     def forward(self, x, y):
-        return x @ y
+        return _same_dtype(x @ y, x, y)
 
     def backward(self, gz):
         x, y = self.inputs
@@ -74,8 +79,8 @@ class _AddProduct(Function):
         if alpha != 1:
             prod = prod * alpha
         if beta == 0:
-            return prod
-        return prod + (input if beta == 1 else input * beta)
+            return _same_dtype(prod, x, y)
+        return _same_dtype(prod + (input if beta == 1 else input * beta), x, y)
 
     def backward(self, gz):
         input, x, y = self.inputs

@@ -155,8 +155,13 @@ class _ChannelSum(Function):
 def _bmm(a, b):
     """Batched matmul over the groups; a plain 2-D BLAS call when there is one group."""
     if a.shape[0] == 1:
-        return (a[0] @ b[0])[None]
-    return a @ b
+        return _same_dtype((a[0] @ b[0])[None], a)
+    return _same_dtype(a @ b, a)
+
+
+def _same_dtype(z, a):
+    """numpy multiplies bfloat16 matrices into float32: round back to the inputs' dtype."""
+    return z if z.dtype == a.dtype else z.astype(a.dtype)
 
 
 class Conv(Function):
@@ -178,7 +183,8 @@ class Conv(Function):
         if groups == 1 and p >= 64:
             # one BLAS GEMM per sample straight into the (N, C, *out) layout: the column
             # matrix read as (N, K, P) blocks (row stride N*P), so no transposing copy
-            y = xp.matmul(w.reshape(cout, -1), cols[0].reshape(-1, n, p).swapaxes(0, 1))
+            y = _same_dtype(xp.matmul(w.reshape(cout, -1),
+                                      cols[0].reshape(-1, n, p).swapaxes(0, 1)), w)
             if b is not None:
                 y += b.reshape(cout, 1)
             return y.reshape((n, cout) + out)
@@ -274,12 +280,14 @@ class ConvWeightGrad(Function):
         if groups == 1 and og * cols.shape[1] <= p:
             # few weights per sample (a first layer): per-sample GEMMs read g in place and a
             # small sum over the batch follows, instead of a transposing copy of all of g
-            gw = xp.matmul(g.reshape(n, og, p), cols[0].reshape(-1, n, p).transpose(1, 2, 0))
+            gw = _same_dtype(xp.matmul(g.reshape(n, og, p),
+                                       cols[0].reshape(-1, n, p).transpose(1, 2, 0)), g)
             return gw.sum(0).reshape((og, cg) + tuple(kernel))
         gr = g.reshape(n, groups, og, -1).transpose(1, 2, 0, 3).reshape(groups, og, -1)
         if groups == 1:  # BLAS (OpenBLAS) runs these long-K GEMMs faster with the larger
             # of the two short dims first
-            gw = ((cols[0] @ gr[0].T).T if cols.shape[1] > og else gr[0] @ cols[0].T)[None]
+            gw = _same_dtype(((cols[0] @ gr[0].T).T if cols.shape[1] > og
+                              else gr[0] @ cols[0].T)[None], gr)
         else:
             gw = _bmm(gr, cols.transpose(0, 2, 1))              # (G, Og, Cg*Kp)
         return gw.reshape((groups * og, cg) + tuple(kernel))

@@ -12,6 +12,8 @@ class Linear(Function):
 
     def forward(self, x, w, b=None):
         y = x @ w.T
+        if y.dtype != x.dtype:  # numpy multiplies bfloat16 into float32: round back, as torch
+            y = y.astype(x.dtype)
         if b is not None:
             y += b
         return y
