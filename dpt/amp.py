@@ -1,13 +1,17 @@
 """dpt.amp: torch.amp's autocast and GradScaler.
 
-Deviation from torch: ``autocast`` records its state (``is_autocast_enabled``,
-``get_autocast_dtype``) and validates its arguments like torch, but does not cast: every op
-runs in the dtype of its inputs. Mixed precision in dpt is explicit: convert the model and
-inputs with ``.to(dpt.float16)`` / ``.half()`` yourself. On the CPU numpy has no fast
-half-precision matmul, so casting would make training slower, not faster.
+Inside ``autocast(device_type, dtype)`` the ops of torch's per-device lists cast their
+floating inputs first: matrix products, linear and convolutions to the region's dtype
+(float16 or bfloat16), losses (and, on CUDA, softmax, exp/log, sums, norms) to float32.
+Every op declares its list as ``Function.autocast`` and ``Function.apply`` casts; float64
+tensors are never cast, backward runs in the dtypes forward chose, and gradients reach
+float32 parameters in float32. Ops outside the lists run in their inputs' dtype, and
+mixed inputs promote as usual. On the CPU numpy has no fast half-precision kernels: autocast
+there saves memory, not time.
 
 ``GradScaler`` is the full loss-scaling algorithm (scale, unscale_, step skipping on
-inf/nan, update with growth and backoff); it works with any dtype and on either device.
+inf/nan, update with growth and backoff); under a process group the inf/nan finding is
+all-reduced, so every rank skips the same steps.
 """
 from __future__ import annotations
 
@@ -18,8 +22,10 @@ import warnings
 import numpy as np
 
 from . import _dtype
+from . import distributed as _dist
 from ._device import xp_of
 from ._tensor import Tensor
+from .autograd.grad_mode import _state as _grad_state
 
 __all__ = ["autocast", "GradScaler", "is_autocast_enabled", "get_autocast_dtype",
            "is_autocast_available", "custom_fwd", "custom_bwd"]
@@ -40,7 +46,7 @@ def is_autocast_available(device_type: str) -> bool:
 
 def is_autocast_enabled(device_type: str = "cuda") -> bool:
     """is_autocast_enabled(device_type='cuda'): whether an autocast region for the device
-    type is active (dpt records the region but does not cast, see the module docstring)."""
+    type is active."""
     return _current(device_type)[0]
 
 
@@ -50,13 +56,20 @@ def get_autocast_dtype(device_type: str = "cuda") -> _dtype.dtype:
     return _current(device_type)[1]
 
 
+def _publish() -> None:
+    """Tell the ops (through the grad-mode state) which device types autocast now, to what."""
+    regions = {}
+    for dev in _DEFAULT_DTYPE:
+        enabled, dt = _current(dev)
+        if enabled:
+            regions[dev] = dt.np
+    _grad_state.autocast = regions or None
+
+
 class autocast:
     """autocast(device_type, dtype=None, enabled=True, cache_enabled=None): a context manager
-    (or decorator) marking a mixed-precision region.
-
-    dpt does not cast inside the region (see the module docstring); it checks the arguments
-    as torch does and reports the region through is_autocast_enabled / get_autocast_dtype.
-    """
+    (or decorator) for a mixed-precision region; nested regions and enabled=False work as in
+    torch. ``cache_enabled`` is accepted and ignored (casts are not cached)."""
 
     def __init__(self, device_type: str, dtype=None, enabled: bool = True, cache_enabled=None):
         if not isinstance(device_type, str):
@@ -86,10 +99,12 @@ class autocast:
             stack = []
             setattr(_state, self.device, stack)
         stack.append((self._enabled, self.fast_dtype))
+        _publish()
         return self
 
     def __exit__(self, *exc):
         getattr(_state, self.device).pop()
+        _publish()
         return False
 
     def __call__(self, fn):
@@ -102,31 +117,54 @@ class autocast:
 
 def custom_fwd(fwd=None, *, device_type: str = "cuda", cast_inputs=None):
     """custom_fwd(fwd=None, *, device_type, cast_inputs=None): decorator for the forward of a
-    custom autograd.Function. With cast_inputs, floating tensor arguments are cast to it
-    (dpt's autocast does not cast, so this is the only casting that happens)."""
+    custom autograd.Function. Inside an autocast region, with cast_inputs, the floating
+    tensor arguments are cast to it and forward runs with autocast off; without, forward
+    runs under the region and custom_bwd runs backward under the same one."""
     if fwd is None:
         return functools.partial(custom_fwd, device_type=device_type, cast_inputs=cast_inputs)
-    if cast_inputs is None:
-        return fwd
-    dt = _dtype.as_dtype(cast_inputs)
-
-    def cast(v):
-        return v.to(dt) if isinstance(v, Tensor) and v.dtype.category == 2 else v
 
     @functools.wraps(fwd)
-    def wrapper(*args, **kwargs):
-        return fwd(*(cast(a) for a in args), **{k: cast(v) for k, v in kwargs.items()})
+    def wrapper(ctx, *args, **kwargs):
+        ctx._autocast_dtype = get_autocast_dtype(device_type)
+        enabled = is_autocast_enabled(device_type)
+        ctx._fwd_used_autocast = enabled and cast_inputs is None
+        if cast_inputs is None or not enabled:
+            return fwd(ctx, *args, **kwargs)
+        dt = _dtype.as_dtype(cast_inputs)
+
+        def cast(v):
+            return v.to(dt) if isinstance(v, Tensor) and v.dtype.is_floating_point else v
+
+        with autocast(device_type, enabled=False):
+            return fwd(ctx, *(cast(a) for a in args), **{k: cast(v) for k, v in kwargs.items()})
     return wrapper
 
 
 def custom_bwd(bwd=None, *, device_type: str = "cuda"):
-    """custom_bwd(bwd=None, *, device_type): decorator for a custom backward (unchanged)."""
+    """custom_bwd(bwd=None, *, device_type): decorator for a custom backward: it runs under
+    the autocast state its forward saw (see custom_fwd)."""
     if bwd is None:
         return functools.partial(custom_bwd, device_type=device_type)
-    return bwd
+
+    @functools.wraps(bwd)
+    def wrapper(ctx, *args, **kwargs):
+        with autocast(device_type, dtype=getattr(ctx, "_autocast_dtype", None),
+                      enabled=getattr(ctx, "_fwd_used_autocast", False)):
+            return bwd(ctx, *args, **kwargs)
+    return wrapper
 
 
 # ---- GradScaler ---------------------------------------------------------------------------------
+def _on_any_rank(found: bool) -> bool:
+    """found on any rank of the default process group, so that every rank skips the same
+    steps (with sharded gradients one rank alone may see the inf)."""
+    if not (_dist.is_initialized() and _dist.get_world_size() > 1):
+        return found
+    flag = Tensor._make(np.array([1.0 if found else 0.0]))
+    _dist.all_reduce(flag, op=_dist.ReduceOp.MAX)
+    return bool(flag._data[0])
+
+
 _READY, _UNSCALED, _STEPPED = 0, 1, 2
 
 
@@ -206,7 +244,7 @@ class GradScaler:
                 arr *= arr.dtype.type(inv)
                 if not found and not bool(xp_of(arr).isfinite(arr).all()):
                     found = True
-        st["found_inf"] = found
+        st["found_inf"] = _on_any_rank(found)
         st["stage"] = _UNSCALED
 
     def step(self, optimizer, *args, **kwargs):

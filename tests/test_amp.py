@@ -1,4 +1,4 @@
-"""dpt.amp: autocast's recorded state and GradScaler's loss-scaling algorithm."""
+"""dpt.amp: autocast (state, casting policies, custom_fwd/bwd) and GradScaler's loss scaling."""
 import numpy as np
 import pytest
 
@@ -14,7 +14,7 @@ def test_autocast_state_and_arguments():
             assert not dpt.is_autocast_enabled("cpu")
         assert dpt.is_autocast_enabled("cpu")
         x = dpt.ones(2, 2)
-        assert (x @ x).dtype is dpt.float32  # documented deviation: no casting
+        assert (x @ x).dtype is dpt.bfloat16
     assert not dpt.is_autocast_enabled("cpu")
     with pytest.warns(UserWarning, match="not supported"):
         with autocast("cpu", dtype=dpt.float64) as ac:
@@ -27,6 +27,67 @@ def test_autocast_state_and_arguments():
         return dpt.is_autocast_enabled("cuda"), dpt.get_autocast_dtype("cuda")
 
     assert f() == (True, dpt.float16) and not dpt.is_autocast_enabled()
+
+
+def test_autocast_casts_by_policy_and_gradients_keep_the_parameter_dtype():
+    F = dpt.nn.functional
+    x = dpt.randn(4, 6, requires_grad=True)
+    w = dpt.randn(5, 6, requires_grad=True)
+    img, k = dpt.randn(1, 3, 5, 5), dpt.randn(2, 3, 3, 3)
+    with autocast("cpu"):
+        y = F.linear(x, w)
+        assert y.dtype is dpt.bfloat16
+        assert (x @ w.T).dtype is dpt.bfloat16 and dpt.bmm(x[None], w.T[None]).dtype is dpt.bfloat16
+        assert F.conv2d(img, k).dtype is dpt.bfloat16
+        assert dpt.mv(x, x[0]).dtype is dpt.float32  # CUDA's list only, as in torch
+        assert (y + x[:, :5]).dtype is dpt.float32  # ops outside the lists promote as usual
+        assert F.linear(x.double(), w.double()).dtype is dpt.float64  # float64 never cast
+        with autocast("cpu", enabled=False):
+            assert F.linear(x, w).dtype is dpt.float32
+        with autocast("cpu", dtype=dpt.float16):
+            assert F.linear(x, w).dtype is dpt.float16
+        loss = y.float().pow(2).sum()
+    loss.backward()  # outside the region, as torch recommends
+    assert x.grad.dtype is w.grad.dtype is dpt.float32
+    with dpt.no_grad():
+        ref = 2 * (x.bfloat16() @ w.bfloat16().T).float() @ w.bfloat16().float()
+    np.testing.assert_allclose(x.grad.numpy(), ref.numpy(), rtol=0.05, atol=0.05)
+    with autocast("cuda"):  # another device type's region leaves CPU tensors alone
+        assert F.linear(x, w).dtype is dpt.float32
+
+
+def test_backward_inside_a_region_runs_in_the_forward_dtypes():
+    x = dpt.randn(3, 4, requires_grad=True)
+    with autocast("cpu"):
+        (x @ x.T).float().sum().backward()
+    assert x.grad.dtype is dpt.float32
+
+
+def test_custom_fwd_and_bwd():
+    seen = {}
+
+    class Square(dpt.autograd.Function):
+        @staticmethod
+        @dpt.amp.custom_fwd(device_type="cpu", cast_inputs=dpt.float32)
+        def forward(ctx, a, b):
+            seen["fwd"] = (a.dtype, dpt.is_autocast_enabled("cpu"))
+            ctx.save_for_backward(a, b)
+            return a @ b
+
+        @staticmethod
+        @dpt.amp.custom_bwd(device_type="cpu")
+        def backward(ctx, g):
+            seen["bwd"] = dpt.is_autocast_enabled("cpu")
+            a, b = ctx.saved_tensors
+            return g @ b.T, a.T @ g
+
+    a = dpt.randn(2, 3, dtype=dpt.bfloat16, requires_grad=True)
+    b = dpt.randn(3, 2, requires_grad=True)
+    with autocast("cpu"):
+        out = Square.apply(a, b)
+    assert out.dtype is dpt.float32 and seen["fwd"] == (dpt.float32, False)
+    out.sum().backward()
+    assert seen["bwd"] is False and a.grad.dtype is dpt.bfloat16
 
 
 def _setup(scale=4.0, **kw):

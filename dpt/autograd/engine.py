@@ -106,9 +106,10 @@ def run_backward(roots, grad_roots, retain_graph=False, create_graph=False,
         stack = _local.callbacks = []
     callbacks = []
     stack.append(callbacks)
-    prev_mode = _grad_state.enabled
-    # The whole pass, hooks included, records a graph only when asked to (create_graph).
-    _grad_state.enabled = create_graph
+    prev_mode, prev_autocast = _grad_state.enabled, _grad_state.autocast
+    # The whole pass, hooks included, records a graph only when asked to (create_graph), and
+    # runs each backward in the dtypes its forward chose (no autocast, as in torch).
+    _grad_state.enabled, _grad_state.autocast = create_graph, None
     try:
         while ready:
             node = ready.pop()
@@ -125,13 +126,13 @@ def run_backward(roots, grad_roots, retain_graph=False, create_graph=False,
                     deps[child] = left
                 else:  # every consumer has handed child its gradient
                     ready.append(child)
-        _grad_state.enabled = prev_mode
+        _grad_state.enabled, _grad_state.autocast = prev_mode, prev_autocast
         i = 0
         while i < len(callbacks):  # a callback may queue further callbacks
             callbacks[i]()
             i += 1
     finally:
-        _grad_state.enabled = prev_mode
+        _grad_state.enabled, _grad_state.autocast = prev_mode, prev_autocast
         stack.pop()
 
     if inputs is not None and not allow_unused:

@@ -11,7 +11,7 @@ import warnings
 import numpy as np
 
 from .._device import xp_of
-from .._dtype import from_numpy_dtype
+from .._dtype import bfloat16, from_numpy_dtype
 from .._tensor import Tensor
 from . import grad_mode as _grad_mode_module
 from .grad_mode import is_grad_enabled, no_grad
@@ -94,6 +94,10 @@ class Function(Node):
     """
 
     is_view = False  # True when the output shares the first input's memory
+    # Under dpt.amp.autocast, the floating inputs are cast first: "lower" to the region's
+    # dtype (matmul, linear, conv), "fp32" to float32 (losses); "lower_cuda"/"fp32_cuda" on
+    # CUDA tensors only, as in torch's per-device op lists. None: inputs as they are.
+    autocast: str | None = None
 
     # Set on nodes that record: inputs as given, their versions, and graph edges.
     _inputs: tuple
@@ -102,6 +106,8 @@ class Function(Node):
     @classmethod
     def apply(cls, *args, **kwargs):
         # The hot path of every op: plain loops, no generator expressions, locals only.
+        if cls.autocast is not None and _grad_mode.autocast is not None:
+            args = _autocast_args(cls.autocast, args, _grad_mode.autocast)
         self = _new(cls)
         arrays = []
         any_need = False
@@ -242,6 +248,37 @@ class Function(Node):
                 keep[k] = d[k]
         keep["_freed"] = True
         self.__dict__ = keep
+
+
+class _AutocastCast(Function):
+    """The cast autocast puts in front of an op; its gradient goes back in the input dtype."""
+
+    def forward(self, x, dtype):
+        self.src = x.dtype
+        return x.astype(dtype)
+
+    def backward(self, gz):
+        return _AutocastCast.apply(gz, self.src)
+
+
+_FLOAT32 = np.dtype(np.float32)
+_AUTOCAST_ELIGIBLE = (np.dtype(np.float16), np.dtype(bfloat16.np), _FLOAT32)
+
+
+def _autocast_args(policy: str, args, regions: dict):
+    """args with each eligible floating tensor (float16/bfloat16/float32, never float64)
+    on an autocast device cast as policy says."""
+    out = list(args)
+    for i, a in enumerate(args):
+        if isinstance(a, Tensor) and a._data.dtype in _AUTOCAST_ELIGIBLE:
+            dev = "cpu" if type(a._data) is _ndarray else "cuda"
+            fast = regions.get(dev)
+            if fast is None or (policy.endswith("_cuda") and dev != "cuda"):
+                continue
+            target = _FLOAT32 if policy.startswith("fp32") else fast
+            if a._data.dtype != target:
+                out[i] = _AutocastCast.apply(a, target)
+    return tuple(out)
 
 
 def _broadcast_msg(node, arrays) -> str:

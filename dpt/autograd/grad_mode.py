@@ -12,6 +12,9 @@ import threading
 class _State(threading.local):
     enabled = True
     inference = False
+    # {device type: numpy dtype} of the enabled autocast regions (dpt.amp.autocast), or None;
+    # read by Function.apply for the ops that declare an autocast policy
+    autocast = None
 
 
 _state = _State()

@@ -25,6 +25,8 @@ def _same_dtype(z, x, y):
 class MatMul(Function):
     """z = x @ y with numpy's matmul rules (1-d promotion, batch broadcasting)."""
 
+    autocast = "lower"
+
     def forward(self, x, y):
         return _same_dtype(x @ y, x, y)
 
@@ -59,11 +61,11 @@ class Mm(MatMul):
 
 
 class Mv(MatMul):
-    pass
+    autocast = "lower_cuda"
 
 
 class Dot(MatMul):
-    pass
+    autocast = None  # dot promotes (mixed inputs reach float32 as usual)
 
 
 class Bmm(MatMul):
@@ -72,6 +74,8 @@ class Bmm(MatMul):
 
 class _AddProduct(Function):
     """z = beta * input + alpha * product(x, y); beta == 0 ignores input entirely."""
+
+    autocast = "lower"
 
     def forward(self, input, x, y, beta=1, alpha=1):
         self.beta, self.alpha = beta, alpha
@@ -111,6 +115,8 @@ class Baddbmm(Addmm):
 
 
 class Addmv(_AddProduct):
+    autocast = "lower_cuda"
+
     @staticmethod
     def _product(m, v):
         return m @ v

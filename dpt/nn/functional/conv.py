@@ -167,6 +167,8 @@ def _same_dtype(z, a):
 class Conv(Function):
     """y = conv(x, w) + b, N-d, grouped; pads are ((lo, hi), ...) per spatial dim."""
 
+    autocast = "lower"
+
     def forward(self, x, w, b=None, *, stride, pads, dilation, groups, keep_cols=False):
         self.args = (stride, pads, dilation, groups)
         nd = x.ndim - 2
@@ -214,6 +216,8 @@ class Conv(Function):
 
 class ConvTranspose(Function):
     """y = conv_transpose(x, w) + b: the adjoint of Conv, cropped to ``out`` spatial size."""
+
+    autocast = "lower"
 
     def forward(self, x, w, b=None, *, stride, pads, dilation, groups, out):
         self.args = (stride, pads, dilation, groups)

@@ -10,6 +10,8 @@ __all__ = ["linear", "bilinear"]
 class Linear(Function):
     """y = x @ W.T + b in one BLAS call plus an in-place bias add."""
 
+    autocast = "lower"
+
     def forward(self, x, w, b=None):
         y = x @ w.T
         if y.dtype != x.dtype:  # numpy multiplies bfloat16 into float32: round back, as torch
