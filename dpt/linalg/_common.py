@@ -97,8 +97,8 @@ def _to_xp(xp, arr):
 # ---- LU on the host -----------------------------------------------------------------------
 def _lu_host(arr: np.ndarray):
     """Batched LU with partial pivoting on the host: (packed LU, 1-based int32 pivots)."""
-    # Imported here, not at the top: scipy.linalg adds ~0.1 s to `import dpt`, and only LU
-    # needs it.
+    # Imported here, not at the top: scipy.linalg adds ~0.1 s to `import dpt`, and only LU and
+    # matrix_exp need it.
     from scipy.linalg import lu_factor as _scipy_lu
 
     m, n = arr.shape[-2:]
