@@ -12,7 +12,7 @@ import warnings
 
 import numpy as np
 
-from .._device import to_numpy, xp_of
+from .._device import xp_of
 from .._tensor import Tensor
 from ..ops.blas import _with_out  # noqa: F401  (out=: the same copy-into rule as dpt.matmul)
 from ..return_types import _result_type
@@ -75,19 +75,6 @@ def _eye_like(A: Tensor, n: int | None = None) -> Tensor:
 
 def _diag(x: Tensor) -> Tensor:
     return _ops.diagonal(x, 0, -2, -1)
-
-
-def _batched(fn, a, *outs_dtype):
-    """Run a 2-D numpy/scipy routine over the leading dims of a (on the host)."""
-    arr = to_numpy(a)
-    batch = arr.shape[:-2]
-    flat = arr.reshape((-1,) + arr.shape[-2:])
-    results = [fn(m) for m in flat]
-    if not results:
-        return None
-    outs = tuple(np.stack([r[i] for r in results]).reshape(batch + np.shape(results[0][i]))
-                 for i in range(len(results[0])))
-    return outs
 
 
 def _to_xp(xp, arr):
