@@ -1,8 +1,8 @@
-"""The torch.* spellings of linear algebra, re-exported at the top level: dpt.det's
-neighbours dpt.logdet, dpt.inverse, dpt.pinverse, dpt.cholesky_solve, dpt.cholesky_inverse,
-dpt.triangular_solve, and (as ``_torch_*``, renamed by dpt/__init__.py) the older signatures
-of dpt.cholesky, dpt.qr, dpt.svd (returning V, not Vh), dpt.slogdet, dpt.cross, dpt.lu and
-dpt.lu_solve.
+"""The torch.* spellings of linear algebra: dpt.logdet, dpt.inverse, dpt.pinverse,
+dpt.cholesky_solve, dpt.cholesky_inverse, dpt.triangular_solve and, as ``_torch_*`` (renamed
+where dpt/__init__.py, dpt/functional.py and the Tensor methods import them), the older
+signatures of dpt.cholesky, dpt.qr, dpt.svd (returning V, not Vh), dpt.slogdet, dpt.cross,
+dpt.lu and dpt.lu_solve. Each is a thin wrapper over a torch.linalg function.
 """
 from __future__ import annotations
 
