@@ -1,0 +1,279 @@
+"""FullyShardedDataParallel under mpiexec -n 2 (and spawned 1- and 4-rank jobs): training
+equals DDP on the same global batch, each rank holds 1/N of parameters, gradients and
+optimizer state plus about a unit, state dicts load into the plain model and reshard."""
+import functools
+import os
+import sys
+
+import numpy as np
+import pytest
+
+import dpt
+import dpt.distributed as dist
+import dpt.nn.functional as F
+from dpt import nn
+from dpt.distributed.fsdp import (BackwardPrefetch, FullStateDictConfig, MixedPrecision,
+                                  ShardedStateDictConfig, ShardedTensor, ShardingStrategy,
+                                  StateDictType, load_sharded_state_dict,
+                                  save_sharded_state_dict)
+from dpt.distributed.fsdp import FullyShardedDataParallel as FSDP
+from dpt.distributed.fsdp.wrap import (ModuleWrapPolicy, enable_wrap,
+                                       size_based_auto_wrap_policy, wrap)
+from dpt.nn.parallel import DistributedDataParallel as DDP
+
+mpi = [pytest.mark.mpi(min_size=2), pytest.mark.timeout(120)]
+STRATEGIES = [ShardingStrategy.FULL_SHARD, ShardingStrategy.SHARD_GRAD_OP,
+              ShardingStrategy.NO_SHARD]
+
+
+class Block(nn.Module):
+    def __init__(self, d):
+        super().__init__()
+        self.lin = nn.Linear(d, d)
+        self.norm = nn.LayerNorm(d)
+
+    def forward(self, x):
+        return x + self.norm(self.lin(x)).tanh()
+
+
+def _model(d=16, blocks=3):
+    dpt.manual_seed(0)
+    return nn.Sequential(nn.Linear(6, d), *[Block(d) for _ in range(blocks)],
+                         nn.Linear(d, 3)).double()
+
+
+def _wrapped(how, **kw):
+    if how == "auto":
+        return FSDP(_model(), auto_wrap_policy=ModuleWrapPolicy({Block}), **kw)
+    if how == "size":
+        policy = functools.partial(size_based_auto_wrap_policy, min_num_params=100)
+        return FSDP(_model(), auto_wrap_policy=policy, **kw)
+    if how == "explicit":
+        m = _model()
+        for i in (1, 2, 3):
+            m[i] = FSDP(m[i], **kw)
+        return FSDP(m, **kw)
+    return FSDP(_model(), **kw)
+
+
+def _batches(steps, seed=7, per_rank=4):
+    rng = np.random.default_rng(seed)
+    world, rank = dist.get_world_size(), dist.get_rank()
+    for _ in range(steps):
+        x = rng.standard_normal((per_rank * world, 6))
+        y = rng.integers(0, 3, per_rank * world)
+        sl = slice(per_rank * rank, per_rank * rank + per_rank)
+        yield dpt.from_numpy(x[sl]), dpt.from_numpy(y[sl])
+
+
+def _step(model, opt, x, y, clip=None, norm_type=2.0):
+    opt.zero_grad()
+    F.cross_entropy(model(x), y).backward()
+    norm = None
+    if clip is not None:
+        norm = (model.clip_grad_norm_(clip, norm_type) if isinstance(model, FSDP)
+                else nn.utils.clip_grad_norm_(model.parameters(), clip, norm_type))
+    opt.step()
+    return norm
+
+
+def _full(model):
+    with FSDP.state_dict_type(model, StateDictType.FULL_STATE_DICT):
+        return model.state_dict()
+
+
+def _max_diff(sd, ref):
+    assert list(sd) == list(ref)
+    return max(float(np.abs(sd[k].numpy() - ref[k].numpy()).max()) for k in ref)
+
+
+# -- training equals DDP ----------------------------------------------------------------------
+@pytest.mark.parametrize("how", ["auto", "size", "explicit", "root"])
+@pytest.mark.parametrize("strategy", STRATEGIES, ids=lambda s: s.name)
+@pytest.mark.mpi(min_size=2)
+@pytest.mark.timeout(120)
+def test_training_equals_ddp(pg, strategy, how):
+    ref, fsdp = DDP(_model()), _wrapped(how, sharding_strategy=strategy)
+    o1 = dpt.optim.Adam(ref.parameters(), lr=0.01)
+    o2 = dpt.optim.Adam(fsdp.parameters(), lr=0.01)
+    for x, y in _batches(4):
+        _step(ref, o1, x, y)
+        _step(fsdp, o2, x, y)
+    assert _max_diff(_full(fsdp), ref.module.state_dict()) < 1e-6
+
+
+@pytest.mark.mpi(min_size=2)
+@pytest.mark.timeout(60)
+def test_parameters_are_the_local_shards(pg):
+    fsdp = _wrapped("auto")
+    world = dist.get_world_size()
+    names = [n for n, _ in fsdp.named_parameters()]
+    assert names == ["_flat_param", "1._flat_param", "2._flat_param", "3._flat_param"]
+    total = sum(p.numel() for p in _model().parameters())
+    local = sum(p.numel() for p in fsdp.parameters())
+    assert total / world <= local < total / world + 4 * world
+    for unit in FSDP.fsdp_modules(fsdp):
+        h = unit._handle
+        assert h.flat_param.numel() * world == h.padded >= h.numel
+    with pytest.raises(AttributeError):  # the originals live only while a unit runs
+        fsdp.module[1].lin.weight
+
+
+@pytest.mark.mpi(min_size=2)
+@pytest.mark.timeout(60)
+def test_full_shard_frees_parameters_after_forward_and_backward(pg):
+    fsdp = _wrapped("auto")
+    seen = []
+
+    def record(module, args, out):
+        seen.append([u._handle.gathered for u in FSDP.fsdp_modules(fsdp)[1:]])
+
+    for unit in fsdp.module[1:4]:
+        unit.module.register_forward_hook(record)
+    x, y = next(_batches(1))
+    loss = F.cross_entropy(fsdp(x), y)
+    # during block i's forward only block i (and the root) are gathered; after it, none
+    assert seen == [[True, False, False], [False, True, False], [False, False, True]]
+    assert [u._handle.gathered for u in FSDP.fsdp_modules(fsdp)[1:]] == [False] * 3
+    loss.backward()
+    assert not any(u._handle.gathered for u in FSDP.fsdp_modules(fsdp))
+    assert all(u._handle.flat_param.grad is not None for u in FSDP.fsdp_modules(fsdp))
+
+
+@pytest.mark.mpi(min_size=2)
+@pytest.mark.timeout(60)
+def test_shard_grad_op_keeps_parameters_until_backward(pg):
+    fsdp = _wrapped("auto", sharding_strategy=ShardingStrategy.SHARD_GRAD_OP)
+    x, y = next(_batches(1))
+    loss = F.cross_entropy(fsdp(x), y)
+    assert all(u._handle.gathered for u in FSDP.fsdp_modules(fsdp))
+    loss.backward()
+    assert not any(u._handle.gathered for u in FSDP.fsdp_modules(fsdp))
+
+
+@pytest.mark.mpi(min_size=2)
+@pytest.mark.timeout(60)
+def test_eval_forward_under_no_grad_frees_everything(pg):
+    fsdp, ref = _wrapped("auto"), _model()
+    x, _ = next(_batches(1))
+    with dpt.no_grad():
+        out = fsdp(x)
+    assert np.allclose(out.numpy(), ref(x).detach().numpy(), atol=1e-12)
+    assert not any(u._handle.gathered for u in FSDP.fsdp_modules(fsdp))
+
+
+@pytest.mark.mpi(min_size=2)
+@pytest.mark.timeout(60)
+def test_shared_module_and_tied_weights(pg):
+    def model():
+        dpt.manual_seed(1)
+        shared = Block(8)
+        m = nn.Sequential(nn.Linear(6, 8), shared, shared, nn.Linear(8, 8), nn.Linear(8, 3))
+        m[4].weight = nn.Parameter(dpt.randn(3, 8))
+        m[3].weight = m[1].lin.weight  # tied across modules of one unit
+        return m.double()
+
+    ref = DDP(model())
+    fsdp = FSDP(model(), auto_wrap_policy=ModuleWrapPolicy({Block}))
+    assert len(FSDP.fsdp_modules(fsdp)) == 2
+    fsdp2 = FSDP(model())  # tied weight inside one unit: stored once
+    assert fsdp2._handle.numel == sum(p.numel() for p in model().parameters())
+    o1, o2 = (dpt.optim.SGD(m.parameters(), lr=0.1) for m in (ref, fsdp2))
+    for x, y in _batches(3):
+        _step(ref, o1, x, y)
+        _step(fsdp2, o2, x, y)
+    sd = _full(fsdp2)
+    assert sd["3.weight"] is not sd["1.lin.weight"]
+    assert _max_diff(sd, ref.module.state_dict()) < 1e-6
+    x, y = next(_batches(1))
+    F.cross_entropy(fsdp(x), y).backward()  # a unit run twice in one forward
+
+
+# -- mixed precision, prefetch, no_sync, clipping ----------------------------------------------
+@pytest.mark.mpi(min_size=2)
+@pytest.mark.timeout(60)
+def test_mixed_precision_computes_low_and_keeps_full_precision_shards(pg):
+    mp = MixedPrecision(param_dtype=dpt.float32, reduce_dtype=dpt.float32)
+    fsdp = _wrapped("auto", mixed_precision=mp)
+    ref = DDP(_model())
+    dtypes = []
+    fsdp.module[1].lin.register_forward_hook(
+        lambda m, a, o: dtypes.append((m.weight.dtype, a[0].dtype, o.dtype)))
+    o1 = dpt.optim.SGD(ref.parameters(), lr=0.1)
+    o2 = dpt.optim.SGD(fsdp.parameters(), lr=0.1)
+    for x, y in _batches(3):
+        _step(ref, o1, x, y)
+        _step(fsdp, o2, x, y)
+    assert dtypes[0] == (dpt.float32,) * 3
+    assert all(p.dtype == dpt.float64 and p.grad.dtype == dpt.float64 for p in fsdp.parameters())
+    diff = _max_diff(_full(fsdp), ref.module.state_dict())
+    assert 0 < diff < 1e-4  # float32 rounding, nothing more
+
+
+@pytest.mark.parametrize("prefetch", [BackwardPrefetch.BACKWARD_PRE,
+                                      BackwardPrefetch.BACKWARD_POST, None],
+                         ids=lambda p: getattr(p, "name", "none"))
+@pytest.mark.mpi(min_size=2)
+@pytest.mark.timeout(60)
+def test_backward_prefetch_overlaps_and_changes_nothing(pg, prefetch):
+    ref, fsdp = DDP(_model()), _wrapped("auto", backward_prefetch=prefetch)
+    o1 = dpt.optim.Adam(ref.parameters(), lr=0.01)
+    o2 = dpt.optim.Adam(fsdp.parameters(), lr=0.01)
+    for x, y in _batches(3):
+        _step(ref, o1, x, y)
+        _step(fsdp, o2, x, y)
+    assert _max_diff(_full(fsdp), ref.module.state_dict()) < 1e-6
+    prefetched = sum(u._handle.prefetches for u in FSDP.fsdp_modules(fsdp))
+    # each step, backward reaches blocks 3, 2, 1 after the root: 2 or 3 are gathered ahead
+    assert (prefetched >= 3 * 2) if prefetch is not None else prefetched == 0
+
+
+@pytest.mark.mpi(min_size=2)
+@pytest.mark.timeout(60)
+def test_forward_prefetch(pg):
+    ref, fsdp = DDP(_model()), _wrapped("auto", forward_prefetch=True,
+                                        backward_prefetch=None)
+    o1 = dpt.optim.SGD(ref.parameters(), lr=0.1)
+    o2 = dpt.optim.SGD(fsdp.parameters(), lr=0.1)
+    for x, y in _batches(2):
+        _step(ref, o1, x, y)
+        _step(fsdp, o2, x, y)
+    assert _max_diff(_full(fsdp), ref.module.state_dict()) < 1e-6
+    assert sum(u._handle.prefetches for u in FSDP.fsdp_modules(fsdp)) >= 2
+
+
+@pytest.mark.parametrize("strategy", STRATEGIES, ids=lambda s: s.name)
+@pytest.mark.mpi(min_size=2)
+@pytest.mark.timeout(60)
+def test_no_sync_accumulates_then_reduces_like_ddp(pg, strategy):
+    ref, fsdp = DDP(_model()), _wrapped("auto", sharding_strategy=strategy)
+    o1 = dpt.optim.SGD(ref.parameters(), lr=0.1)
+    o2 = dpt.optim.SGD(fsdp.parameters(), lr=0.1)
+    batches = list(_batches(4))
+    for model, opt in ((ref, o1), (fsdp, o2)):
+        for k in (0, 2):
+            opt.zero_grad()
+            with model.no_sync():
+                F.cross_entropy(model(batches[k][0]), batches[k][1]).backward()
+            if model is fsdp:
+                assert all(p.grad is None for p in fsdp.parameters())
+            F.cross_entropy(model(batches[k + 1][0]), batches[k + 1][1]).backward()
+            opt.step()
+    assert _max_diff(_full(fsdp), ref.module.state_dict()) < 1e-6
+    with pytest.raises(RuntimeError, match="root"):
+        with FSDP.fsdp_modules(fsdp)[1].no_sync():
+            pass
+
+
+@pytest.mark.parametrize("norm_type", [2.0, 1.0, float("inf")])
+@pytest.mark.mpi(min_size=2)
+@pytest.mark.timeout(60)
+def test_clip_grad_norm_uses_the_global_norm(pg, norm_type):
+    ref, fsdp = DDP(_model()), _wrapped("auto")
+    o1 = dpt.optim.SGD(ref.parameters(), lr=0.1)
+    o2 = dpt.optim.SGD(fsdp.parameters(), lr=0.1)
+    for x, y in _batches(3):
+        ref_norm = _step(ref, o1, x, y, clip=0.05, norm_type=norm_type)
+        norm = _step(fsdp, o2, x, y, clip=0.05, norm_type=norm_type)
+        assert abs(float(norm) - float(ref_norm)) < 1e-9 * max(1.0, float(ref_norm))
+    assert _max_diff(_full(fsdp), ref.module.state_dict()) < 1e-6
