@@ -277,3 +277,180 @@ def test_clip_grad_norm_uses_the_global_norm(pg, norm_type):
         norm = _step(fsdp, o2, x, y, clip=0.05, norm_type=norm_type)
         assert abs(float(norm) - float(ref_norm)) < 1e-9 * max(1.0, float(ref_norm))
     assert _max_diff(_full(fsdp), ref.module.state_dict()) < 1e-6
+
+
+# -- state dicts --------------------------------------------------------------------------------
+@pytest.mark.mpi(min_size=2)
+@pytest.mark.timeout(60)
+def test_full_state_dict_rank0_only_loads_into_the_plain_model(pg):
+    fsdp = _wrapped("auto")
+    opt = dpt.optim.Adam(fsdp.parameters(), lr=0.01)
+    for x, y in _batches(2):
+        _step(fsdp, opt, x, y)
+    cfg = FullStateDictConfig(offload_to_cpu=True, rank0_only=True)
+    with FSDP.state_dict_type(fsdp, StateDictType.FULL_STATE_DICT, cfg):
+        sd = fsdp.state_dict()
+    x, _ = next(_batches(1, seed=3))
+    with dpt.no_grad():
+        out = fsdp(x).numpy()
+    if dist.get_rank() != 0:
+        assert sd == {}
+        return
+    plain = _model()
+    plain.load_state_dict({k: v + 1 for k, v in sd.items()})  # not just the seed's values
+    assert list(sd) == list(plain.state_dict())
+    assert all(sd[k].shape == v.shape and sd[k].device.type == "cpu"
+               for k, v in plain.state_dict().items())
+    plain.load_state_dict(sd)
+    with dpt.no_grad():
+        assert np.abs(plain(x).numpy() - out).max() < 1e-12
+
+
+@pytest.mark.parametrize("strategy", STRATEGIES, ids=lambda s: s.name)
+@pytest.mark.mpi(min_size=2)
+@pytest.mark.timeout(60)
+def test_full_state_dict_loads_into_fsdp(pg, strategy):
+    dpt.manual_seed(5)
+    src = _model()
+    for p in src.parameters():
+        p.data = dpt.randn(*p.shape, dtype=dpt.float64)
+    fsdp = _wrapped("auto", sharding_strategy=strategy)
+    with FSDP.state_dict_type(fsdp, StateDictType.FULL_STATE_DICT):
+        fsdp.load_state_dict(src.state_dict())
+        with pytest.raises(RuntimeError, match="missing keys"):
+            fsdp.load_state_dict({k: v for k, v in src.state_dict().items() if "norm" not in k})
+    assert _max_diff(_full(fsdp), src.state_dict()) == 0
+    x, _ = next(_batches(1))
+    with dpt.no_grad():
+        assert np.abs(fsdp(x).numpy() - src(x).numpy()).max() < 1e-12
+
+
+def _shared_dir(tmp_path):
+    path = [str(tmp_path)]
+    dist.broadcast_object_list(path, src=0)
+    return path[0]
+
+
+@pytest.mark.mpi(min_size=2)
+@pytest.mark.timeout(60)
+def test_sharded_state_dict_round_trip(pg, tmp_path):
+    fsdp = _wrapped("auto")
+    opt = dpt.optim.Adam(fsdp.parameters(), lr=0.01)
+    for x, y in _batches(2):
+        _step(fsdp, opt, x, y)
+    with FSDP.state_dict_type(fsdp, StateDictType.SHARDED_STATE_DICT, ShardedStateDictConfig()):
+        sd = fsdp.state_dict()
+        assert isinstance(sd["1.lin.weight"], ShardedTensor)
+        assert sd["1.lin.weight"].shape == (16, 16)
+        path = _shared_dir(tmp_path)
+        save_sharded_state_dict(sd, path)
+    fresh = _wrapped("explicit")  # another wrapping of the same model
+    with FSDP.state_dict_type(fresh, StateDictType.SHARDED_STATE_DICT):
+        target = fresh.state_dict()
+        load_sharded_state_dict(target, path)
+        fresh.load_state_dict(target)
+    with pytest.raises(RuntimeError, match="SHARDED_STATE_DICT"):
+        load_sharded_state_dict(fresh.state_dict(), path)  # a full state dict
+    assert _max_diff(_full(fresh), _full(fsdp)) == 0
+    if dist.get_rank() == 0:
+        assert sorted(os.listdir(path)) == [".metadata"] + [
+            f"__{r}_0.distcp" for r in range(dist.get_world_size())]
+
+
+RESHARD_JOB = """
+import sys
+import numpy as np
+import dpt, dpt.distributed as dist
+sys.path.insert(0, {tests!r})
+from test_fsdp import _wrapped, _batches, _step, _full, _max_diff, FSDP, StateDictType
+from dpt.distributed.fsdp import (ShardingStrategy, save_sharded_state_dict,
+                                  load_sharded_state_dict)
+dist.init_process_group()
+mode = sys.argv[1]
+fsdp = _wrapped(sys.argv[2], sharding_strategy=ShardingStrategy[sys.argv[3]])
+if mode == "save":
+    opt = dpt.optim.Adam(fsdp.parameters(), lr=0.01)
+    for x, y in _batches(3):
+        _step(fsdp, opt, x, y)
+    with FSDP.state_dict_type(fsdp, StateDictType.SHARDED_STATE_DICT):
+        save_sharded_state_dict(fsdp.state_dict(), "ckpt")
+    full = _full(fsdp)
+    if dist.get_rank() == 0:
+        dpt.save(dict(full), "full.pt")
+else:
+    with FSDP.state_dict_type(fsdp, StateDictType.SHARDED_STATE_DICT):
+        sd = fsdp.state_dict()
+        load_sharded_state_dict(sd, "ckpt")
+        fsdp.load_state_dict(sd)
+    diff = _max_diff(_full(fsdp), dpt.load("full.pt", weights_only=True))
+    assert diff == 0, diff
+    print("loaded", dist.get_world_size(), flush=True)
+"""
+
+
+@pytest.mark.timeout(180)
+def test_sharded_checkpoint_reshards_to_other_world_sizes(mpirun):
+    src = RESHARD_JOB.format(tests=os.path.dirname(os.path.abspath(__file__)))
+    r = mpirun(2, src, args=("save", "auto", "FULL_SHARD"), timeout=90)
+    assert r.returncode == 0, r.stdout + r.stderr
+    for n, how, strategy in ((4, "size", "FULL_SHARD"), (1, "root", "SHARD_GRAD_OP"),
+                             (3, "auto", "NO_SHARD")):
+        r = mpirun(n, src, args=("load", how, strategy), timeout=90)
+        assert r.returncode == 0, r.stdout + r.stderr
+        assert r.stdout.count("loaded") == n  # every rank compared all parameters
+
+
+# -- memory ---------------------------------------------------------------------------------------
+MEMORY_JOB = """
+import sys
+import dpt, dpt.distributed as dist, dpt.nn.functional as F
+sys.path.insert(0, {tests!r})
+from test_fsdp import Block, _model, _batches, _step, FSDP, ModuleWrapPolicy, DDP
+
+dist.init_process_group()
+world, rank = dist.get_world_size(), dist.get_rank()
+
+def state_bytes(opt):
+    return sum(v.numel() * v.element_size() for st in opt.state.values() for v in st.values()
+               if isinstance(v, dpt.Tensor) and v.dim() > 0)
+
+def total(model, opt):
+    params = sum(p.numel() * p.element_size() for p in model.parameters())
+    grads = sum(p.grad.numel() * p.grad.element_size() for p in model.parameters())
+    return params, grads, state_bytes(opt)
+
+ddp = DDP(_model(d=32, blocks=8))
+opt = dpt.optim.Adam(ddp.parameters(), lr=0.01)
+for x, y in _batches(2):
+    _step(ddp, opt, x, y)
+ddp_parts = total(ddp, opt)
+fsdp = FSDP(_model(d=32, blocks=8), auto_wrap_policy=ModuleWrapPolicy({{Block}}))
+opt = dpt.optim.Adam(fsdp.parameters(), lr=0.01)
+for x, y in _batches(2):
+    fsdp._state.memory.reset_peak()
+    _step(fsdp, opt, x, y)
+parts = total(fsdp, opt)
+transient = fsdp._state.memory.peak
+unit = max(u._handle.full_bytes for u in FSDP.fsdp_modules(fsdp))
+ddp_sum, fsdp_sum = sum(ddp_parts), sum(parts) + transient
+if rank == 0:
+    print(f"MEM world={{world}} ddp={{ddp_sum}} fsdp_sharded={{sum(parts)}} "
+          f"fsdp_transient_peak={{transient}} fsdp_peak={{fsdp_sum}} largest_unit={{unit}} "
+          f"ratio={{fsdp_sum / ddp_sum:.3f}}", flush=True)
+assert sum(parts) <= ddp_sum / world + 3 * 8 * world * len(FSDP.fsdp_modules(fsdp))  # padding
+root = fsdp._handle.full_bytes
+# BACKWARD_PRE: the unit computing, the next one prefetched, one gradient being reduced
+assert transient <= 3 * unit + root, (transient, unit, root)
+"""
+
+
+@pytest.mark.timeout(180)
+def test_memory_per_rank_is_a_shard_plus_a_few_units(mpirun, capsys):
+    src = MEMORY_JOB.format(tests=os.path.dirname(os.path.abspath(__file__)))
+    lines = []
+    for n in (2, 4):
+        r = mpirun(n, src, timeout=90)
+        assert r.returncode == 0, r.stdout + r.stderr
+        lines += [l for l in r.stdout.splitlines() if l.startswith("MEM")]
+    with capsys.disabled():
+        print("\n" + "\n".join(lines))

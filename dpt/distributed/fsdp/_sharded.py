@@ -128,6 +128,10 @@ def load_sharded_state_dict(state_dict: dict, checkpoint_id, process_group=None)
                                    f"the {hi - lo} elements of {key} this rank needs")
             local._vc[0] += 1
         else:
+            if key in meta["params"]:
+                raise RuntimeError(f"load_sharded_state_dict: {key} is sharded in the checkpoint "
+                                   f"but a full tensor in the state dict given; make that state "
+                                   f"dict under StateDictType.SHARDED_STATE_DICT")
             saved = rank_file(0).get(key)
             if saved is None:
                 raise RuntimeError(f"load_sharded_state_dict: {key} is not in the checkpoint")

@@ -18,8 +18,9 @@ How a step works (FULL_SHARD):
   memory the saved views of forward point at (see _flat_param.py), and, with
   ``backward_prefetch``, starts the all-gather of the unit that backward reaches next.
   ``_Unshard``'s backward runs when the unit's gradient is complete: it starts an
-  asynchronous reduce-scatter of the flat gradient (one in flight at a time, so at most
-  two units' unsharded gradients exist) and frees the full parameters.
+  asynchronous reduce-scatter of the flat gradient (the previous unit's, which overlapped
+  this unit's backward, is finished first: one unsharded gradient in flight at a time)
+  and frees the full parameters.
 * The root unit queues an end-of-backward callback that waits for the last reductions,
   averages them into each shard's ``.grad`` and frees whatever is still gathered.
 
@@ -125,8 +126,10 @@ class _RootState:
                 if handle.unsharded_grad is not None:
                     grad = grad + handle.unsharded_grad.astype(grad.dtype)
                     handle.unsharded_grad = None
+                # One reduction in flight: the previous unit's, overlapped with this unit's
+                # backward, is finished before this one starts.
+                self.finish_reductions()
                 self.memory.add(handle.full_bytes)  # the input of the reduction, until done
-                self.finish_reductions(keep=1)
                 work, out, inp = handle.start_reduce(grad)
                 self.pending.append((handle, work, out, inp))
         if handle.strategy != ShardingStrategy.NO_SHARD:
