@@ -115,8 +115,8 @@ def test_parameters_are_the_local_shards(pg):
     for unit in FSDP.fsdp_modules(fsdp):
         h = unit._handle
         assert h.flat_param.numel() * world == h.padded >= h.numel
-    with pytest.raises(AttributeError):  # the originals live only while a unit runs
-        fsdp.module[1].lin.weight
+    assert fsdp.module[1].lin.weight.numel() == 0  # the originals live only while a unit runs
+    assert "Linear(in_features=16, out_features=16, bias=True)" in repr(fsdp)
 
 
 @pytest.mark.mpi(min_size=2)
@@ -138,6 +138,9 @@ def test_full_shard_frees_parameters_after_forward_and_backward(pg):
     loss.backward()
     assert not any(u._handle.gathered for u in FSDP.fsdp_modules(fsdp))
     assert all(u._handle.flat_param.grad is not None for u in FSDP.fsdp_modules(fsdp))
+    for unit in FSDP.fsdp_modules(fsdp):  # the pages went back to the system: they read 0
+        assert not unit._handle._buffer.array.any()
+        assert unit._handle.flat_param.abs().sum().item() > 0
 
 
 @pytest.mark.mpi(min_size=2)
@@ -454,3 +457,53 @@ def test_memory_per_rank_is_a_shard_plus_a_few_units(mpirun, capsys):
         lines += [l for l in r.stdout.splitlines() if l.startswith("MEM")]
     with capsys.disabled():
         print("\n" + "\n".join(lines))
+
+
+# -- the rest of the API -----------------------------------------------------------------------
+@pytest.mark.mpi(min_size=2)
+@pytest.mark.timeout(60)
+def test_summon_full_params_reads_and_writes_back(pg):
+    fsdp, ref = _wrapped("auto"), _model()
+    with FSDP.summon_full_params(fsdp):
+        w = fsdp.module[2].module.lin.weight
+        assert np.array_equal(w.numpy(), ref[2].lin.weight.detach().numpy())
+        w.data.mul_(0)
+    assert fsdp.module[2].module.lin.weight.numel() == 0
+    assert float(_full(fsdp)["2.lin.weight"].abs().sum()) == 0
+    with FSDP.summon_full_params(fsdp, writeback=False):
+        fsdp.module[1].module.lin.weight.data.add_(1)
+    assert _max_diff({"1.lin.weight": _full(fsdp)["1.lin.weight"]},
+                     {"1.lin.weight": ref[1].lin.weight.detach()}) == 0
+
+
+@pytest.mark.mpi(min_size=2)
+@pytest.mark.timeout(60)
+def test_enable_wrap_and_wrap(pg):
+    with enable_wrap(sharding_strategy=ShardingStrategy.SHARD_GRAD_OP):
+        m = _model()
+        m[1] = wrap(m[1])
+        fsdp = wrap(m)
+    assert [type(u) for u in FSDP.fsdp_modules(fsdp)] == [FSDP, FSDP]
+    assert fsdp.module[1].sharding_strategy == ShardingStrategy.SHARD_GRAD_OP
+    assert wrap(_model()).__class__ is nn.Sequential  # outside enable_wrap: unchanged
+    ref = DDP(_model())
+    o1, o2 = (dpt.optim.SGD(m.parameters(), lr=0.1) for m in (ref, fsdp))
+    for x, y in _batches(2):
+        _step(ref, o1, x, y)
+        _step(fsdp, o2, x, y)
+    assert _max_diff(_full(fsdp), ref.module.state_dict()) < 1e-6
+
+
+@pytest.mark.mpi(min_size=2)
+@pytest.mark.timeout(60)
+def test_unsupported_options_and_bad_models_raise(pg):
+    with pytest.raises(NotImplementedError, match="use_orig_params"):
+        FSDP(_model(), use_orig_params=True)
+    with pytest.raises(NotImplementedError, match="HYBRID_SHARD"):
+        FSDP(_model(), sharding_strategy=ShardingStrategy.HYBRID_SHARD)
+    mixed = nn.Sequential(nn.Linear(2, 2), nn.Linear(2, 2).double())
+    with pytest.raises(ValueError, match="one dtype"):
+        FSDP(mixed)
+    fsdp = _wrapped("auto")
+    with pytest.raises(RuntimeError, match="root"):
+        FSDP.fsdp_modules(fsdp)[1].state_dict()

@@ -38,7 +38,9 @@ class _HostBuffer:
 
     def __init__(self, n: int, dtype):
         dtype = np.dtype(dtype)
-        self._map = mmap.mmap(-1, max(n * dtype.itemsize, 1))
+        # Private: MADV_DONTNEED on a shared anonymous map would keep the contents.
+        self._map = mmap.mmap(-1, max(n * dtype.itemsize, 1),
+                              flags=mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS)
         self.array = np.frombuffer(self._map, dtype=dtype, count=n)
 
     def release(self) -> None:
@@ -183,9 +185,17 @@ class FlatParamHandle:
         if not self.gathered:
             return
         self.gathered, self.full = False, None
+        self.set_placeholders()
         if not self.uses_shard_directly:
             self._buffer.release()
             self.state.memory.add(-self.full_bytes)
+
+    def set_placeholders(self) -> None:
+        """Sharded state: each original attribute is an empty tensor (as torch's size-0
+        storage), so the parameters cannot be read by mistake until the next gather."""
+        empty = Tensor._make(self.xp.empty(0, dtype=self.param_dtype))
+        for info in self.infos:
+            info.module.__dict__[info.attr] = empty
 
     def views(self) -> list:
         full = self.full

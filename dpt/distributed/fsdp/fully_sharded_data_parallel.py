@@ -224,6 +224,7 @@ class FullyShardedDataParallel(Module):
             for m, attr, _, _ in named:
                 m._parameters.pop(attr, None)
             self.register_parameter(FLAT_PARAM, self._handle.flat_param)
+            self._handle.set_placeholders()
         # Nested units join this tree: one root orchestrates the backward pass.
         for m in module.modules():
             if isinstance(m, FullyShardedDataParallel):
@@ -272,10 +273,11 @@ class FullyShardedDataParallel(Module):
                 raise RuntimeError("FullyShardedDataParallel: forward called while a backward "
                                    "pass is still open")
             state.recording = []
-            mp = self.mixed_precision
-            if mp is not None and mp.param_dtype is not None and mp.cast_root_forward_inputs:
-                args = tuple(_cast(a, mp.param_dtype) for a in args)
-                kwargs = {k: _cast(v, mp.param_dtype) for k, v in kwargs.items()}
+        mp = self.mixed_precision
+        if mp is not None and mp.param_dtype is not None and (
+                mp.cast_root_forward_inputs if self._is_root else mp.cast_forward_inputs):
+            args = tuple(_cast(a, mp.param_dtype) for a in args)
+            kwargs = {k: _cast(v, mp.param_dtype) for k, v in kwargs.items()}
         if self not in state.recording:
             state.recording.append(self)
         handle = self._handle
@@ -407,6 +409,43 @@ class FullyShardedDataParallel(Module):
                 g._vc[0] += 1
         dt = grads[0]._data.dtype if grads else np.float32
         return Tensor._make(np.asarray(value, dtype=dt))
+
+    @staticmethod
+    @contextlib.contextmanager
+    def summon_full_params(module: Module, recurse: bool = True, writeback: bool = True,
+                           rank0_only: bool = False, offload_to_cpu: bool = False,
+                           with_grads: bool = False):
+        """Within the context the original parameters of every unit under module (only the
+        outermost units' with recurse=False) are ordinary tensors holding the full values
+        (call it on every rank); with writeback, changes to them are written back into the
+        shards on exit. Deviation: with_grads=True is not supported."""
+        if with_grads:
+            raise NotImplementedError("summon_full_params(with_grads=True) is not supported by dpt")
+        units = FullyShardedDataParallel.fsdp_modules(module)
+        if not recurse:
+            inner = {id(v) for u in units for v in u._units() if v is not u}
+            units = [u for u in units if id(u) not in inner]
+        handles = [u._handle for u in units if u._handle is not None]
+        for h in handles:
+            if h._users or h.gathered:
+                raise RuntimeError("summon_full_params cannot be used inside forward or backward")
+        fulls = [h.gather_full_precision() for h in handles]
+        rank = handles[0].rank if handles else 0
+        try:
+            for h, full in zip(handles, fulls):
+                if rank0_only and rank != 0:
+                    continue
+                for info in h.infos:
+                    arr = full[info.offset:info.offset + info.numel].reshape(info.shape)
+                    info.module.__dict__[info.attr] = Tensor._make(
+                        _device.to_numpy(arr) if offload_to_cpu else arr)
+            yield
+        finally:
+            for h, full in zip(handles, fulls):
+                if writeback and not (rank0_only and rank != 0) and not offload_to_cpu:
+                    h.flat_param._data[...] = full[h.shard_offset:h.shard_offset + h.shard_numel]
+                    h.flat_param._vc[0] += 1
+                h.set_placeholders()
 
     # -- state dicts -------------------------------------------------------------------------
     @staticmethod
