@@ -469,6 +469,30 @@ class FullyShardedDataParallel(Module):
             for k, s in states.items():
                 s.state_dict_type, s.state_dict_config = old[k]
 
+    @staticmethod
+    def optim_state_dict(model: "FullyShardedDataParallel", optim, optim_state_dict=None,
+                         group=None) -> dict:
+        """The optimizer's state keyed by the original parameter names, whole tensors under
+        FULL_STATE_DICT (rank0_only and offload_to_cpu honoured) or ShardedTensor slices under
+        SHARDED_STATE_DICT (call on every rank, inside model's state_dict_type)."""
+        from ._optim_state import optim_state_dict as build
+
+        model._state.finish_reductions()
+        return build(model, optim)
+
+    @staticmethod
+    def optim_state_dict_to_load(model: "FullyShardedDataParallel", optim, optim_state_dict: dict,
+                                 is_named_optimizer: bool = False, load_directly: bool = False,
+                                 group=None) -> dict:
+        """What optim.load_state_dict() takes on this rank, from an optim_state_dict result: a
+        full one (every rank passes the whole dict; any world size) or this rank's slices."""
+        from ._optim_state import optim_state_dict_to_load as convert
+
+        local = convert(model, optim, optim_state_dict)
+        if load_directly:
+            optim.load_state_dict(local)
+        return local
+
     def _walk(self):
         """(clean prefix, module) for every module of the unwrapped model, in state-dict order."""
         stack = [("", self._fsdp_wrapped_module)]
