@@ -33,9 +33,9 @@ import dpt  # noqa: E402
 import dpt.distributed as dist  # noqa: E402
 import dpt.nn.functional as F  # noqa: E402
 from dpt import nn  # noqa: E402
-from dpt.distributed.fsdp import (FullStateDictConfig, FullyShardedDataParallel as FSDP,  # noqa: E402
-                                  StateDictType, load_sharded_state_dict,
-                                  save_sharded_state_dict)
+from dpt.distributed.fsdp import FullyShardedDataParallel as FSDP  # noqa: E402
+from dpt.distributed.fsdp import (FullStateDictConfig, StateDictType,  # noqa: E402
+                                  load_sharded_state_dict, save_sharded_state_dict)
 from dpt.distributed.fsdp.wrap import ModuleWrapPolicy  # noqa: E402
 
 TEXT = ("the quick brown fox jumps over the lazy dog. a lazy dog sleeps in the sun while the "

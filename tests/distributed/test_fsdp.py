@@ -426,41 +426,51 @@ import sys
 import dpt, dpt.distributed as dist, dpt.nn.functional as F
 sys.path.insert(0, {tests!r})
 from test_fsdp import Block, _model, _batches, _step, FSDP, ModuleWrapPolicy, DDP
+from dpt.distributed.fsdp import BackwardPrefetch, ShardingStrategy
 
 dist.init_process_group()
 world, rank = dist.get_world_size(), dist.get_rank()
 
-def state_bytes(opt):
-    return sum(v.numel() * v.element_size() for st in opt.state.values() for v in st.values()
-               if isinstance(v, dpt.Tensor) and v.dim() > 0)
-
-def total(model, opt):
+def parts(model, opt):
     params = sum(p.numel() * p.element_size() for p in model.parameters())
     grads = sum(p.grad.numel() * p.grad.element_size() for p in model.parameters())
-    return params, grads, state_bytes(opt)
+    state = sum(v.numel() * v.element_size() for st in opt.state.values() for v in st.values()
+                if isinstance(v, dpt.Tensor) and v.dim() > 0)
+    return params + grads + state
 
 ddp = DDP(_model(d=32, blocks=8))
 opt = dpt.optim.Adam(ddp.parameters(), lr=0.01)
 for x, y in _batches(2):
     _step(ddp, opt, x, y)
-ddp_parts = total(ddp, opt)
-fsdp = FSDP(_model(d=32, blocks=8), auto_wrap_policy=ModuleWrapPolicy({{Block}}))
-opt = dpt.optim.Adam(fsdp.parameters(), lr=0.01)
-for x, y in _batches(2):
-    fsdp._state.memory.reset_peak()
-    _step(fsdp, opt, x, y)
-parts = total(fsdp, opt)
-transient = fsdp._state.memory.peak
-unit = max(u._handle.full_bytes for u in FSDP.fsdp_modules(fsdp))
-ddp_sum, fsdp_sum = sum(ddp_parts), sum(parts) + transient
+ddp_bytes = parts(ddp, opt)
 if rank == 0:
-    print(f"MEM world={{world}} ddp={{ddp_sum}} fsdp_sharded={{sum(parts)}} "
-          f"fsdp_transient_peak={{transient}} fsdp_peak={{fsdp_sum}} largest_unit={{unit}} "
-          f"ratio={{fsdp_sum / ddp_sum:.3f}}", flush=True)
-assert sum(parts) <= ddp_sum / world + 3 * 8 * world * len(FSDP.fsdp_modules(fsdp))  # padding
-root = fsdp._handle.full_bytes
-# BACKWARD_PRE: the unit computing, the next one prefetched, one gradient being reduced
-assert transient <= 3 * unit + root, (transient, unit, root)
+    print(f"MEM | {{world}} | DDP | {{ddp_bytes}} | 0 | {{ddp_bytes}} | 1.000 |", flush=True)
+for strategy, prefetch in ((ShardingStrategy.FULL_SHARD, BackwardPrefetch.BACKWARD_PRE),
+                           (ShardingStrategy.FULL_SHARD, None),
+                           (ShardingStrategy.SHARD_GRAD_OP, BackwardPrefetch.BACKWARD_PRE)):
+    fsdp = FSDP(_model(d=32, blocks=8), auto_wrap_policy=ModuleWrapPolicy({{Block}}),
+                sharding_strategy=strategy, backward_prefetch=prefetch)
+    opt = dpt.optim.Adam(fsdp.parameters(), lr=0.01)
+    for x, y in _batches(2):
+        fsdp._state.memory.reset_peak()
+        _step(fsdp, opt, x, y)
+    sharded = parts(fsdp, opt)
+    transient = fsdp._state.memory.peak
+    unit = max(u._handle.full_bytes for u in FSDP.fsdp_modules(fsdp))
+    root = fsdp._handle.full_bytes
+    name = f"FSDP {{strategy.name}} prefetch={{getattr(prefetch, 'name', None)}}"
+    if rank == 0:
+        print(f"MEM | {{world}} | {{name}} | {{sharded}} | {{transient}} | {{sharded + transient}} | "
+              f"{{(sharded + transient) / ddp_bytes:.3f}} |", flush=True)
+    # the shards: 1/N of DDP's bytes, plus the padding of each unit's flat parameter
+    assert sharded <= ddp_bytes / world + 4 * 8 * world * len(FSDP.fsdp_modules(fsdp))
+    if strategy == ShardingStrategy.FULL_SHARD:
+        # the unit computing, its gradient or the previous one's being reduced, the next unit
+        # prefetched (BACKWARD_PRE), and the root's parameters
+        units = 3 if prefetch is not None else 2
+        assert transient <= units * unit + root, (transient, unit, root)
+if rank == 0:
+    print(f"MEM largest unit {{unit}} bytes, root unit {{root}} bytes", flush=True)
 """
 
 
@@ -509,6 +519,19 @@ def test_enable_wrap_and_wrap(pg):
         _step(ref, o1, x, y)
         _step(fsdp, o2, x, y)
     assert _max_diff(_full(fsdp), ref.module.state_dict()) < 1e-6
+
+
+@pytest.mark.mpi(min_size=2)
+@pytest.mark.timeout(60)
+def test_sync_module_states_copies_rank_0(pg):
+    dpt.manual_seed(dist.get_rank())
+    m = nn.Sequential(nn.Linear(6, 8), nn.LayerNorm(8), nn.Linear(8, 3)).double()
+    m[1].weight.data.add_(dist.get_rank())
+    fsdp = FSDP(m, sync_module_states=True, auto_wrap_policy=ModuleWrapPolicy({nn.Linear}))
+    mine = {k: v.numpy() for k, v in _full(fsdp).items()}
+    theirs = [None] * dist.get_world_size()
+    dist.all_gather_object(theirs, mine)
+    assert all(np.array_equal(t[k], mine[k]) for t in theirs for k in mine)
 
 
 @pytest.mark.mpi(min_size=2)
@@ -571,8 +594,8 @@ def test_gpt_example_resumes_on_another_world_size(mpirun, tmp_path):
 
     def run(n, *args):
         cmd = ["mpiexec", "-n", str(n), sys.executable, script, "--batch-size", "8", *args]
-        r = subprocess.run(cmd, capture_output=True, text=True, timeout=120, env=spawn_env(),
-                           cwd=tmp_path)
+        r = subprocess.run(cmd, capture_output=True, text=True, timeout=120,
+                           env=spawn_env(), cwd=tmp_path)
         assert r.returncode == 0, r.stdout + r.stderr
         return float(re.search(r"final loss: ([0-9.]+)", r.stdout).group(1)), r.stdout
 

@@ -247,7 +247,9 @@ class FlatParamHandle:
 
     def start_reduce(self, flat_grad):
         """Launch the average of flat_grad over the ranks; returns (work, output, input)."""
-        g = flat_grad if flat_grad.dtype == self.reduce_dtype else flat_grad.astype(self.reduce_dtype)
+        g = flat_grad
+        if g.dtype != self.reduce_dtype:
+            g = g.astype(self.reduce_dtype)
         if self.strategy == ShardingStrategy.NO_SHARD:
             work = all_reduce(Tensor._make(g), group=self.group, async_op=True)
             return work, g, g

@@ -61,7 +61,6 @@ from ...autograd import engine
 from ...autograd.function import Function
 from ...autograd.grad_mode import is_grad_enabled, no_grad
 from ...nn.modules.module import Module
-from ...nn.parameter import Parameter
 from ..collectives import all_reduce, broadcast
 from ..process_group import get_rank, get_world_size, group as _group
 from ..reduce_op import ReduceOp
@@ -182,7 +181,8 @@ class FullyShardedDataParallel(Module):
                        "device_mesh": device_mesh is not None}
         for what, used in unsupported.items():
             if used:
-                raise NotImplementedError(f"FullyShardedDataParallel({what}) is not supported by dpt")
+                raise NotImplementedError(f"FullyShardedDataParallel({what}) is not supported "
+                                          f"by dpt")
         if mixed_precision is not None and not isinstance(mixed_precision, MixedPrecision):
             raise TypeError(f"mixed_precision must be a MixedPrecision, got "
                             f"{type(mixed_precision).__name__}")
@@ -245,7 +245,10 @@ class FullyShardedDataParallel(Module):
         try:
             return super().__getattr__(name)
         except AttributeError:
-            return getattr(self._modules[FSDP_WRAPPED_MODULE], name)
+            inner = self.__dict__.get("_modules", {}).get(FSDP_WRAPPED_MODULE)
+            if inner is None:
+                raise
+            return getattr(inner, name)
 
     def named_parameters(self, prefix: str = "", recurse: bool = True,
                          remove_duplicate: bool = True):
@@ -269,9 +272,13 @@ class FullyShardedDataParallel(Module):
         state = self._state
         grad = is_grad_enabled()
         if self._is_root:
-            if state.pass_open:
-                raise RuntimeError("FullyShardedDataParallel: forward called while a backward "
-                                   "pass is still open")
+            if state.pass_open:  # the last backward raised before its end: tidy up
+                state.pass_open = False
+                state.finish_reductions()
+                for h in self._flat_handles:
+                    h._users, h._grad = 0, None
+                    if h.strategy != ShardingStrategy.NO_SHARD:
+                        h.reshard()
             state.recording = []
         mp = self.mixed_precision
         if mp is not None and mp.param_dtype is not None and (
@@ -384,7 +391,8 @@ class FullyShardedDataParallel(Module):
     def clip_grad_norm_(self, max_norm: float, norm_type: float = 2.0) -> Tensor:
         """Clip the gradients of all shards together by their global norm; returns that norm."""
         if not self._is_root:
-            raise RuntimeError("`clip_grad_norm_()` should only be called on the root FSDP instance")
+            raise RuntimeError("`clip_grad_norm_()` should only be called on the root FSDP "
+                               "instance")
         norm_type = float(norm_type)
         grads = [p.grad for p in self.parameters() if p.grad is not None]
         sharded = self.sharding_strategy != ShardingStrategy.NO_SHARD
@@ -566,10 +574,10 @@ class FullyShardedDataParallel(Module):
                 start = info.offset - h.shard_offset
                 lo, hi = h.local_range(info)
                 if isinstance(value, ShardedTensor):
-                    if tuple(value.shape) != info.shape or value.offset != lo or \
-                            value.local_tensor().numel() != hi - lo:
+                    n = value.local_tensor().numel()
+                    if tuple(value.shape) != info.shape or value.offset != lo or n != hi - lo:
                         raise RuntimeError(f"FullyShardedDataParallel.load_state_dict: {key} "
-                                           f"holds the slice [{value.offset}, {value.offset + value.local_tensor().numel()}) "
+                                           f"holds the slice [{value.offset}, {value.offset + n}) "
                                            f"of shape {list(value.shape)}, this rank needs "
                                            f"[{lo}, {hi}) of {list(info.shape)}")
                     src = _as_array(value.local_tensor(), h.xp)
