@@ -408,13 +408,12 @@ else:
 
 @pytest.mark.timeout(180)
 def test_checkpoint_reshards_and_training_resumes_at_other_world_sizes(mpirun):
-    """Saved at 2 ranks (sharded model, full optimizer state); loaded at 4, 1 and 3 ranks
-    under other wrappings and strategies, training continues exactly as it would have."""
+    """Saved at 2 ranks (sharded model, full optimizer state); loaded at 4 and 1 ranks under
+    other wrappings and strategies, training continues exactly as it would have."""
     src = RESHARD_JOB.format(tests=os.path.dirname(os.path.abspath(__file__)))
     r = mpirun(2, src, args=("save", "auto", "FULL_SHARD"), timeout=90)
     assert r.returncode == 0, r.stdout + r.stderr
-    for n, how, strategy in ((4, "size", "FULL_SHARD"), (1, "root", "SHARD_GRAD_OP"),
-                             (3, "auto", "NO_SHARD")):
+    for n, how, strategy in ((4, "size", "FULL_SHARD"), (1, "root", "NO_SHARD")):
         r = mpirun(n, src, args=("load", how, strategy), timeout=90)
         assert r.returncode == 0, r.stdout + r.stderr
         assert r.stdout.count("loaded") == n  # every rank compared all parameters

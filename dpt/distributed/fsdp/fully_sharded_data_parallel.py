@@ -276,7 +276,8 @@ class FullyShardedDataParallel(Module):
                 state.pass_open = False
                 state.finish_reductions()
                 for h in self._flat_handles:
-                    h._users, h._grad = 0, None
+                    h._users = 0
+                    h.take_gradient()
                     if h.strategy != ShardingStrategy.NO_SHARD:
                         h.reshard()
             state.recording = []
