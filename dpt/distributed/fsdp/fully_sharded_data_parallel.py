@@ -29,11 +29,15 @@ reduced; NO_SHARD keeps the whole flat parameter on every rank and all-reduces i
 gradient (DDP). ``MixedPrecision`` gathers a ``param_dtype`` copy of the shard, reduces in
 ``reduce_dtype`` and accumulates into the full-precision shard's ``.grad``.
 
+The root unit is not freed after forward (torch does the same: backward needs it first).
+``fsdp._state.memory`` meters the bytes of gathered parameters and unsharded gradients alive
+(and their peak), which the tests use to check the per-rank memory.
+
 Deviations from torch:
 
 * ``use_orig_params=True``, ``HYBRID_SHARD``, ``CPUOffload(offload_params=True)``,
-  ``LOCAL_STATE_DICT``, ``ignored_modules`` and ``param_init_fn`` are not supported (they
-  raise). ``limit_all_gathers`` is accepted and ignored.
+  ``LOCAL_STATE_DICT``, ``ignored_modules``, ``param_init_fn`` and ``device_mesh`` are not
+  supported (they raise).
 * Freeing a gathered parameter under live views uses ``madvise`` on CPU arrays; on GPU
   arrays the gathered memory of a unit is kept once allocated (about 1x the unsharded
   model in the param dtype per rank, on top of the sharded state).
@@ -41,11 +45,19 @@ Deviations from torch:
   flattened parameter plus its global shape and offset) instead of DTensors; save and load
   them with :func:`save_sharded_state_dict` / :func:`load_sharded_state_dict` (the role of
   torch.distributed.checkpoint.save/load), which reshard across world sizes.
+* Gradients are summed in ``reduce_dtype`` and then divided by the world size (torch divides
+  part before and part after the reduction, against float16 overflow).
 * ``no_sync`` keeps each unit's unsharded gradient (as torch does) in the shard's dtype.
 * A unit's shard gets its ``.grad`` at the end of backward, not through the engine, so
   post-accumulate-grad hooks on ``_flat_param`` do not fire.
-* Optimizer state dict helpers (``optim_state_dict``, ``full_optim_state_dict``) are not
-  implemented.
+* ``optim_state_dict`` / ``optim_state_dict_to_load`` key the state by the original
+  parameter names like torch's; a full one loads at any world size and wrapping, a sharded
+  one (ShardedTensor slices) only where the slices match (same world size and wrapping).
+  The older ``full_optim_state_dict``/``shard_full_optim_state_dict`` are not provided.
+* ``MixedPrecision.keep_low_precision_grads`` and ``limit_all_gathers`` are ignored;
+  ``summon_full_params(with_grads=True)`` raises.
+* Original parameters are removed from their modules; outside a unit's forward/backward
+  (and outside ``summon_full_params``) each attribute is an empty tensor.
 """
 from __future__ import annotations
 
@@ -436,8 +448,9 @@ class FullyShardedDataParallel(Module):
             units = [u for u in units if id(u) not in inner]
         handles = [u._handle for u in units if u._handle is not None]
         for h in handles:
-            if h._users or h.gathered:
-                raise RuntimeError("summon_full_params cannot be used inside forward or backward")
+            if h.state.pass_open:
+                raise RuntimeError("summon_full_params cannot be used inside backward")
+            h.reshard()  # a copy gathered by a forward that no backward followed
         fulls = [h.gather_full_precision() for h in handles]
         rank = handles[0].rank if handles else 0
         try:
@@ -560,6 +573,8 @@ class FullyShardedDataParallel(Module):
         if not self._is_root:
             raise RuntimeError("FullyShardedDataParallel: call load_state_dict() on the root unit")
         self._state.finish_reductions()
+        for h in self._flat_handles:  # a gathered copy would not see the new values
+            h.reshard()
         entries = self._param_entries()
         expected, missing = set(), []
         flats = {}
