@@ -16,6 +16,7 @@ from ...nn.modules.module import Module
 from ._sharded import ShardedTensor
 from .api import FullStateDictConfig, ShardedStateDictConfig, StateDictType
 
+
 class _StateDictMixin:
     """The state-dict half of FullyShardedDataParallel (see fully_sharded_data_parallel.py)."""
 
