@@ -116,7 +116,7 @@ def resume(model, opt, directory: str) -> int:
 
 
 def main(argv=None) -> float:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--steps", type=int, default=60)
     ap.add_argument("--batch-size", type=int, default=16, help="global batch, split over ranks")
     ap.add_argument("--context", type=int, default=32)
