@@ -17,7 +17,7 @@ import numpy as np
 
 from .._device import xp_of
 from .._tensor import Tensor
-from . import monitor
+from . import fingerprint, monitor
 from .process_group import resolve
 from .reduce_op import ReduceOp, as_red_op
 from .work import Work, _poll, _seconds
@@ -101,38 +101,38 @@ def _enter(op: str, group, **tensors):
     return resolve(group)
 
 
-def _start(pg, op: str, tensors=(), *, shapes=True, root=None, red=None, outputs=()) -> Work:
-    """Number the collective, run the debug check, mark this rank as having entered it."""
+def _start(pg, op: str, tensors=(), *, shapes=True, root=None, red=None, outputs=(),
+           count=None) -> Work:
+    """Number the collective, mark this rank as having entered it, check that every rank
+    makes the same call (fingerprint.py)."""
     monitor.check_usable(pg)
     seq = pg.next_seq()
-    if monitor.get_debug_level() == monitor.DebugLevel.DETAIL and pg.size() > 1:
-        parts = [f"SequenceNumber={seq}", f"OpType={op.upper()}"]
-        if tensors:
-            if shapes:
-                parts.append("TensorShapes=" + str([list(t.shape) for t in tensors]))
-            parts.append("TensorDtypes=" + str([t.dtype.name for t in tensors]))
-            parts.append("TensorDeviceTypes=" + str(sorted({t.device.type for t in tensors})))
-        if root is not None:
-            parts.append(f"Root={root}")
-        if red is not None:
-            parts.append(f"ReduceOp={red.name}")
-        monitor.check_fingerprint(pg, seq, f"CollectiveFingerPrint({', '.join(parts)})")
     mon = monitor.current()
     if mon is not None:
         mon.enter(pg.group_name, seq, op)
+    if pg.size() > 1:
+        if monitor.get_debug_level() == monitor.DebugLevel.DETAIL:
+            fingerprint.check_detail(pg, seq, op, tensors, shapes, red, root)
+        elif fingerprint.enabled():
+            dtype = tensors[0].dtype if tensors else None
+            if count is None:
+                count = tensors[0].numel() if tensors else 0
+            fingerprint.check(pg, seq, op, dtype, count, red, root)
     return Work(pg, op, seq, lambda: _desc(tensors), outputs)
 
 
 def _launch(pg, op: str, async_op: bool, run, tensors=(), *, outputs=(), modified=None,
-            device=None, red=None, root=None, shapes=True):
+            device=None, red=None, root=None, shapes=True, count=None):
     """What every collective does once its arguments are checked, written once: pick the
-    transport of the tensors' device, check the reduce op, number the call (and check it in
-    debug mode), launch it with ``run(transport, work, red)``, mark the tensors it writes
+    transport of the tensors' device, check the reduce op, number the call and check that
+    every rank makes the same one (``count`` elements of ``tensors[0]``'s dtype, by default
+    its numel), launch it with ``run(transport, work, red)``, mark the tensors it writes
     (``modified``, default ``outputs``) as changed, then wait or return the Work."""
     transport = pg.transport_for(device or (tensors[0].device.type if tensors else "cpu"))
     if red is not None:
         red = transport.check_reduce(as_red_op(red), tensors[0].dtype.np)
-    work = _start(pg, op, tensors, shapes=shapes, root=root, red=red, outputs=outputs)
+    work = _start(pg, op, tensors, shapes=shapes, root=root, red=red, outputs=outputs,
+                  count=count)
     run(transport, work, red)
     _bump(*(outputs if modified is None else modified))
     if async_op:
@@ -196,7 +196,8 @@ def all_gather_into_tensor(output_tensor: Tensor, input_tensor: Tensor, group=No
     return _launch(pg, op, async_op,
                    lambda tr, work, _: tr.all_gather(work, output_tensor._data,
                                                      input_tensor._data),
-                   [output_tensor, input_tensor], outputs=[output_tensor], device=dev)
+                   [output_tensor, input_tensor], outputs=[output_tensor], device=dev,
+                   count=input_tensor.numel())
 
 
 def _stack_buffer(ref: Tensor, n: int):
@@ -322,6 +323,10 @@ def scatter(tensor: Tensor, scatter_list=None, src: int | None = None, group=Non
     return _launch(pg, name, async_op, run, [tensor], outputs=[tensor], device=dev, root=root)
 
 
+def _row_width(t: Tensor) -> int:
+    return int(np.prod(t.shape[1:])) if t.ndim else 1
+
+
 def all_to_all_single(output: Tensor, input: Tensor, output_split_sizes=None,
                       input_split_sizes=None, group=None, async_op: bool = False):
     """Split input along dim 0 (equally, or by input_split_sizes), send block r to rank r and
@@ -349,11 +354,12 @@ def all_to_all_single(output: Tensor, input: Tensor, output_split_sizes=None,
                            f"{list(output.shape)} and {list(input.shape)}")
     out_rows = list(output_split_sizes) if output_split_sizes else None
     in_rows = list(input_split_sizes) if input_split_sizes else None
-    # Split sizes legitimately differ across ranks: the fingerprint compares dtypes only.
+    # Split sizes legitimately differ across ranks: the check compares dtypes and row widths.
     return _launch(pg, name, async_op,
                    lambda tr, work, _: tr.all_to_all(work, output._data, input._data, out_rows,
                                                      in_rows),
-                   [output, input], outputs=[output], device=dev, shapes=False)
+                   [output, input], outputs=[output], device=dev, shapes=False,
+                   count=_row_width(input))
 
 
 def all_to_all(output_tensor_list, input_tensor_list, group=None, async_op: bool = False):
@@ -385,7 +391,8 @@ def all_to_all(output_tensor_list, input_tensor_list, group=None, async_op: bool
             for i, t in enumerate(outs):
                 t._data[...] = buf[starts[i]:starts[i + 1]]
         work.then(copy_out)
-    return _launch(pg, name, async_op, run, ins, outputs=outs, device=dev, shapes=False)
+    return _launch(pg, name, async_op, run, ins, outputs=outs, device=dev, shapes=False,
+                   count=_row_width(ref))
 
 
 def barrier(group=None, async_op: bool = False, device_ids=None):

@@ -15,17 +15,17 @@
   ``StalledRankWarning`` (warnings.warn, also logged on the ``dpt.distributed``
   logger) naming the ranks that have not arrived, once per collective, long
   before the hard timeout.
-* Debug checks. With ``DPT_DISTRIBUTED_DEBUG=DETAIL`` (or torch's
-  ``TORCH_DISTRIBUTED_DEBUG``) every collective first all-gathers a small
-  fingerprint (op, sequence number, shapes, dtypes, root, reduce op) and every
-  rank raises the same error when they differ.
+* Mismatched calls. Every collective first checks that every rank makes the
+  same call (fingerprint.py): kind, reduce op, dtype, element count, root; with
+  ``DPT_DISTRIBUTED_DEBUG=DETAIL`` (or torch's ``TORCH_DISTRIBUTED_DEBUG``) the
+  full fingerprint, shapes included. Every rank raises the same error when
+  they differ.
 * Crashes. init_process_group installs an excepthook that prints the
   traceback once, each line prefixed with the rank, and aborts the job.
 """
 from __future__ import annotations
 
 import enum
-import hashlib
 import os
 import sys
 import threading
@@ -307,39 +307,6 @@ def check_usable(pg) -> None:
     if mon is not None and mon.failed is not None:
         raise DistBackendError(f"dpt.distributed: the process group can no longer be used after "
                                f"an earlier failure: {mon.failed}")
-
-
-# -- debug mode fingerprints ------------------------------------------------------------------
-_FP_BYTES = 512
-
-
-def check_fingerprint(pg, seq: int, fingerprint: str) -> None:
-    """All-gather each rank's fingerprint; every rank raises if they differ."""
-    from mpi4py import MPI
-
-    from .work import Work
-
-    raw = fingerprint.encode()
-    if len(raw) > _FP_BYTES:  # keep the start readable, make the tail exact with a hash
-        digest = hashlib.sha1(raw).hexdigest().encode()
-        raw = raw[:_FP_BYTES - len(digest) - 5] + b" sha1=" + digest
-    mine = np.zeros(_FP_BYTES, np.uint8)
-    mine[:len(raw)] = np.frombuffer(raw, np.uint8)
-    every = np.empty((pg.size(), _FP_BYTES), np.uint8)
-    work = Work(pg, "debug check of collective", seq)
-    work.add_request(pg.ctl.Iallgather([mine, MPI.BYTE], [every, MPI.BYTE]))
-    work.wait()
-    prints = [bytes(row).rstrip(b"\0").decode(errors="replace") for row in every]
-    if all(p == prints[0] for p in prints):
-        return
-    me = pg.rank()
-    other = next(r for r, p in enumerate(prints) if p != prints[me]) if \
-        any(p != prints[me] for p in prints) else 0
-    lines = "\n".join(f"  rank {r}: {p}" for r, p in enumerate(prints))
-    raise RuntimeError(
-        f"Detected mismatch between collectives on ranks. Rank {me} is running collective: "
-        f"{prints[me]}, but Rank {other} is running collective: {prints[other]}.\n"
-        f"All ranks of process group '{pg.group_name}':\n{lines}")
 
 
 # -- crashes ----------------------------------------------------------------------------------

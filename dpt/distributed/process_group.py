@@ -13,7 +13,7 @@ import os
 from datetime import timedelta
 
 from .._device import array_module, as_device
-from . import hierarchical, monitor, topology
+from . import fingerprint, hierarchical, monitor, topology
 from .backends import is_mpi_available, parse_backend, transport_class
 
 default_pg_timeout = timedelta(minutes=30)
@@ -34,6 +34,7 @@ class ProcessGroup:
         self.global_rank = global_rank
         self._rank, self._size = comm.Get_rank(), comm.Get_size()
         self._seq = 0
+        self.check_state = None           # fingerprint.py's per-group state, made on first use
         self._transports = {}             # transport name -> Transport, made on first use
         # Topology-aware all-reduce over MPI (dpt.distributed.hierarchical), used by the MPI
         # transport: made here, collectively, when pg_options or DPT_HIERARCHICAL_ALLREDUCE
@@ -70,6 +71,9 @@ class ProcessGroup:
         for transport in self._transports.values():
             transport.close()
         self._transports = {}
+        if self.check_state is not None:
+            self.check_state.free()
+            self.check_state = None
         if self.hierarchical is not None:
             self.hierarchical.free()
             self.hierarchical = None
@@ -191,6 +195,7 @@ def init_process_group(backend=None, init_method=None, timeout=None, world_size:
     pg = ProcessGroup(comm, range(size), group_name or "default_pg", timeout, transports,
                       _backend_label(transports, backend), me, pg_options)
     topology.compute(world)
+    fingerprint.configure(world)
     monitor.start(world)
     if size > 1:
         monitor.install_excepthook()
