@@ -110,6 +110,8 @@ def _start(pg, op: str, tensors=(), *, shapes=True, root=None, red=None, outputs
     mon = monitor.current()
     if mon is not None:
         mon.enter(pg.group_name, seq, op)
+        if mon.departed:
+            monitor.check_departed(pg, seq, op)
     if pg.size() > 1:
         if monitor.get_debug_level() == monitor.DebugLevel.DETAIL:
             fingerprint.check_detail(pg, seq, op, tensors, shapes, red, root)
