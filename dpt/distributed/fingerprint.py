@@ -49,6 +49,15 @@ _KINDS = {name: code for code, name in enumerate((
     "all_to_all"), start=1)}
 _dtype_codes: dict = {}
 _enabled = True
+_MPI = None  # mpi4py.MPI, imported on first use (importing it initialises MPI)
+
+
+def _mpi():
+    global _MPI
+    if _MPI is None:
+        from mpi4py import MPI
+        _MPI = MPI
+    return _MPI
 
 
 def enabled() -> bool:
@@ -73,10 +82,8 @@ def _from_env() -> bool:
 def configure(world) -> None:
     """At init_process_group: read DPT_COLLECTIVE_CHECK on every rank; if any rank turns the
     check off, all do, so that no rank waits in a check its peers skip."""
-    from mpi4py import MPI
-
-    set_enabled(world.allreduce(int(_from_env()), op=MPI.MIN) if world.Get_size() > 1
-                else _from_env())
+    flag = _from_env()
+    set_enabled(world.allreduce(int(flag), op=_mpi().MIN) if world.Get_size() > 1 else flag)
 
 
 def _dtype_code(dtype) -> int:
@@ -97,17 +104,17 @@ def _describe(op: str, dtype, count: int, red, root) -> str:
 
 
 class _Agreement:
-    """One group's check: the words of this rank's call, the buffer the all-reduce fills, and
-    (MPI 4) a persistent all-reduce request bound to it, so each check only starts it."""
+    """One group's check: the buffer the all-reduce fills and, where MPI has persistent
+    collectives (MPI 4), an all-reduce request bound to it, so that each check only starts it."""
 
     __slots__ = ("agreed", "request")
 
     def __init__(self, comm):
+        MPI = _mpi()
         self.agreed = array("q", bytes(64))
         try:
-            self.request = comm.Allreduce_init(_MPI.IN_PLACE, [self.agreed, _MPI.INT64_T],
-                                               _MPI.MAX)
-        except (AttributeError, NotImplementedError, _MPI.Exception):  # before MPI 4
+            self.request = comm.Allreduce_init(MPI.IN_PLACE, [self.agreed, MPI.INT64_T], MPI.MAX)
+        except (AttributeError, NotImplementedError, MPI.Exception):  # before MPI 4
             self.request = None
 
     def start(self, comm, mine):
@@ -127,11 +134,10 @@ def check(pg, seq: int, op: str, dtype, count: int, red, root) -> None:
     """Raise DistError on every rank unless every rank of pg calls the same collective now."""
     state = pg.check_state
     if state is None:
-        _import_mpi()
         state = pg.check_state = _Agreement(pg.ctl)
     kind = _KINDS[op] | (0 if red is None else int(red) + 1) << 8 \
         | (0 if root is None else root + 1) << 16
-    code = 0 if dtype is None else _dtype_codes.get(dtype) or _dtype_code(dtype)
+    code = 0 if dtype is None else _dtype_code(dtype)
     mine = array("q", (seq, kind, code, count, -seq, -kind, -code, -count))
     req = state.start(pg.ctl, mine)
     if not req.Test():  # wait under the group's timeout, like any collective
@@ -140,16 +146,6 @@ def check(pg, seq: int, op: str, dtype, count: int, red, root) -> None:
         work.wait()
     if state.agreed != mine:
         _mismatch(pg, seq, op, _describe(op, dtype, count, red, root))
-
-
-_MPI = None
-
-
-def _import_mpi():
-    global _MPI
-    if _MPI is None:
-        from mpi4py import MPI
-        _MPI = MPI
 
 
 def _mismatch(pg, seq: int, op: str, call: str) -> None:

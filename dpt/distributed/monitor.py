@@ -39,8 +39,6 @@ import threading
 import time
 import traceback
 
-import numpy as np
-
 _QUERY, _REPLY, _LEAVING = 1, 2, 3
 _LEAVE_SEND_S = 1.0
 _REPLY_WINDOW_S = 1.0
@@ -364,9 +362,8 @@ def check_departed(pg, seq, op: str, desc: str = "") -> None:
             gone.append(f"rank {group_rank} (global rank {world_rank}) {notice['how']} after "
                         f"it {joined}")
     if gone:
-        what = f"{op} #{seq}" if seq is not None else op
         raise _fail(DistBackendError(
-            f"[rank {pg.global_rank}] dpt.distributed: {what} on process group "
+            f"[rank {pg.global_rank}] dpt.distributed: {op} #{seq} on process group "
             f"'{pg.group_name}'{(' (' + desc + ')') if desc else ''} can never complete: "
             f"{'; '.join(gone)}. The job is being aborted."))
 
