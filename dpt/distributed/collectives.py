@@ -112,15 +112,20 @@ def _start(pg, op: str, tensors=(), *, shapes=True, root=None, red=None, outputs
         mon.enter(pg.group_name, seq, op)
         if mon.departed:
             monitor.check_departed(pg, seq, op)
+    agreed = False
     if pg.size() > 1:
         if monitor.get_debug_level() == monitor.DebugLevel.DETAIL:
             fingerprint.check_detail(pg, seq, op, tensors, shapes, red, root)
+            agreed = True
         elif fingerprint.enabled():
             dtype = tensors[0].dtype if tensors else None
             if count is None:
                 count = tensors[0].numel() if tensors else 0
             fingerprint.check(pg, seq, op, dtype, count, red, root)
-    return Work(pg, op, seq, lambda: _desc(tensors), outputs)
+            agreed = True
+    work = Work(pg, op, seq, lambda: _desc(tensors), outputs)
+    work.agreed = agreed
+    return work
 
 
 def _launch(pg, op: str, async_op: bool, run, tensors=(), *, outputs=(), modified=None,
@@ -403,7 +408,9 @@ def barrier(group=None, async_op: bool = False, device_ids=None):
     pg = _enter("barrier", group)
     if pg is None:
         return None
-    return _launch(pg, "barrier", async_op, lambda tr, work, _: tr.barrier(work), device="cpu")
+    # The check before it already waited for every rank: then it is the barrier.
+    return _launch(pg, "barrier", async_op,
+                   lambda tr, work, _: None if work.agreed else tr.barrier(work), device="cpu")
 
 
 def monitored_barrier(group=None, timeout: timedelta | None = None, wait_all_ranks: bool = False):

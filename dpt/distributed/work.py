@@ -45,6 +45,7 @@ class Work:
         self._statuses = None
         self.source_rank = None
         self._on_timeout = None  # e.g. abort the NCCL communicator
+        self.agreed = False      # every rank has reached this collective (its check completed)
 
     # -- assembly (used by the backends) --------------------------------------------
     def add_request(self, request, status=None):
