@@ -1,9 +1,11 @@
 """Collectives and point-to-point on dpt Tensors (torch.distributed's functions).
 
 Each call checks its arguments where they enter, takes the next sequence number
-of its group, runs the debug-mode fingerprint check when enabled, hands raw
-arrays (``t._data``) to the transport of the tensors' device and either returns
-the Work (``async_op=True``) or waits on it with the group's timeout. Results
+of its group, checks that every rank makes the same call (fingerprint.py), hands
+raw arrays (``t._data``) to the transport of the tensors' device (found through
+the group; this file names no transport) and either returns the Work
+(``async_op=True``) or waits on it with the group's timeout: ``_launch`` is that
+path, written once. Results
 are written into the given tensors in place. Ranks outside ``group`` get None,
 as in torch. ``src``/``dst``/``peer`` are global ranks; ``group_src`` etc. are
 ranks within ``group``.

@@ -107,8 +107,8 @@ class Work:
         except (monitor.CollectiveTimeout, monitor.DistBackendError) as e:
             if self._on_timeout is not None:
                 self._on_timeout()
-            err = monitor.timeout_error(self, limit) if isinstance(e, monitor.CollectiveTimeout) \
-                else e
+            # a DistBackendError names the rank that left; on a timeout, ask who is missing
+            err = e if isinstance(e, monitor.DistBackendError) else monitor.timeout_error(self, limit)
             self._exception = err
             self._done = True
             raise err from None
