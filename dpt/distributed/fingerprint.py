@@ -17,6 +17,12 @@ The group stays usable afterwards (no rank launched anything). Point-to-point
 operations are not checked (their sides differ by design); all_to_all compares
 the dtype and the row width only, since split sizes legitimately differ.
 
+The check is synchronous: an ``async_op=True`` collective returns once every
+rank of the group has reached it (its data then moves in the background as
+before). So a program that posts an async collective and then blocks in a
+receive whose sender joins that collective only after sending now waits there
+(under the group timeout) where it used to proceed.
+
 Settings:
 
 * ``DPT_COLLECTIVE_CHECK=0`` turns the check off: each collective then costs
