@@ -10,10 +10,16 @@ Processes are started by an MPI process manager: ``mpiexec -n N python train.py`
     dist.all_reduce(t, op=dist.ReduceOp.SUM)
     work = dist.all_reduce(bucket, async_op=True)   # ... overlap ..., then work.wait()
 
-Failures never hang silently: every blocking collective has the group's timeout
-(30 minutes by default) and raises naming the ranks that never joined, an
-unhandled exception on any rank aborts the job, and ``DPT_DISTRIBUTED_DEBUG=DETAIL``
-checks that every rank calls the same collective with the same shapes.
+Failures never hang silently and mismatches never give silent wrong results:
+every blocking collective has the group's timeout (30 minutes by default) and
+raises naming the ranks that never joined; an unhandled exception or a non-zero
+``sys.exit`` on any rank aborts the job (with that exit code); a rank that
+leaves while others wait for it makes them raise naming it (monitor.py); and
+every collective first checks, with one small message, that every rank makes
+the same call (kind, reduce op, dtype, element count, root), else every rank
+raises naming each rank's call. ``DPT_COLLECTIVE_CHECK=0`` turns that check
+off; ``DPT_DISTRIBUTED_DEBUG=DETAIL`` makes it compare shapes too
+(fingerprint.py).
 float16/bfloat16 reductions over MPI are computed in float32 (MPI has no half
 arithmetic) and rounded back.
 """

@@ -1,9 +1,11 @@
 """Collectives and point-to-point on dpt Tensors (torch.distributed's functions).
 
 Each call checks its arguments where they enter, takes the next sequence number
-of its group, runs the debug-mode fingerprint check when enabled, hands raw
-arrays (``t._data``) to the transport of the tensors' device and either returns
-the Work (``async_op=True``) or waits on it with the group's timeout. Results
+of its group, checks that every rank makes the same call (fingerprint.py), hands
+raw arrays (``t._data``) to the transport of the tensors' device (found through
+the group; this file names no transport) and either returns the Work
+(``async_op=True``) or waits on it with the group's timeout: ``_launch`` is that
+path, written once. Results
 are written into the given tensors in place. Ranks outside ``group`` get None,
 as in torch. ``src``/``dst``/``peer`` are global ranks; ``group_src`` etc. are
 ranks within ``group``.
@@ -15,9 +17,9 @@ from datetime import timedelta
 
 import numpy as np
 
+from .._device import xp_of
 from .._tensor import Tensor
-from . import monitor
-from .backends.mpi import check_reduce
+from . import fingerprint, monitor
 from .process_group import resolve
 from .reduce_op import ReduceOp, as_red_op
 from .work import Work, _poll, _seconds
@@ -93,88 +95,97 @@ def _bump(*tensors):
 
 
 # -- launch ----------------------------------------------------------------------------------------
-def _start(pg, op: str, tensors=(), *, shapes=True, root=None, red=None, outputs=()) -> Work:
-    """Number the collective, run the debug check, mark this rank as having entered it."""
+def _enter(op: str, group, **tensors):
+    """The argument check and group lookup every collective starts with: each keyword must be
+    a Tensor; returns the ProcessGroup, or None when this rank is not a member."""
+    for name, t in tensors.items():
+        _tensor(t, name, op)
+    return resolve(group)
+
+
+def _start(pg, op: str, tensors=(), *, shapes=True, root=None, red=None, outputs=(),
+           count=None) -> Work:
+    """Number the collective, mark this rank as having entered it, check that every rank
+    makes the same call (fingerprint.py)."""
     monitor.check_usable(pg)
     seq = pg.next_seq()
-    if monitor.get_debug_level() == monitor.DebugLevel.DETAIL and pg.size() > 1:
-        parts = [f"SequenceNumber={seq}", f"OpType={op.upper()}"]
-        if tensors:
-            if shapes:
-                parts.append("TensorShapes=" + str([list(t.shape) for t in tensors]))
-            parts.append("TensorDtypes=" + str([t.dtype.name for t in tensors]))
-            parts.append("TensorDeviceTypes=" + str(sorted({t.device.type for t in tensors})))
-        if root is not None:
-            parts.append(f"Root={root}")
-        if red is not None:
-            parts.append(f"ReduceOp={red.name}")
-        monitor.check_fingerprint(pg, seq, f"CollectiveFingerPrint({', '.join(parts)})")
     mon = monitor.current()
     if mon is not None:
         mon.enter(pg.group_name, seq, op)
-    return Work(pg, op, seq, lambda: _desc(tensors), outputs)
+        if mon.departed:
+            monitor.check_departed(pg, seq, op)
+    agreed = False
+    if pg.size() > 1:
+        if monitor.get_debug_level() == monitor.DebugLevel.DETAIL:
+            fingerprint.check_detail(pg, seq, op, tensors, shapes, red, root)
+            agreed = True
+        elif fingerprint.enabled():
+            dtype = tensors[0].dtype if tensors else None
+            if count is None:
+                count = tensors[0].numel() if tensors else 0
+            fingerprint.check(pg, seq, op, dtype, count, red, root)
+            agreed = True
+    work = Work(pg, op, seq, lambda: _desc(tensors), outputs)
+    work.agreed = agreed
+    return work
 
 
-def _finish(work: Work, async_op: bool):
+def _launch(pg, op: str, async_op: bool, run, tensors=(), *, outputs=(), modified=None,
+            device=None, red=None, root=None, shapes=True, count=None):
+    """What every collective does once its arguments are checked, written once: pick the
+    transport of the tensors' device, check the reduce op, number the call and check that
+    every rank makes the same one (``count`` elements of ``tensors[0]``'s dtype, by default
+    its numel), launch it with ``run(transport, work, red)``, mark the tensors it writes
+    (``modified``, default ``outputs``) as changed, then wait or return the Work."""
+    transport = pg.transport_for(device or (tensors[0].device.type if tensors else "cpu"))
+    if red is not None:
+        red = transport.check_reduce(as_red_op(red), tensors[0].dtype.np)
+    work = _start(pg, op, tensors, shapes=shapes, root=root, red=red, outputs=outputs,
+                  count=count)
+    run(transport, work, red)
+    _bump(*(outputs if modified is None else modified))
     if async_op:
         return work
     work.wait()
     return None
 
 
-def _red(op, dtype, backend_name: str):
-    op = as_red_op(op)
-    check_reduce(op, np.dtype(dtype.np), backend_name)
-    return op
-
-
 # -- collectives -------------------------------------------------------------------------------------
 def all_reduce(tensor: Tensor, op=ReduceOp.SUM, group=None, async_op: bool = False):
     """all_reduce(tensor, op=ReduceOp.SUM, group=None, async_op=False): reduce over all ranks in
     place. float16/bfloat16 are reduced in float32 over MPI (MPI has no half arithmetic)."""
-    _tensor(tensor, "tensor", "all_reduce")
-    pg = resolve(group)
+    pg = _enter("all_reduce", group, tensor=tensor)
     if pg is None:
         return None
-    be = pg.backend_for(tensor.device.type)
-    op = _red(op, tensor.dtype, be.name)
-    work = _start(pg, "all_reduce", [tensor], red=op, outputs=[tensor])
-    be.all_reduce(work, tensor._data, op)
-    _bump(tensor)
-    return _finish(work, async_op)
+    return _launch(pg, "all_reduce", async_op,
+                   lambda tr, work, red: tr.all_reduce(work, tensor._data, red),
+                   [tensor], outputs=[tensor], red=op)
 
 
 def broadcast(tensor: Tensor, src: int | None = None, group=None, async_op: bool = False,
               group_src: int | None = None):
     """broadcast(tensor, src, group=None, async_op=False): copy src's tensor to every rank."""
-    _tensor(tensor, "tensor", "broadcast")
-    pg = resolve(group)
+    pg = _enter("broadcast", group, tensor=tensor)
     if pg is None:
         return None
     root = _group_rank(pg, "broadcast", src, group_src, "src")
-    be = pg.backend_for(tensor.device.type)
-    work = _start(pg, "broadcast", [tensor], root=root, outputs=[tensor])
-    be.broadcast(work, tensor._data, root)
-    _bump(tensor)
-    return _finish(work, async_op)
+    return _launch(pg, "broadcast", async_op,
+                   lambda tr, work, _: tr.broadcast(work, tensor._data, root),
+                   [tensor], outputs=[tensor], root=root)
 
 
 def reduce(tensor: Tensor, dst: int | None = None, op=ReduceOp.SUM, group=None,
            async_op: bool = False, group_dst: int | None = None):
     """reduce(tensor, dst, op=ReduceOp.SUM, group=None, async_op=False): only dst gets the
     result; the other ranks' tensors are left unchanged."""
-    _tensor(tensor, "tensor", "reduce")
-    pg = resolve(group)
+    pg = _enter("reduce", group, tensor=tensor)
     if pg is None:
         return None
     root = _group_rank(pg, "reduce", dst, group_dst, "dst")
-    be = pg.backend_for(tensor.device.type)
-    op = _red(op, tensor.dtype, be.name)
-    work = _start(pg, "reduce", [tensor], root=root, red=op, outputs=[tensor])
-    be.reduce(work, tensor._data, op, root)
-    if pg.rank() == root:
-        _bump(tensor)
-    return _finish(work, async_op)
+    return _launch(pg, "reduce", async_op,
+                   lambda tr, work, red: tr.reduce(work, tensor._data, red, root),
+                   [tensor], outputs=[tensor], modified=[tensor] if pg.rank() == root else [],
+                   red=op, root=root)
 
 
 def all_gather_into_tensor(output_tensor: Tensor, input_tensor: Tensor, group=None,
@@ -182,9 +193,7 @@ def all_gather_into_tensor(output_tensor: Tensor, input_tensor: Tensor, group=No
     """Gather every rank's input into output, concatenated along dim 0 (or stacked: output may
     have shape (world_size, *input.shape))."""
     op = "all_gather_into_tensor"
-    _tensor(output_tensor, "output_tensor", op)
-    _tensor(input_tensor, "input_tensor", op)
-    pg = resolve(group)
+    pg = _enter(op, group, output_tensor=output_tensor, input_tensor=input_tensor)
     if pg is None:
         return None
     dev = _same_device(op, output_tensor, input_tensor)
@@ -193,21 +202,15 @@ def all_gather_into_tensor(output_tensor: Tensor, input_tensor: Tensor, group=No
                            f"tensor size (output {list(output_tensor.shape)}, input "
                            f"{list(input_tensor.shape)}, world_size {pg.size()})")
     _same_dtype(op, output_tensor, input_tensor)
-    be = pg.backend_for(dev)
-    work = _start(pg, op, [output_tensor, input_tensor], outputs=[output_tensor])
-    be.all_gather(work, output_tensor._data, input_tensor._data)
-    _bump(output_tensor)
-    return _finish(work, async_op)
+    return _launch(pg, op, async_op,
+                   lambda tr, work, _: tr.all_gather(work, output_tensor._data,
+                                                     input_tensor._data),
+                   [output_tensor, input_tensor], outputs=[output_tensor], device=dev,
+                   count=input_tensor.numel())
 
 
 def _stack_buffer(ref: Tensor, n: int):
-    xp = np if isinstance(ref._data, np.ndarray) else _xp(ref._data)
-    return xp.empty((n,) + tuple(ref.shape), dtype=ref._data.dtype)
-
-
-def _xp(arr):
-    from .._device import xp_of
-    return xp_of(arr)
+    return xp_of(ref._data).empty((n,) + tuple(ref.shape), dtype=ref._data.dtype)
 
 
 def _unstack_into(work: Work, buf, tensors):
@@ -215,26 +218,24 @@ def _unstack_into(work: Work, buf, tensors):
         for i, t in enumerate(tensors):
             t._data[...] = buf[i]
     work.then(copy_out)
-    _bump(*tensors)
 
 
 def all_gather(tensor_list, tensor: Tensor, group=None, async_op: bool = False):
     """all_gather(tensor_list, tensor, group=None, async_op=False): tensor_list[r] = rank r's
     tensor (every entry must have the input's shape and dtype)."""
     op = "all_gather"
-    _tensor(tensor, "tensor", op)
-    pg = resolve(group)
+    pg = _enter(op, group, tensor=tensor)
     if pg is None:
         return None
     outs = _tensor_list(tensor_list, "tensor_list", op, pg.size())
     _same(op, tensor, outs, "tensor_list")
     dev = _same_device(op, tensor, *outs)
-    be = pg.backend_for(dev)
-    work = _start(pg, op, [tensor], outputs=outs)
-    buf = _stack_buffer(tensor, pg.size())
-    be.all_gather(work, buf, tensor._data)
-    _unstack_into(work, buf, outs)
-    return _finish(work, async_op)
+
+    def run(tr, work, _):
+        buf = _stack_buffer(tensor, pg.size())
+        tr.all_gather(work, buf, tensor._data)
+        _unstack_into(work, buf, outs)
+    return _launch(pg, op, async_op, run, [tensor], outputs=outs, device=dev)
 
 
 def reduce_scatter_tensor(output: Tensor, input: Tensor, op=ReduceOp.SUM, group=None,
@@ -242,9 +243,7 @@ def reduce_scatter_tensor(output: Tensor, input: Tensor, op=ReduceOp.SUM, group=
     """Reduce input over ranks; rank r keeps block r of dim 0 (input has world_size * output
     elements)."""
     name = "reduce_scatter_tensor"
-    _tensor(output, "output", name)
-    _tensor(input, "input", name)
-    pg = resolve(group)
+    pg = _enter(name, group, output=output, input=input)
     if pg is None:
         return None
     dev = _same_device(name, output, input)
@@ -253,12 +252,9 @@ def reduce_scatter_tensor(output: Tensor, input: Tensor, op=ReduceOp.SUM, group=
                            f"world size (input {list(input.shape)}, output {list(output.shape)}, "
                            f"world_size {pg.size()})")
     _same_dtype(name, output, input)
-    be = pg.backend_for(dev)
-    op = _red(op, input.dtype, be.name)
-    work = _start(pg, name, [output, input], red=op, outputs=[output])
-    be.reduce_scatter(work, output._data, input._data, op)
-    _bump(output)
-    return _finish(work, async_op)
+    return _launch(pg, name, async_op,
+                   lambda tr, work, red: tr.reduce_scatter(work, output._data, input._data, red),
+                   [output, input], outputs=[output], device=dev, red=op)
 
 
 def reduce_scatter(output: Tensor, input_list, op=ReduceOp.SUM, group=None,
@@ -266,21 +262,18 @@ def reduce_scatter(output: Tensor, input_list, op=ReduceOp.SUM, group=None,
     """reduce_scatter(output, input_list, op=SUM, ...): output = reduction of input_list[rank]
     over ranks."""
     name = "reduce_scatter"
-    _tensor(output, "output", name)
-    pg = resolve(group)
+    pg = _enter(name, group, output=output)
     if pg is None:
         return None
     ins = _tensor_list(input_list, "input_list", name, pg.size())
     _same(name, output, ins, "input_list")
     dev = _same_device(name, output, *ins)
-    be = pg.backend_for(dev)
-    op = _red(op, output.dtype, be.name)
-    work = _start(pg, name, [output], red=op, outputs=[output])
-    xp = np if dev == "cpu" else _xp(output._data)
-    packed = xp.stack([t._data for t in ins]) if ins else _stack_buffer(output, 0)
-    be.reduce_scatter(work, output._data, packed, op)
-    _bump(output)
-    return _finish(work, async_op)
+
+    def run(tr, work, red):
+        xp = xp_of(output._data)
+        packed = xp.stack([t._data for t in ins]) if ins else _stack_buffer(output, 0)
+        tr.reduce_scatter(work, output._data, packed, red)
+    return _launch(pg, name, async_op, run, [output], outputs=[output], device=dev, red=op)
 
 
 def _root_and_list(pg, name: str, tensor: Tensor, tensors, list_name: str, rank, group_rank,
@@ -306,21 +299,19 @@ def gather(tensor: Tensor, gather_list=None, dst: int | None = None, group=None,
     """gather(tensor, gather_list=None, dst=None, ...): gather_list (on dst only) gets every
     rank's tensor. dst defaults to global rank 0, as in torch."""
     name = "gather"
-    _tensor(tensor, "tensor", name)
-    pg = resolve(group)
+    pg = _enter(name, group, tensor=tensor)
     if pg is None:
         return None
     root, outs = _root_and_list(pg, name, tensor, gather_list, "gather_list", dst, group_dst,
                                 "dst")
-    is_root = pg.rank() == root
     dev = _same_device(name, tensor, *outs)
-    be = pg.backend_for(dev)
-    work = _start(pg, name, [tensor], root=root, outputs=outs)
-    buf = _stack_buffer(tensor, pg.size()) if is_root else None
-    be.gather(work, buf, tensor._data, root)
-    if is_root:
-        _unstack_into(work, buf, outs)
-    return _finish(work, async_op)
+
+    def run(tr, work, _):
+        buf = _stack_buffer(tensor, pg.size()) if outs else None
+        tr.gather(work, buf, tensor._data, root)
+        if outs:
+            _unstack_into(work, buf, outs)
+    return _launch(pg, name, async_op, run, [tensor], outputs=outs, device=dev, root=root)
 
 
 def scatter(tensor: Tensor, scatter_list=None, src: int | None = None, group=None,
@@ -328,23 +319,21 @@ def scatter(tensor: Tensor, scatter_list=None, src: int | None = None, group=Non
     """scatter(tensor, scatter_list=None, src=None, ...): rank r's tensor = scatter_list[r] from
     src (global rank 0 by default, as in torch)."""
     name = "scatter"
-    _tensor(tensor, "tensor", name)
-    pg = resolve(group)
+    pg = _enter(name, group, tensor=tensor)
     if pg is None:
         return None
     root, ins = _root_and_list(pg, name, tensor, scatter_list, "scatter_list", src, group_src,
                                "src")
-    is_root = pg.rank() == root
     dev = _same_device(name, tensor, *ins)
-    be = pg.backend_for(dev)
-    work = _start(pg, name, [tensor], root=root, outputs=[tensor])
-    packed = None
-    if is_root:
-        xp = np if dev == "cpu" else _xp(tensor._data)
-        packed = xp.stack([t._data for t in ins])
-    be.scatter(work, tensor._data, packed, root)
-    _bump(tensor)
-    return _finish(work, async_op)
+
+    def run(tr, work, _):
+        packed = xp_of(tensor._data).stack([t._data for t in ins]) if ins else None
+        tr.scatter(work, tensor._data, packed, root)
+    return _launch(pg, name, async_op, run, [tensor], outputs=[tensor], device=dev, root=root)
+
+
+def _row_width(t: Tensor) -> int:
+    return int(np.prod(t.shape[1:])) if t.ndim else 1
 
 
 def all_to_all_single(output: Tensor, input: Tensor, output_split_sizes=None,
@@ -352,9 +341,7 @@ def all_to_all_single(output: Tensor, input: Tensor, output_split_sizes=None,
     """Split input along dim 0 (equally, or by input_split_sizes), send block r to rank r and
     concatenate what arrives into output (equally, or by output_split_sizes)."""
     name = "all_to_all_single"
-    _tensor(output, "output", name)
-    _tensor(input, "input", name)
-    pg = resolve(group)
+    pg = _enter(name, group, output=output, input=input)
     if pg is None:
         return None
     n = pg.size()
@@ -374,21 +361,21 @@ def all_to_all_single(output: Tensor, input: Tensor, output_split_sizes=None,
     if tuple(output.shape[1:]) != tuple(input.shape[1:]):
         raise RuntimeError(f"{name}: output and input must agree beyond dim 0, got "
                            f"{list(output.shape)} and {list(input.shape)}")
-    be = pg.backend_for(dev)
-    # Split sizes legitimately differ across ranks: the fingerprint compares dtypes only.
-    work = _start(pg, name, [output, input], shapes=False, outputs=[output])
-    be.all_to_all(work, output._data, input._data,
-                  list(output_split_sizes) if output_split_sizes else None,
-                  list(input_split_sizes) if input_split_sizes else None)
-    _bump(output)
-    return _finish(work, async_op)
+    out_rows = list(output_split_sizes) if output_split_sizes else None
+    in_rows = list(input_split_sizes) if input_split_sizes else None
+    # Split sizes legitimately differ across ranks: the check compares dtypes and row widths.
+    return _launch(pg, name, async_op,
+                   lambda tr, work, _: tr.all_to_all(work, output._data, input._data, out_rows,
+                                                     in_rows),
+                   [output, input], outputs=[output], device=dev, shapes=False,
+                   count=_row_width(input))
 
 
 def all_to_all(output_tensor_list, input_tensor_list, group=None, async_op: bool = False):
     """all_to_all(output_tensor_list, input_tensor_list, ...): output_tensor_list[r] gets rank r's
     input_tensor_list[my rank]. Tensors may differ in size along dim 0 (same trailing shape)."""
     name = "all_to_all"
-    pg = resolve(group)
+    pg = _enter(name, group)
     if pg is None:
         return None
     outs = _tensor_list(output_tensor_list, "output_tensor_list", name, pg.size())
@@ -400,31 +387,32 @@ def all_to_all(output_tensor_list, input_tensor_list, group=None, async_op: bool
             raise RuntimeError(f"{name}: every tensor must have dtype {ref.dtype.name} and shape "
                                f"[*, {', '.join(map(str, ref.shape[1:]))}], got "
                                f"{t.dtype.name} {list(t.shape)}")
-    xp = np if dev == "cpu" else _xp(ref._data)
-    packed = xp.concatenate([t._data for t in ins])
-    out_rows = [t.shape[0] for t in outs]
-    buf = xp.empty((sum(out_rows),) + tuple(ref.shape[1:]), dtype=ref._data.dtype)
-    be = pg.backend_for(dev)
-    work = _start(pg, name, ins, shapes=False, outputs=outs)
-    be.all_to_all(work, buf, packed, out_rows, [t.shape[0] for t in ins])
-    starts = np.concatenate([[0], np.cumsum(out_rows)]).astype(int)
 
-    def copy_out():
-        for i, t in enumerate(outs):
-            t._data[...] = buf[starts[i]:starts[i + 1]]
-    work.then(copy_out)
-    _bump(*outs)
-    return _finish(work, async_op)
+    def run(tr, work, _):
+        xp = xp_of(ref._data)
+        packed = xp.concatenate([t._data for t in ins])
+        out_rows = [t.shape[0] for t in outs]
+        buf = xp.empty((sum(out_rows),) + tuple(ref.shape[1:]), dtype=ref._data.dtype)
+        tr.all_to_all(work, buf, packed, out_rows, [t.shape[0] for t in ins])
+        starts = np.concatenate([[0], np.cumsum(out_rows)]).astype(int)
+
+        def copy_out():
+            for i, t in enumerate(outs):
+                t._data[...] = buf[starts[i]:starts[i + 1]]
+        work.then(copy_out)
+    return _launch(pg, name, async_op, run, ins, outputs=outs, device=dev, shapes=False,
+                   count=_row_width(ref))
 
 
 def barrier(group=None, async_op: bool = False, device_ids=None):
-    """barrier(group=None, async_op=False, device_ids=None): wait for every rank of the group."""
-    pg = resolve(group)
+    """barrier(group=None, async_op=False, device_ids=None): wait for every rank of the group
+    (over MPI, the control plane, whatever the group's backend)."""
+    pg = _enter("barrier", group)
     if pg is None:
         return None
-    work = _start(pg, "barrier")
-    pg.backend_for("cpu").barrier(work)
-    return _finish(work, async_op)
+    # The check before it already waited for every rank: then it is the barrier.
+    return _launch(pg, "barrier", async_op,
+                   lambda tr, work, _: None if work.agreed else tr.barrier(work), device="cpu")
 
 
 def monitored_barrier(group=None, timeout: timedelta | None = None, wait_all_ranks: bool = False):
@@ -476,8 +464,7 @@ def monitored_barrier(group=None, timeout: timedelta | None = None, wait_all_ran
 # -- point to point ---------------------------------------------------------------------------------
 def _p2p(kind: str, tensor, peer, group, tag, group_peer) -> Work | None:
     name = "send" if kind in ("send", "isend") else "recv"
-    _tensor(tensor, "tensor", kind)
-    pg = resolve(group)
+    pg = _enter(kind, group, tensor=tensor)
     if pg is None:
         return None
     if kind == "recv" and peer is None and group_peer is None:
@@ -489,11 +476,11 @@ def _p2p(kind: str, tensor, peer, group, tag, group_peer) -> Work | None:
                              f"rank {peer if peer is not None else group_peer}: it is this rank")
     monitor.check_usable(pg)
     work = Work(pg, kind, None, _desc([tensor]), [tensor])
-    be = pg.backend_for(tensor.device.type)
+    transport = pg.transport_for(tensor.device.type)
     if name == "send":
-        be.send(work, tensor._data, prank, int(tag))
+        transport.send(work, tensor._data, prank, int(tag))
     else:
-        be.recv(work, tensor._data, prank, int(tag))
+        transport.recv(work, tensor._data, prank, int(tag))
         _bump(tensor)
     work._group_ranks = pg.ranks
     return work

@@ -15,26 +15,32 @@
   ``StalledRankWarning`` (warnings.warn, also logged on the ``dpt.distributed``
   logger) naming the ranks that have not arrived, once per collective, long
   before the hard timeout.
-* Debug checks. With ``DPT_DISTRIBUTED_DEBUG=DETAIL`` (or torch's
-  ``TORCH_DISTRIBUTED_DEBUG``) every collective first all-gathers a small
-  fingerprint (op, sequence number, shapes, dtypes, root, reduce op) and every
-  rank raises the same error when they differ.
+* Mismatched calls. Every collective first checks that every rank makes the
+  same call (fingerprint.py): kind, reduce op, dtype, element count, root; with
+  ``DPT_DISTRIBUTED_DEBUG=DETAIL`` (or torch's ``TORCH_DISTRIBUTED_DEBUG``) the
+  full fingerprint, shapes included. Every rank raises the same error when
+  they differ.
 * Crashes. init_process_group installs an excepthook that prints the
   traceback once, each line prefixed with the rank, and aborts the job.
+* Exits. A rank that ends with a non-zero ``sys.exit(code)`` while the process
+  group is initialized (world size > 1) aborts the job with that code, so
+  mpiexec and ``dptrun --max-restarts`` see the failure at once. A rank that
+  leaves normally (interpreter exit, or destroy_process_group) first tells
+  every other rank; a rank waiting in a collective of a group that the leaver
+  never joined then raises DistBackendError naming it within about a second,
+  instead of waiting for the timeout. Ranks that finish together exit cleanly.
 """
 from __future__ import annotations
 
 import enum
-import hashlib
 import os
 import sys
 import threading
 import time
 import traceback
 
-import numpy as np
-
-_QUERY, _REPLY = 1, 2
+_QUERY, _REPLY, _LEAVING = 1, 2, 3
+_LEAVE_SEND_S = 1.0
 _REPLY_WINDOW_S = 1.0
 _SERVE_INTERVAL_S = 0.05
 
@@ -108,10 +114,12 @@ def current():
 class Monitor:
     """Tracks where this rank is and answers other ranks asking about it."""
 
-    def __init__(self, world):
+    def __init__(self, world, epoch: int = 0):
         from mpi4py import MPI
 
         self.comm = world.Dup()
+        self.epoch = epoch    # which init_process_group of this job (notices of others are stale)
+        self.departed = {}    # world rank -> its leaving notice
         self.rank = world.Get_rank()
         self.size = world.Get_size()
         self.waiting = None   # (group name, seq, op) this rank is blocked in
@@ -148,6 +156,26 @@ class Monitor:
                 answer = {"waiting": self.waiting, "entered": dict(self.entered)}
                 self._replies.append(self.comm.isend(answer, dest=src, tag=_REPLY))
             self._replies = [r for r in self._replies if not r.Test()]
+            while self.comm.iprobe(MPI.ANY_SOURCE, _LEAVING, status):
+                src = status.Get_source()
+                notice = self.comm.recv(source=src, tag=_LEAVING)
+                if notice["epoch"] == self.epoch:
+                    self.departed[src] = notice
+
+    def leave(self, how: str) -> None:
+        """Tell every other rank that this one is leaving, and what it joined last."""
+        from mpi4py import MPI
+
+        notice = {"epoch": self.epoch, "how": how, "entered": dict(self.entered)}
+        with self._lock:
+            sends = [self.comm.isend(notice, dest=r, tag=_LEAVING) for r in range(self.size)
+                     if r != self.rank and r not in self.departed]
+        deadline = time.monotonic() + _LEAVE_SEND_S
+        while sends and not MPI.Request.Testall(sends) and time.monotonic() < deadline:
+            time.sleep(1e-3)
+        for req in sends:
+            if not req.Test():
+                req.Cancel()
 
     def locate(self, world_ranks, window: float = _REPLY_WINDOW_S) -> dict:
         """Ask world_ranks where they are; {world rank: answer} for those that reply in time."""
@@ -184,15 +212,22 @@ class Monitor:
                 self.comm.Free()
 
 
+_epoch = 0
+
+
 def start(world) -> Monitor:
-    global _monitor
-    _monitor = Monitor(world)
+    global _monitor, _epoch
+    _epoch += 1
+    _monitor = Monitor(world, _epoch)
     return _monitor
 
 
 def stop() -> None:
+    """destroy_process_group: tell the other ranks, then stop answering them."""
     global _monitor
     if _monitor is not None:
+        if _monitor.failed is None:
+            _monitor.leave("called destroy_process_group")
         _monitor.close()
         _monitor = None
 
@@ -309,37 +344,28 @@ def check_usable(pg) -> None:
                                f"an earlier failure: {mon.failed}")
 
 
-# -- debug mode fingerprints ------------------------------------------------------------------
-_FP_BYTES = 512
-
-
-def check_fingerprint(pg, seq: int, fingerprint: str) -> None:
-    """All-gather each rank's fingerprint; every rank raises if they differ."""
-    from mpi4py import MPI
-
-    from .work import Work
-
-    raw = fingerprint.encode()
-    if len(raw) > _FP_BYTES:  # keep the start readable, make the tail exact with a hash
-        digest = hashlib.sha1(raw).hexdigest().encode()
-        raw = raw[:_FP_BYTES - len(digest) - 5] + b" sha1=" + digest
-    mine = np.zeros(_FP_BYTES, np.uint8)
-    mine[:len(raw)] = np.frombuffer(raw, np.uint8)
-    every = np.empty((pg.size(), _FP_BYTES), np.uint8)
-    work = Work(pg, "debug check of collective", seq)
-    work.add_request(pg.ctl.Iallgather([mine, MPI.BYTE], [every, MPI.BYTE]))
-    work.wait()
-    prints = [bytes(row).rstrip(b"\0").decode(errors="replace") for row in every]
-    if all(p == prints[0] for p in prints):
+# -- ranks that left ---------------------------------------------------------------------------
+def check_departed(pg, seq, op: str, desc: str = "") -> None:
+    """Raise DistBackendError if a rank of pg has left without joining collective seq of pg
+    (point-to-point operations, seq None, are not checked)."""
+    mon = _monitor
+    if mon is None or not mon.departed or seq is None:
         return
-    me = pg.rank()
-    other = next(r for r, p in enumerate(prints) if p != prints[me]) if \
-        any(p != prints[me] for p in prints) else 0
-    lines = "\n".join(f"  rank {r}: {p}" for r, p in enumerate(prints))
-    raise RuntimeError(
-        f"Detected mismatch between collectives on ranks. Rank {me} is running collective: "
-        f"{prints[me]}, but Rank {other} is running collective: {prints[other]}.\n"
-        f"All ranks of process group '{pg.group_name}':\n{lines}")
+    gone = []
+    for group_rank, world_rank in enumerate(pg.ranks):
+        notice = mon.departed.get(world_rank)
+        if notice is None:
+            continue
+        last = notice["entered"].get(pg.group_name)
+        if last is None or last[0] < seq:
+            joined = f"last joined {last[1]} #{last[0]}" if last else "joined no collective"
+            gone.append(f"rank {group_rank} (global rank {world_rank}) {notice['how']} after "
+                        f"it {joined}")
+    if gone:
+        raise _fail(DistBackendError(
+            f"[rank {pg.global_rank}] dpt.distributed: {op} #{seq} on process group "
+            f"'{pg.group_name}'{(' (' + desc + ')') if desc else ''} can never complete: "
+            f"{'; '.join(gone)}. The job is being aborted."))
 
 
 # -- crashes ----------------------------------------------------------------------------------
@@ -378,29 +404,70 @@ def abort(code: int = 1) -> None:
     MPI.COMM_WORLD.Abort(code)
 
 
+# SystemExit never reaches sys.excepthook, so sys.exit is wrapped to remember the exception.
+# At exit it counts as uncaught if no except/with/finally ever handled it (Python then never
+# attached its traceback) or if it was handled only in the outermost frame; one handled inside
+# a function counts as caught (a rank leaving that way is reported by its peers instead).
+_saved_exit = None
+_exit_request = None
+
+
+def _exit(status=None):
+    global _exit_request
+    _exit_request = SystemExit(status)
+    raise _exit_request
+
+
+def _uncaught_exit_code() -> int:
+    """The exit code of an uncaught sys.exit(...) (0 if there is none)."""
+    exc = _exit_request
+    if exc is None or exc.code is None:
+        return 0
+    tb = exc.__traceback__
+    if tb is not None and tb.tb_frame.f_back is not None:
+        return 0
+    return exc.code if isinstance(exc.code, int) else 1
+
+
 def install_excepthook() -> None:
-    global _saved_excepthook
+    """Abort the job on an uncaught exception or a non-zero sys.exit (world size > 1)."""
+    global _saved_excepthook, _saved_exit
     if _saved_excepthook is None:
         _saved_excepthook = sys.excepthook
         sys.excepthook = _excepthook
+    if _saved_exit is None:
+        _saved_exit = sys.exit
+        sys.exit = _exit
 
 
 def uninstall_excepthook() -> None:
-    global _saved_excepthook
+    global _saved_excepthook, _saved_exit, _exit_request
     if _saved_excepthook is not None:
         if sys.excepthook is _excepthook:
             sys.excepthook = _saved_excepthook
         _saved_excepthook = None
+    if _saved_exit is not None:
+        if sys.exit is _exit:
+            sys.exit = _saved_exit
+        _saved_exit = None
+    _exit_request = None
 
 
 def at_exit() -> None:
-    """atexit: abort a job whose collective timed out (finalizing would hang), else stop the
+    """atexit: abort a job whose collective timed out (finalizing would hang) or that this rank
+    leaves with a non-zero sys.exit; else tell the other ranks this one is leaving and stop the
     monitor thread before mpi4py finalizes MPI."""
     mon = _monitor
     if mon is None:
         return
     if mon.failed is not None:
         abort(1)
+    code = _uncaught_exit_code() if mon.size > 1 else 0
+    if code:
+        _print_prefixed(f"dpt.distributed: sys.exit({code}) with the process group initialized: "
+                        f"aborting the job with exit code {code}", mon.rank)
+        abort(code)
+    mon.leave("exited")
     mon._stop.set()
     if mon._thread is not None:
         mon._thread.join()

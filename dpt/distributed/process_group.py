@@ -2,8 +2,9 @@
 
 Every group owns two MPI communicators cloned from COMM_WORLD (user mpi4py code
 on COMM_WORLD can never match dpt's messages): ``comm`` for the data and
-``ctl`` for the debug checks and monitored barriers, plus one transport per
-device type, made on first use.
+``ctl`` for the checks that every rank makes the same call, and for monitored
+barriers, plus one transport per device type (found by name in
+dpt.distributed.backends), made on first use.
 """
 from __future__ import annotations
 
@@ -11,8 +12,9 @@ import atexit
 import os
 from datetime import timedelta
 
-from . import hierarchical, monitor, topology
-from .backends import is_mpi_available, parse_backend
+from .._device import array_module, as_device
+from . import fingerprint, hierarchical, monitor, topology
+from .backends import is_mpi_available, parse_backend, transport_class
 
 default_pg_timeout = timedelta(minutes=30)
 
@@ -27,14 +29,16 @@ class ProcessGroup:
         self.ranks = list(ranks)          # world rank of each group rank
         self.group_name = name
         self.timeout = timeout
-        self.transports = transports      # device type -> 'mpi' | 'nccl'
+        self.transports = transports      # device type -> transport name ('mpi', 'nccl', ...)
         self.backend_name = backend_name
         self.global_rank = global_rank
         self._rank, self._size = comm.Get_rank(), comm.Get_size()
         self._seq = 0
-        self._backends = {}
-        # Topology-aware all-reduce over MPI (dpt.distributed.hierarchical): made here,
-        # collectively, when pg_options or DPT_HIERARCHICAL_ALLREDUCE ask for it.
+        self.check_state = None           # fingerprint.py's per-group state, made on first use
+        self._transports = {}             # transport name -> Transport, made on first use
+        # Topology-aware all-reduce over MPI (dpt.distributed.hierarchical), used by the MPI
+        # transport: made here, collectively, when pg_options or DPT_HIERARCHICAL_ALLREDUCE
+        # ask for it; else None.
         self.pg_options = pg_options
         self.hierarchical = None
         if hierarchical.enabled(pg_options):
@@ -53,26 +57,23 @@ class ProcessGroup:
         self._seq += 1
         return self._seq
 
-    def backend_for(self, device_type: str):
-        """The transport object for tensors on device_type ('cpu' or 'cuda')."""
-        kind = self.transports.get(device_type, "mpi")
-        be = self._backends.get(kind)
-        if be is None:
-            if kind == "nccl":
-                from .backends.nccl import NCCLBackend
-                be = NCCLBackend(self)
-            else:
-                from .backends.mpi import MPIBackend
-                be = MPIBackend(self)
-            self._backends[kind] = be
-        return be
+    def transport_for(self, device_type: str):
+        """The Transport moving this group's tensors on device_type ('cpu' or 'cuda')."""
+        name = self.transports.get(device_type, "mpi")
+        transport = self._transports.get(name)
+        if transport is None:
+            transport = self._transports[name] = transport_class(name)(self)
+        return transport
 
     def _free(self):
         from mpi4py import MPI
 
-        for be in self._backends.values():
-            be.close()
-        self._backends = {}
+        for transport in self._transports.values():
+            transport.close()
+        self._transports = {}
+        if self.check_state is not None:
+            self.check_state.free()
+            self.check_state = None
         if self.hierarchical is not None:
             self.hierarchical.free()
             self.hierarchical = None
@@ -187,7 +188,6 @@ def init_process_group(backend=None, init_method=None, timeout=None, world_size:
                            f"sees {size} process(es): the processes were not started by one MPI "
                            "launcher (use mpiexec, srun or dptrun, not torchrun)")
     if device_id is not None:
-        from .._device import as_device, array_module
         dev = as_device(device_id)
         if dev.type == "cuda":
             array_module(dev).cuda.Device(dev.index).use()
@@ -195,6 +195,7 @@ def init_process_group(backend=None, init_method=None, timeout=None, world_size:
     pg = ProcessGroup(comm, range(size), group_name or "default_pg", timeout, transports,
                       _backend_label(transports, backend), me, pg_options)
     topology.compute(world)
+    fingerprint.configure(world)
     monitor.start(world)
     if size > 1:
         monitor.install_excepthook()

@@ -7,7 +7,8 @@ MPI operation forward (MPICH has no progress thread), so code that overlaps a
 collective with computation, like DDP overlapping a bucket's all-reduce with
 the rest of backward, calls ``is_completed()`` now and then. A rank still
 waiting ``DPT_DISTRIBUTED_STALL_WARNING`` seconds (default 60) after the launch
-gets a StalledRankWarning naming the ranks that have not arrived (monitor.py).
+gets a StalledRankWarning naming the ranks that have not arrived, and one
+waiting for a rank that has left the job raises at once (monitor.py).
 """
 from __future__ import annotations
 
@@ -44,6 +45,7 @@ class Work:
         self._statuses = None
         self.source_rank = None
         self._on_timeout = None  # e.g. abort the NCCL communicator
+        self.agreed = False      # every rank has reached this collective (its check completed)
 
     # -- assembly (used by the backends) --------------------------------------------
     def add_request(self, request, status=None):
@@ -99,12 +101,14 @@ class Work:
             threshold = monitor.stall_threshold()
             if threshold is not None and threshold < limit and self._pg.size() > 1:
                 stall = (self._started + threshold, self._warn_stalled)
+        gone = self._check_departed if mon is not None and self._pg.size() > 1 else None
         try:
-            _poll(self._test, deadline, mon, stall)
-        except monitor.CollectiveTimeout:
+            _poll(self._test, deadline, mon, stall, gone)
+        except (monitor.CollectiveTimeout, monitor.DistBackendError) as e:
             if self._on_timeout is not None:
                 self._on_timeout()
-            err = monitor.timeout_error(self, limit)
+            # a DistBackendError names the rank that left; on a timeout, ask who is missing
+            err = e if isinstance(e, monitor.DistBackendError) else monitor.timeout_error(self, limit)
             self._exception = err
             self._done = True
             raise err from None
@@ -133,6 +137,9 @@ class Work:
         return f"<Work {self._op}{seq} on group {self._pg.group_name}: {state}>"
 
     # -- internals ---------------------------------------------------------------------
+    def _check_departed(self):
+        monitor.check_departed(self._pg, self._seq, self._op, self._desc)
+
     def _warn_stalled(self):
         monitor.warn_stalled(self, time.monotonic() - self._started)
 
@@ -174,11 +181,12 @@ def _seconds(t) -> float:
     return t.total_seconds() if isinstance(t, timedelta) else float(t)
 
 
-def _poll(test, deadline: float, mon, stall=None) -> None:
+def _poll(test, deadline: float, mon, stall=None, gone=None) -> None:
     """Call test() until it returns True; raise CollectiveTimeout at the deadline.
 
     stall: (time, callback) to call once if still waiting at that time (the stalled-rank
-    warning).
+    warning). gone: called now and then once waiting has become slow; raises when a rank this
+    operation needs has left the job.
     """
     if test():
         return
@@ -202,5 +210,7 @@ def _poll(test, deadline: float, mon, stall=None) -> None:
             continue
         if mon is not None and not mon.threaded:
             mon.serve()
+        if gone is not None:
+            gone()
         time.sleep(delay)
         delay = min(2 * delay, _MAX_SLEEP_S)

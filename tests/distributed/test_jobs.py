@@ -90,6 +90,19 @@ def test_debug_mode_mismatch_raises_on_every_rank(mpirun, tmp_path):
     assert "TensorShapes=[[5]], TensorDtypes=['float64']" in out
 
 
+def test_check_can_be_turned_off_by_env(mpirun):
+    res = mpirun(2, """
+        import sys, dpt, dpt.distributed as dist
+        from dpt.distributed import fingerprint
+        dist.init_process_group()
+        t = dpt.ones(3)
+        dist.all_reduce(t)
+        sys.stdout.write(f"{fingerprint.enabled()} {t.tolist()}\\n")
+    """, env={"DPT_COLLECTIVE_CHECK": "0"}, timeout=60)
+    assert res.returncode == 0, res.stderr
+    assert res.stdout.splitlines() == ["False [2.0, 2.0, 2.0]"] * 2
+
+
 JOB = """
     import numpy as np, dpt, dpt.distributed as dist
     dist.init_process_group()

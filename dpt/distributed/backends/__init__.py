@@ -1,74 +1,55 @@
-"""Transports. ``mpi`` (mpi4py) moves every array and is the control plane;
-``nccl`` (cupy.cuda.nccl) moves GPU arrays. A process group picks one per tensor device."""
+"""Transports, one file each, found by name (base.py declares the interface and the registry).
+``mpi`` (mpi4py) moves every array and is the control plane; ``nccl`` (cupy.cuda.nccl) moves GPU
+arrays. A process group picks one per tensor device."""
 from __future__ import annotations
 
+from .base import Backend, Transport, average, register_transport, transport_class
 
-class Backend(str):
-    """Backend names, as torch.distributed.Backend: ``Backend('MPI') == 'mpi'``.
+__all__ = ["Backend", "Transport", "average", "register_transport", "transport_class",
+           "is_mpi_available", "is_nccl_available", "parse_backend"]
 
-    ``gloo`` is accepted as a synonym of ``mpi`` so that CPU scripts written for
-    torch run unchanged.
-    """
-
-    UNDEFINED = "undefined"
-    MPI = "mpi"
-    NCCL = "nccl"
-    GLOO = "gloo"
-    backend_list = ["mpi", "nccl", "gloo"]
-
-    def __new__(cls, name: str):
-        if not isinstance(name, str):
-            raise ValueError(f"Backend constructor parameter must be string-ish, got {name!r}")
-        value = name.lower()
-        if value not in cls.backend_list and ":" not in value:
-            raise ValueError(f"Invalid backend: '{name}' (dpt.distributed has "
-                             f"{', '.join(cls.backend_list)})")
-        return str.__new__(cls, value)
+_DEVICES = ("cpu", "cuda")
 
 
 def is_mpi_available() -> bool:
-    try:
-        from mpi4py import MPI  # noqa: F401
-    except ImportError:
-        return False
-    return True
+    return transport_class("mpi").is_available()
 
 
 def is_nccl_available() -> bool:
     """True when cupy sees a GPU and was built with NCCL."""
-    from ..._device import cupy_module
+    return transport_class("nccl").is_available()
 
-    cp = cupy_module()
-    if cp is None:
-        return False
-    try:
-        from cupy.cuda import nccl  # noqa: F401
-    except Exception:
-        return False
-    return getattr(nccl, "available", True)
+
+def _default_for(device: str) -> str:
+    return "nccl" if device == "cuda" and is_nccl_available() else "mpi"
 
 
 def parse_backend(backend) -> dict:
-    """{device type: transport} from None, 'mpi', 'nccl', 'gloo' or 'cpu:mpi,cuda:nccl'."""
+    """{device type: transport name} from None, 'mpi', 'nccl', 'gloo', another registered
+    name, or a table such as 'cpu:mpi,cuda:nccl'."""
     if backend is None:
-        return {"cpu": "mpi", "cuda": "nccl" if is_nccl_available() else "mpi"}
+        return {dev: _default_for(dev) for dev in _DEVICES}
     spec = Backend(str(backend))
     if ":" in spec:
         table = {}
         for part in spec.split(","):
             dev, _, name = part.partition(":")
-            dev, name = dev.strip(), Backend(name.strip())
-            if dev not in ("cpu", "cuda"):
+            dev, name = dev.strip(), transport_class(Backend(name.strip())).name
+            if dev not in _DEVICES:
                 raise ValueError(f"Invalid device type {dev!r} in backend string {backend!r}")
-            table[dev] = "mpi" if name == "gloo" else str(name)
-        table.setdefault("cpu", "mpi")
-        table.setdefault("cuda", "mpi")
-    elif spec == "nccl":
-        # CPU tensors still travel over MPI (the control plane is always there).
-        table = {"cpu": "mpi", "cuda": "nccl"}
+            if dev not in transport_class(name).devices:
+                raise ValueError(f"the {name} backend cannot move {dev} tensors "
+                                 f"(backend string {backend!r})")
+            table[dev] = name
+        for dev in _DEVICES:
+            table.setdefault(dev, "mpi")
     else:
-        table = {"cpu": "mpi", "cuda": "mpi"}
-    if "nccl" in table.values() and not is_nccl_available():
-        raise RuntimeError("Distributed package doesn't have NCCL built in: the nccl backend "
-                           "needs cupy with NCCL and a CUDA device")
+        cls = transport_class(spec)
+        # What the named transport cannot move goes over MPI (the control plane is always there).
+        table = {dev: cls.name if dev in cls.devices else "mpi" for dev in _DEVICES}
+    for name in set(table.values()):
+        cls = transport_class(name)
+        if not cls.is_available():
+            raise RuntimeError(f"Distributed package doesn't have {name.upper()} built in: "
+                               f"{cls.requires}")
     return table

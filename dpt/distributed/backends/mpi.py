@@ -14,11 +14,12 @@ from __future__ import annotations
 
 import os
 
+import ml_dtypes
 import numpy as np
 
-from ..reduce_op import BITWISE, ReduceOp
-
-import ml_dtypes
+from ..._device import xp_of
+from ..reduce_op import ReduceOp
+from .base import Transport, average, register_transport
 
 _HALF = (np.dtype(np.float16), np.dtype(ml_dtypes.bfloat16))
 
@@ -48,39 +49,25 @@ def _mpi_op(op, dtype: np.dtype):
     return _OPS["bool" if dtype == np.bool_ else "num"][op]
 
 
-def check_reduce(op, dtype: np.dtype, backend: str = "mpi") -> None:
-    """Reject reductions MPI cannot do on dtype, as torch does, before anything is sent."""
-    if op == ReduceOp.PREMUL_SUM or op == ReduceOp.UNUSED:
-        raise RuntimeError(f"ReduceOp.{op.name} is not supported by the {backend} backend")
-    if op in BITWISE and dtype.kind not in "biu":
-        raise RuntimeError(f"Cannot use ReduceOp.{op.name} with non-integral dtype {dtype}")
-    if op in (ReduceOp.MIN, ReduceOp.MAX) and dtype.kind == "c":
-        raise RuntimeError(f"Cannot use ReduceOp.{op.name} with complex inputs")
+@register_transport("mpi")
+class MPITransport(Transport):
+    """Every device (cupy arrays through host memory unless MPI is CUDA-aware), every ReduceOp
+    but PREMUL_SUM."""
 
-
-def _avg(arr, n: int):
-    """arr / n in place; integers round toward zero (as NCCL's average does)."""
-    if arr.dtype.kind in "iu":
-        xp = np if _is_numpy(arr) else _xp(arr)
-        arr[...] = xp.sign(arr) * (xp.abs(arr) // n)
-    elif arr.dtype != np.bool_:
-        arr /= n
-
-
-def _xp(arr):
-    from ..._device import xp_of
-    return xp_of(arr)
-
-
-class MPIBackend:
-    name = "mpi"
+    devices = frozenset({"cpu", "cuda"})
+    requires = "install mpi4py and an MPI library (pip install 'dpt[mpich]')"
 
     def __init__(self, pg):
-        self.pg = pg
+        super().__init__(pg)
         self.comm = pg.comm
 
-    def close(self):
-        pass
+    @classmethod
+    def is_available(cls) -> bool:
+        try:
+            from mpi4py import MPI  # noqa: F401
+        except ImportError:
+            return False
+        return True
 
     # -- buffers ------------------------------------------------------------------------
     def _buffer(self, work, arr, *, compute_dtype=None, copy_in=True, write_back=True):
@@ -94,7 +81,7 @@ class MPIBackend:
                 work.then(lambda: arr.__setitem__(Ellipsis, buf))
             return buf
         # cupy
-        cp = _xp(arr)
+        cp = xp_of(arr)
         if _cuda_aware():
             if arr.flags.c_contiguous and arr.dtype == dtype:
                 buf = arr
@@ -136,10 +123,9 @@ class MPIBackend:
 
         buf = self._buffer(work, arr, compute_dtype=self._compute_dtype(arr.dtype))
         if op == ReduceOp.AVG:
-            work.then(lambda: _avg(buf, self.comm.Get_size()), first=True)
-        hier = getattr(self.pg, "hierarchical", None)
-        if hier is not None:  # node reduce -> leaders all-reduce -> node broadcast
-            hier.all_reduce(work, buf, _mpi_op(op, buf.dtype))
+            work.then(lambda: average(buf, self.comm.Get_size()), first=True)
+        if self.pg.hierarchical is not None:  # node reduce -> leaders all-reduce -> node broadcast
+            self.pg.hierarchical.all_reduce(work, buf, _mpi_op(op, buf.dtype))
             return
         work.add_request(self.comm.Iallreduce(MPI.IN_PLACE, buf, _mpi_op(op, buf.dtype)))
         work.keep(buf)
@@ -157,7 +143,7 @@ class MPIBackend:
         buf = self._buffer(work, arr, compute_dtype=self._compute_dtype(arr.dtype),
                            write_back=is_root)
         if is_root and op == ReduceOp.AVG:
-            work.then(lambda: _avg(buf, self.comm.Get_size()), first=True)
+            work.then(lambda: average(buf, self.comm.Get_size()), first=True)
         mop = _mpi_op(op, buf.dtype)
         if is_root:
             req = self.comm.Ireduce(MPI.IN_PLACE, buf, op=mop, root=root)
@@ -181,7 +167,7 @@ class MPIBackend:
         src = self._buffer(work, inp, compute_dtype=ctype, write_back=False)
         dst = self._buffer(work, out, compute_dtype=ctype, copy_in=False)
         if op == ReduceOp.AVG:
-            work.then(lambda: _avg(dst, self.comm.Get_size()), first=True)
+            work.then(lambda: average(dst, self.comm.Get_size()), first=True)
         if _is_numpy(src) and np.shares_memory(src, dst):
             src = src.copy()
         work.add_request(self.comm.Ireduce_scatter_block(src, dst, op=_mpi_op(op, dst.dtype)))

@@ -16,8 +16,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..reduce_op import BITWISE, ReduceOp
-from .mpi import _avg
+from ..._device import cupy_module
+from ..reduce_op import ReduceOp
+from .base import Transport, average, register_transport
 
 
 def _nccl():
@@ -50,8 +51,6 @@ def _nccl_dtype(dtype: np.dtype):
 
 def _nccl_op(op, dtype: np.dtype):
     nccl = _nccl()
-    if op in BITWISE or op in (ReduceOp.PREMUL_SUM, ReduceOp.UNUSED):
-        raise RuntimeError(f"Cannot use ReduceOp.{op.name} with NCCL")
     if dtype == np.bool_:
         op = ReduceOp.MAX if op in (ReduceOp.SUM, ReduceOp.MAX, ReduceOp.AVG) else ReduceOp.MIN
     return {ReduceOp.SUM: nccl.NCCL_SUM, ReduceOp.AVG: nccl.NCCL_SUM,
@@ -59,14 +58,35 @@ def _nccl_op(op, dtype: np.dtype):
             ReduceOp.MAX: nccl.NCCL_MAX}[op]
 
 
-class NCCLBackend:
-    name = "nccl"
+@register_transport("nccl")
+class NCCLTransport(Transport):
+    """cupy arrays only; no bitwise reductions (NCCL has none)."""
+
+    devices = frozenset({"cuda"})
+    reduce_ops = frozenset({ReduceOp.SUM, ReduceOp.AVG, ReduceOp.PRODUCT, ReduceOp.MIN,
+                            ReduceOp.MAX})
+    requires = "the nccl backend needs cupy with NCCL and a CUDA device"
 
     def __init__(self, pg):
-        self.pg = pg
+        super().__init__(pg)
         self.comm = None
         self.stream = None
         self.device = None
+
+    @classmethod
+    def is_available(cls) -> bool:
+        """True when cupy sees a GPU and was built with NCCL."""
+        if cupy_module() is None:
+            return False
+        try:
+            nccl = _nccl()
+        except Exception:
+            return False
+        return getattr(nccl, "available", True)
+
+    def check_reduce(self, op, dtype: np.dtype):
+        _nccl_dtype(dtype)  # raises for dtypes NCCL cannot reduce, before anything is sent
+        return super().check_reduce(op, dtype)
 
     def close(self):
         if self.comm is not None:
@@ -74,8 +94,7 @@ class NCCLBackend:
             self.comm = None
 
     def _setup(self, arr):
-        import cupy as cp
-
+        cp = cupy_module()
         dev = arr.device.id
         if self.comm is None:
             nccl = _nccl()
@@ -130,7 +149,7 @@ class NCCLBackend:
             self.comm.allReduce(buf.data.ptr, buf.data.ptr, buf.size, ntype,
                                 _nccl_op(op, arr.dtype), s.ptr)
             if op == ReduceOp.AVG:
-                _avg(buf, self.pg.size())
+                average(buf, self.pg.size())
             self._flush(work, cp)
             work.keep(buf)
         self._launch(work, arr, body)
@@ -154,7 +173,7 @@ class NCCLBackend:
             self.comm.reduce(buf.data.ptr, out.data.ptr, buf.size, ntype,
                              _nccl_op(op, arr.dtype), root, s.ptr)
             if is_root and op == ReduceOp.AVG:
-                _avg(buf, self.pg.size())
+                average(buf, self.pg.size())
             self._flush(work, cp)
             work.keep(buf, out)
         self._launch(work, arr, body)
@@ -176,7 +195,7 @@ class NCCLBackend:
             self.comm.reduceScatter(src.data.ptr, dst.data.ptr, dst.size, ntype,
                                     _nccl_op(op, inp.dtype), s.ptr)
             if op == ReduceOp.AVG:
-                _avg(dst, self.pg.size())
+                average(dst, self.pg.size())
             self._flush(work, cp)
             work.keep(src, dst)
         self._launch(work, out, body)
@@ -200,8 +219,7 @@ class NCCLBackend:
         self._launch(work, anchor, body)
 
     def gather(self, work, out, inp, root):
-        import cupy as cp
-
+        cp = cupy_module()
         me, n = self.pg.rank(), self.pg.size()
         src = cp.array(inp, order="C")
         work.keep(src)
@@ -213,8 +231,7 @@ class NCCLBackend:
         self._grouped(work, inp, [], [(r, dst[r]) for r in range(n) if r != me])
 
     def scatter(self, work, out, inp, root):
-        import cupy as cp
-
+        cp = cupy_module()
         me, n = self.pg.rank(), self.pg.size()
         dst = self._typed(cp, work, out, out.dtype, copy_in=False)
         work.keep(dst)
@@ -226,8 +243,7 @@ class NCCLBackend:
         self._grouped(work, out, [(r, src[r]) for r in range(n) if r != me], [])
 
     def all_to_all(self, work, out, inp, out_rows, in_rows):
-        import cupy as cp
-
+        cp = cupy_module()
         n = self.pg.size()
         in_rows = in_rows or [inp.shape[0] // n] * n
         out_rows = out_rows or [out.shape[0] // n] * n
@@ -241,15 +257,15 @@ class NCCLBackend:
         self._grouped(work, out, sends, recvs)
 
     def barrier(self, work):
-        raise RuntimeError("barrier runs over MPI")
+        raise RuntimeError("the nccl backend has no barrier: dpt.distributed.barrier runs over "
+                           "MPI")
 
     def send(self, work, arr, peer, tag):
-        import cupy as cp
+        cp = cupy_module()
         self._grouped(work, arr, [(peer, cp.array(arr, order="C"))], [])
 
     def recv(self, work, arr, peer, tag):
-        import cupy as cp
-
+        cp = cupy_module()
         if peer is None:
             raise RuntimeError("the nccl backend cannot receive from any source: pass src")
         dst = self._typed(cp, work, arr, arr.dtype, copy_in=False)
