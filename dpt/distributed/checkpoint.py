@@ -54,7 +54,9 @@ import warnings
 
 import numpy as np
 
-from ..serialization import CheckpointError
+from ..random import get_rng_state, set_rng_state
+from ..serialization import CheckpointError, load, save
+from .. import distributed as _distributed  # the package: checkpoint is not imported by it
 
 __all__ = ["Checkpointer", "restart_count"]
 
@@ -69,16 +71,12 @@ def restart_count() -> int:
 
 
 def _rng_state() -> dict:
-    import dpt
-
-    return {"dpt": dpt.get_rng_state(), "numpy": np.random.get_state(),
+    return {"dpt": get_rng_state(), "numpy": np.random.get_state(),
             "python": random.getstate()}
 
 
 def _set_rng_state(state: dict) -> None:
-    import dpt
-
-    dpt.set_rng_state(state["dpt"])
+    set_rng_state(state["dpt"])
     kind, keys, pos, has_gauss, gauss = state["numpy"]
     np.random.set_state((str(kind), np.asarray(keys, dtype=np.uint32), int(pos), int(has_gauss),
                          float(gauss)))
@@ -113,9 +111,7 @@ class Checkpointer:
 
     # -- ranks ---------------------------------------------------------------------------
     def _dist(self):
-        import dpt.distributed as dist
-
-        return dist if dist.is_initialized() else None
+        return _distributed if _distributed.is_initialized() else None
 
     def _rank(self) -> int:
         dist = self._dist()
@@ -162,8 +158,6 @@ class Checkpointer:
 
     def save(self) -> str | None:
         """Save now (collective: every rank sends its RNG state to rank 0, which writes)."""
-        import dpt
-
         dist = self._dist()
         mine = _rng_state()
         if dist is not None and self._size() > 1:
@@ -174,7 +168,7 @@ class Checkpointer:
         path = None
         if self._rank() == 0:
             path = self.path_for(self.completed)
-            dpt.save(self.state(every), path)
+            save(self.state(every), path)
             for _, old in self.checkpoints()[:-self.keep]:
                 try:
                     os.unlink(old)
@@ -190,11 +184,9 @@ class Checkpointer:
 
     # -- restore -------------------------------------------------------------------------
     def _newest_loadable(self):
-        import dpt
-
         for completed, path in reversed(self.checkpoints()):
             try:
-                state = dpt.load(path)
+                state = load(path)
             except CheckpointError as e:  # damaged on disk, or from another program
                 warnings.warn(f"Checkpointer: skipping a checkpoint that does not load: {e}",
                               stacklevel=3)
@@ -217,8 +209,6 @@ class Checkpointer:
     def restore(self) -> int:
         """Load the newest complete checkpoint on every rank; return the number of completed
         steps (the index of the next step to run), 0 when there is none."""
-        import dpt
-
         dist = self._dist()
         found = error = None
         if self._rank() == 0:
@@ -246,7 +236,7 @@ class Checkpointer:
                                "0 chose to restore: the checkpoint directory must be on a "
                                "filesystem shared by every rank")
         else:
-            state = dpt.load(path)
+            state = load(path)
         self.model.load_state_dict(state["model"])
         if self.optimizer is not None and "optimizer" in state:
             self.optimizer.load_state_dict(state["optimizer"])
@@ -259,3 +249,4 @@ class Checkpointer:
         _set_rng_state(rngs[me] if me < len(rngs) else rngs[0])
         self.completed = self.last_saved = int(state["completed_steps"])
         return self.completed
+

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..._device import to_numpy
 from ..._tensor import Tensor
 from ..collectives import all_gather_into_tensor
 from .api import ShardingStrategy, StateDictType
@@ -33,8 +34,6 @@ def _handles_by_param(model) -> dict:
 
 def optim_state_dict(model, optim) -> dict:
     """{'state': {name: {key: value}}, 'param_groups': [{..., 'params': [names]}]}."""
-    from ..._device import to_numpy
-
     state = model._state
     full = state.state_dict_type == StateDictType.FULL_STATE_DICT
     cfg = state.state_dict_config

@@ -17,6 +17,10 @@ import numpy as np
 
 from ..._device import to_numpy, xp_of
 from ..._tensor import Tensor
+from ...serialization import load, save
+from ..collectives import barrier
+from ..object_collectives import gather_object
+from ..process_group import get_rank, get_world_size
 
 __all__ = ["ShardedTensor", "load_sharded_state_dict", "save_sharded_state_dict"]
 
@@ -48,8 +52,6 @@ class ShardedTensor:
 
 
 def _rank_and_world(process_group):
-    from ..process_group import get_rank, get_world_size
-
     return get_rank(process_group), get_world_size(process_group)
 
 
@@ -60,11 +62,6 @@ def _file(checkpoint_id, rank: int) -> str:
 def save_sharded_state_dict(state_dict: dict, checkpoint_id, process_group=None) -> None:
     """Write a SHARDED_STATE_DICT into the directory checkpoint_id (call on every rank; the
     directory must be visible to all of them)."""
-    import dpt
-
-    from ..collectives import barrier
-    from ..object_collectives import gather_object
-
     rank, world = _rank_and_world(process_group)
     os.makedirs(os.fspath(checkpoint_id), exist_ok=True)
     mine, index = {}, {}
@@ -75,7 +72,7 @@ def save_sharded_state_dict(state_dict: dict, checkpoint_id, process_group=None)
             index[key] = (list(value.shape), value.offset, local.numel(), str(local.dtype))
         elif rank == 0:
             mine[key] = Tensor._make(to_numpy(value._data)) if isinstance(value, Tensor) else value
-    dpt.save(mine, _file(checkpoint_id, rank))
+    save(mine, _file(checkpoint_id, rank))
     indices = [None] * world if rank == 0 else None
     gather_object(index, indices, dst=0, group=process_group)
     if rank == 0:
@@ -86,7 +83,7 @@ def save_sharded_state_dict(state_dict: dict, checkpoint_id, process_group=None)
                                                         "chunks": []})
                 if numel:
                     entry["chunks"].append([r, offset, numel])
-        dpt.save(meta, os.path.join(os.fspath(checkpoint_id), ".metadata"))
+        save(meta, os.path.join(os.fspath(checkpoint_id), ".metadata"))
     barrier(group=process_group)
 
 
@@ -94,14 +91,12 @@ def load_sharded_state_dict(state_dict: dict, checkpoint_id, process_group=None)
     """Fill state_dict (from ``model.state_dict()`` under SHARDED_STATE_DICT) in place from
     checkpoint_id, reading only the rank files that hold this rank's ranges; then call
     ``model.load_state_dict(state_dict)`` under the same state_dict_type."""
-    import dpt
-
-    meta = dpt.load(os.path.join(os.fspath(checkpoint_id), ".metadata"), weights_only=True)
+    meta = load(os.path.join(os.fspath(checkpoint_id), ".metadata"), weights_only=True)
     files: dict = {}
 
     def rank_file(r):
         if r not in files:
-            files[r] = dpt.load(_file(checkpoint_id, r), weights_only=True)
+            files[r] = load(_file(checkpoint_id, r), weights_only=True)
         return files[r]
 
     for key, value in state_dict.items():

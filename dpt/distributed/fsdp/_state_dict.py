@@ -12,7 +12,8 @@ import numpy as np
 from ... import _device
 from ..._tensor import Tensor
 from ...autograd.grad_mode import no_grad
-from ...nn.modules.module import Module
+from ...nn.modules.module import Module, _IncompatibleKeys
+from ._optim_state import optim_state_dict as build, optim_state_dict_to_load as convert
 from ._sharded import ShardedTensor
 from .api import FullStateDictConfig, ShardedStateDictConfig, StateDictType
 
@@ -86,8 +87,6 @@ class _StateDictMixin:
         """The optimizer's state keyed by the original parameter names, whole tensors under
         FULL_STATE_DICT (rank0_only and offload_to_cpu honoured) or ShardedTensor slices under
         SHARDED_STATE_DICT (call on every rank, inside model's state_dict_type)."""
-        from ._optim_state import optim_state_dict as build
-
         model._state.finish_reductions()
         return build(model, optim)
 
@@ -97,8 +96,6 @@ class _StateDictMixin:
                                  group=None) -> dict:
         """What optim.load_state_dict() takes on this rank, from an optim_state_dict result: a
         full one (every rank passes the whole dict; any world size) or this rank's slices."""
-        from ._optim_state import optim_state_dict_to_load as convert
-
         local = convert(model, optim, optim_state_dict)
         if load_directly:
             optim.load_state_dict(local)
@@ -157,8 +154,6 @@ class _StateDictMixin:
     def load_state_dict(self, state_dict, strict: bool = True, assign: bool = False):
         """Load a FULL_STATE_DICT (an ordinary state dict of the unwrapped model, on every rank)
         or a SHARDED_STATE_DICT (values ShardedTensor, after load_sharded_state_dict)."""
-        from ...nn.modules.module import _IncompatibleKeys
-
         if not self._is_root:
             raise RuntimeError("FullyShardedDataParallel: call load_state_dict() on the root unit")
         self._state.finish_reductions()
@@ -216,6 +211,7 @@ class _StateDictMixin:
 
 
 def _fsdp():
+    # the FSDP class imports this module (its state-dict mixin): reach it at call time
     from .fully_sharded_data_parallel import FullyShardedDataParallel
 
     return FullyShardedDataParallel

@@ -73,12 +73,13 @@ from ...autograd.function import Function
 from ...autograd.grad_mode import is_grad_enabled, no_grad
 from ...nn.modules.module import Module
 from ..collectives import all_reduce, broadcast
-from ..process_group import get_rank, get_world_size, group as _group
+from ..process_group import get_rank, get_world_size, group as _group, is_initialized
 from ..reduce_op import ReduceOp
 from ._flat_param import FlatParamHandle, MemoryMeter
 from .api import (BackwardPrefetch, FullStateDictConfig, MixedPrecision,
                   ShardingStrategy, StateDictType)
 from ._state_dict import _StateDictMixin
+from .wrap import _recursive_wrap
 
 __all__ = ["FullyShardedDataParallel"]
 
@@ -176,8 +177,6 @@ class FullyShardedDataParallel(_StateDictMixin, Module):
                  limit_all_gathers: bool = True, use_orig_params: bool = False,
                  ignored_states=None, device_mesh=None):
         super().__init__()
-        from .. import is_initialized
-
         if not is_initialized():
             raise RuntimeError("Default process group has not been initialized, please make sure "
                                "to call init_process_group.")
@@ -210,7 +209,6 @@ class FullyShardedDataParallel(_StateDictMixin, Module):
             module.to(_device.as_device(device_id) if not isinstance(device_id, int)
                       else _device.as_device(f"cuda:{device_id}"))
         if auto_wrap_policy is not None:
-            from .wrap import _recursive_wrap
             kwargs = dict(process_group=process_group, sharding_strategy=strategy,
                           backward_prefetch=backward_prefetch, mixed_precision=mixed_precision,
                           forward_prefetch=forward_prefetch, cpu_offload=cpu_offload,

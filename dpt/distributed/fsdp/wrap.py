@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 from typing import Iterable
 
+from ...nn import modules
 from ...nn.modules.module import Module
 
 __all__ = ["ModuleWrapPolicy", "always_wrap_policy", "enable_wrap", "lambda_auto_wrap_policy",
@@ -42,8 +43,6 @@ def size_based_auto_wrap_policy(module: Module, recurse: bool, nonwrapped_numel:
 
 
 def _defaults():
-    from ...nn import modules
-
     leaf = tuple(c for c in (getattr(modules, "MultiheadAttention", None),) if c is not None)
     exclude = tuple(c for c in (getattr(modules, "ModuleList", None),
                                 getattr(modules, "ModuleDict", None)) if c is not None)
@@ -71,6 +70,7 @@ def _recursive_wrap(module: Module, policy, kwargs: dict, only_wrap_children: bo
                     memo: dict | None = None):
     """Wrap, bottom-up, the submodules policy picks; returns (module, wrapped numel). A
     module reached twice (shared) is wrapped once."""
+    # the FSDP class imports this module to wrap its children: reach it at call time
     from .fully_sharded_data_parallel import FullyShardedDataParallel as FSDP
 
     memo = {} if memo is None else memo
@@ -101,7 +101,7 @@ _wrap_kwargs: list = []
 @contextlib.contextmanager
 def enable_wrap(*, wrapper_cls=None, **wrapper_kwargs):
     """Within the context, wrap(module) wraps with wrapper_cls (FSDP) and these kwargs."""
-    from .fully_sharded_data_parallel import FullyShardedDataParallel
+    from .fully_sharded_data_parallel import FullyShardedDataParallel  # see _recursive_wrap
 
     _wrap_kwargs.append((wrapper_cls or FullyShardedDataParallel, wrapper_kwargs))
     try:
