@@ -19,6 +19,7 @@ from .random import (Generator, default_generator, get_rng_state, initial_seed, 
 from . import random
 from . import autograd
 from . import nn, optim
+from ._nn_aliases import *  # noqa: F401,F403  (torch.conv2d, torch.dropout, ...: above nn)
 from . import distributed
 from . import distributions
 from . import return_types

@@ -1,6 +1,9 @@
 """Activation functions, softmax family, scaled_dot_product_attention and multi-head attention.
 
-Each piecewise or saturating activation is one Function: forward on raw arrays, backward
+torch's top-level activations (relu, sigmoid, tanh, threshold, selu, celu, hardshrink, prelu,
+softmax) live in dpt/ops and are re-exported here (F.relu and F.softmax wrap them to add
+torch.nn.functional's extra arguments). Each piecewise or saturating activation is one
+Function: forward on raw arrays, backward
 ``grad * f'(x)`` with f' written in dpt ops (constant masks for the piecewise parts), so
 double backward works. Smooth compositions (softsign, tanhshrink, glu) use dpt ops directly.
 """
@@ -14,7 +17,10 @@ import numpy as np
 from ... import ops
 from ..._device import xp_of
 from ..._tensor import Tensor, _wrap_dim
-from ...autograd.function import Function
+from ...ops.activation import (_check, _const, _Elu, _maybe_inplace, _Pointwise, _Shrink, celu,
+                               celu_, hardshrink, prelu, selu, selu_, threshold, threshold_)
+from ...ops.pointwise import sigmoid, tanh
+from ...ops.special_functions import _special
 from .dropout import dropout
 
 __all__ = ["threshold", "threshold_", "relu", "relu_", "relu6", "hardtanh", "hardtanh_",
@@ -23,36 +29,6 @@ __all__ = ["threshold", "threshold_", "relu", "relu_", "relu6", "hardtanh", "har
            "hardshrink", "tanhshrink", "hardsigmoid", "hardswish", "glu", "logsigmoid",
            "softmax", "log_softmax", "softmin", "scaled_dot_product_attention",
            "multi_head_attention_forward"]
-
-_SELU_ALPHA = 1.6732632423543772848170429916717
-_SELU_SCALE = 1.0507009873554804934193349852946
-
-
-def _const(arr) -> Tensor:
-    return Tensor._make(arr)
-
-
-class _Pointwise(Function):
-    """y = f(x; params); dy/dx = df(x; params) written with dpt ops (subclasses define both)."""
-
-    def forward(self, x, *params):
-        self.params = params
-        with np.errstate(over="ignore", invalid="ignore"):
-            return self.f(xp_of(x), x, *params).astype(x.dtype, copy=False)
-
-    def backward(self, gz):
-        return gz * self.df(self.inputs[0], *self.params)
-
-
-class _Threshold(_Pointwise):
-    @staticmethod
-    def f(xp, x, th, value):
-        return xp.where(x > th, x, value)
-
-    @staticmethod
-    def df(x, th, value):
-        return _const((x._data > th).astype(x._data.dtype))
-
 
 class _Hardtanh(_Pointwise):
     @staticmethod
@@ -76,28 +52,12 @@ class _LeakyRelu(_Pointwise):
         return _const(xp_of(a).where(a > 0, 1.0, slope).astype(a.dtype))
 
 
-class _Elu(_Pointwise):
-    """scale * (x if x > 0 else alpha * (exp(x / beta) - 1)); ELU, SELU (scale) and CELU (beta)."""
-
-    @staticmethod
-    def f(xp, x, alpha, scale, beta):
-        return scale * xp.where(x > 0, x, alpha * xp.expm1(xp.minimum(x, 0) / beta))
-
-    @staticmethod
-    def df(x, alpha, scale, beta):
-        pos = _const(x._data > 0)
-        neg = ops.exp(ops.clamp_max(x, 0) / beta) * (alpha * scale / beta)
-        return ops.where(pos, scale, neg)
-
-
 class _Gelu(_Pointwise):
     @staticmethod
     def f(xp, x, approximate):
         if approximate == "tanh":
             k = math.sqrt(2 / math.pi)
             return 0.5 * x * (1 + xp.tanh(k * (x + 0.044715 * x ** 3)))
-        from ...ops.pointwise import _special
-
         return 0.5 * x * (1 + _special(xp.asarray(x * (1 / math.sqrt(2))), "erf"))
 
     @staticmethod
@@ -154,22 +114,6 @@ class _LogSigmoid(_Pointwise):
         return ops.sigmoid(-x)
 
 
-class _Shrink(_Pointwise):
-    """softshrink (soft=True: x -/+ lambd outside [-lambd, lambd]) or hardshrink (x outside)."""
-
-    @staticmethod
-    def f(xp, x, lambd, soft):
-        out = xp.where(xp.abs(x) > lambd, x, 0)
-        if soft:
-            out = out - xp.where(x > lambd, lambd, 0) + xp.where(x < -lambd, lambd, 0)
-        return out
-
-    @staticmethod
-    def df(x, lambd, soft):
-        a = x._data
-        return _const((xp_of(a).abs(a) > lambd).astype(a.dtype))
-
-
 class _Hardsigmoid(_Pointwise):
     @staticmethod
     def f(xp, x):
@@ -209,36 +153,6 @@ def _softplus_t(x: Tensor) -> Tensor:
 
 
 # ---- public functions ------------------------------------------------------------------
-def _check(input, name: str, floating: bool = True) -> None:
-    if not isinstance(input, Tensor):
-        raise TypeError(f"{name}(): argument 'input' (position 1) must be Tensor, not "
-                        f"{type(input).__name__}")
-    if floating and input.dtype.category != 2:
-        raise RuntimeError(f"\"{name}\" not implemented for '{_dtype_word(input.dtype)}'")
-
-
-def _dtype_word(dt) -> str:
-    return {"int64": "Long", "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte",
-            "bool": "Bool"}.get(dt.name, dt.name)
-
-
-def _maybe_inplace(input: Tensor, out: Tensor, inplace: bool, name: str) -> Tensor:
-    return input._inplace(out, name + "_") if inplace else out
-
-
-def threshold(input: Tensor, threshold: float, value: float, inplace: bool = False) -> Tensor:
-    """threshold(input, threshold, value, inplace=False): x if x > threshold else value."""
-    _check(input, "threshold", floating=False)
-    return _maybe_inplace(input, _Threshold.apply(input, threshold, value), inplace, "threshold")
-
-
-def threshold_(input: Tensor, threshold: float, value: float) -> Tensor:
-    return _threshold(input, threshold, value, inplace=True)
-
-
-_threshold = threshold  # threshold_'s parameter shadows the function's name
-
-
 def relu(input: Tensor, inplace: bool = False) -> Tensor:
     """relu(input, inplace=False): max(x, 0)."""
     _check(input, "relu", floating=False)
@@ -277,27 +191,6 @@ def leaky_relu_(input: Tensor, negative_slope: float = 0.01) -> Tensor:
     return leaky_relu(input, negative_slope, inplace=True)
 
 
-def prelu(input: Tensor, weight: Tensor) -> Tensor:
-    """prelu(input, weight): x if x > 0 else weight * x, weight per channel (dim 1) or shared."""
-    _check(input, "prelu")
-    n = weight.numel()
-    if weight.ndim > 1:
-        raise RuntimeError(f"prelu: Expected `weight` to be a scalar or 1D tensor, but got: "
-                           f"ndim = {weight.ndim}")
-    if input.ndim == 0:
-        w = weight.reshape(())
-    else:
-        channels = input.shape[1] if input.ndim >= 2 else 1
-        if n != 1 and n != channels:
-            raise RuntimeError(f"Mismatch of parameter numbers and input channel size. Found "
-                               f"parameter numbers = {n} and channel size = {channels}.")
-        if n == 1:
-            w = weight.reshape(())
-        else:
-            w = weight.reshape((n,) + (1,) * (input.ndim - 2))
-    return ops.where(_const(input._data > 0), input, w * input)
-
-
 def elu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
     """elu(input, alpha=1.0, inplace=False): x if x > 0 else alpha * (exp(x) - 1)."""
     _check(input, "elu")
@@ -306,29 +199,6 @@ def elu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
 
 def elu_(input: Tensor, alpha: float = 1.0) -> Tensor:
     return elu(input, alpha, inplace=True)
-
-
-def selu(input: Tensor, inplace: bool = False) -> Tensor:
-    """selu(input, inplace=False): scale * elu(x, alpha) with the self-normalising constants."""
-    _check(input, "selu")
-    out = _Elu.apply(input, _SELU_ALPHA, _SELU_SCALE, 1.0)
-    return _maybe_inplace(input, out, inplace, "selu")
-
-
-def selu_(input: Tensor) -> Tensor:
-    return selu(input, inplace=True)
-
-
-def celu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
-    """celu(input, alpha=1.0, inplace=False): max(0, x) + min(0, alpha * (exp(x / alpha) - 1))."""
-    _check(input, "celu")
-    if alpha == 0:
-        raise RuntimeError("ZeroDivisionError")
-    return _maybe_inplace(input, _Elu.apply(input, alpha, 1.0, alpha), inplace, "celu")
-
-
-def celu_(input: Tensor, alpha: float = 1.0) -> Tensor:
-    return celu(input, alpha, inplace=True)
 
 
 def gelu(input: Tensor, approximate: str = "none") -> Tensor:
@@ -351,16 +221,6 @@ def mish(input: Tensor, inplace: bool = False) -> Tensor:
     return _maybe_inplace(input, _Mish.apply(input), inplace, "mish")
 
 
-def sigmoid(input: Tensor) -> Tensor:
-    """sigmoid(input): 1 / (1 + exp(-x))."""
-    return ops.sigmoid(input)
-
-
-def tanh(input: Tensor) -> Tensor:
-    """tanh(input): hyperbolic tangent."""
-    return ops.tanh(input)
-
-
 def softplus(input: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
     """softplus(input, beta=1.0, threshold=20.0): log(1 + exp(beta * x)) / beta, and x itself
     where beta * x > threshold."""
@@ -381,12 +241,6 @@ def softshrink(input: Tensor, lambd: float = 0.5) -> Tensor:
         raise RuntimeError(f"softshrink: lambda must be greater or equal to 0, but found to be "
                            f"{float(lambd)}.")
     return _Shrink.apply(input, lambd, True)
-
-
-def hardshrink(input: Tensor, lambd: float = 0.5) -> Tensor:
-    """hardshrink(input, lambd=0.5): x where |x| > lambd, else 0."""
-    _check(input, "hardshrink")
-    return _Shrink.apply(input, lambd, False)
 
 
 def tanhshrink(input: Tensor) -> Tensor:
