@@ -1,4 +1,5 @@
-"""dpt: a PyTorch-shaped autograd engine on numpy/cupy, trained data-parallel over MPI/NCCL.
+"""dpt: a PyTorch-shaped autograd engine on CPU and GPU arrays, trained data-parallel over
+MPI/NCCL.
 
 ``import dpt`` stands in for ``import torch``; this module only re-exports.
 """

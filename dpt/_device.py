@@ -39,6 +39,25 @@ def gpu_available() -> bool:
     return gpu_module() is not None
 
 
+def gpu_count() -> int:
+    """The number of GPUs the GPU array module sees (0 without one)."""
+    cp = gpu_module()
+    return 0 if cp is None else cp.cuda.runtime.getDeviceCount()
+
+
+def gpu_description() -> str:
+    """The GPU array module's version, CUDA runtime and device count (for __config__.show)."""
+    cp = gpu_module()
+    if cp is None:
+        return "not available (no cupy or no GPU)"
+    try:
+        runtime = cp.cuda.runtime.runtimeGetVersion()
+        count = cp.cuda.runtime.getDeviceCount()
+        return f"cupy {cp.__version__}, CUDA runtime {runtime}, {count} device(s)"
+    except Exception as exc:
+        return f"cupy {cp.__version__} ({type(exc).__name__}: {exc})"
+
+
 class device:
     """device('cpu'), device('cuda'), device('cuda:1'), device('cuda', 1)."""
 
@@ -187,7 +206,23 @@ def root_array(arr):
     return arr
 
 
+def pinned_copy(arr: np.ndarray) -> np.ndarray:
+    """A copy of a host array in page-locked memory (the GPU module's pinned allocator)."""
+    mem = gpu_module().cuda.alloc_pinned_memory(max(arr.nbytes, 1))
+    out = np.frombuffer(mem, arr.dtype, arr.size).reshape(arr.shape)
+    out[...] = arr
+    return out
+
+
 # ---- per-device kernels ------------------------------------------------------------------
+def philox_stream(dev: device, seed: int):
+    """A fresh Philox bit stream on CUDA device dev (a cupy RandomState), seeded with seed."""
+    cp = array_module(dev)
+    with cp.cuda.Device(dev.index):
+        return cp.random.RandomState(seed, method=cp.cuda.curand.CURAND_RNG_PSEUDO_PHILOX4_32_10)
+
+
+
 _special_modules = {}
 
 

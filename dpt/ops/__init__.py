@@ -5,8 +5,8 @@ import would rebind dpt.ops.<name> to the module.
 """
 from . import (activation, arithmetic, blas, calculus, comparison, complex_numbers, conversion,
                counting, creation, distance, floating, gather_scatter, indexing, inplace_functions,
-               norms, pointwise, predicates, random, reduction, settings, shape, shape_copies,
-               sorting, special_functions, statistics, windows)
+               norms, pointwise, predicates, random, reduction, scans, settings, shape,
+               shape_copies, sorting, special_functions, statistics, windows)
 from .activation import *  # noqa: F401,F403
 from .arithmetic import *  # noqa: F401,F403
 from .blas import *  # noqa: F401,F403
@@ -26,6 +26,7 @@ from .pointwise import *  # noqa: F401,F403
 from .predicates import *  # noqa: F401,F403
 from .random import *  # noqa: F401,F403
 from .reduction import *  # noqa: F401,F403
+from .scans import *  # noqa: F401,F403
 from .settings import *  # noqa: F401,F403
 from .shape import *  # noqa: F401,F403
 from .shape_copies import *  # noqa: F401,F403
@@ -37,6 +38,6 @@ from .windows import *  # noqa: F401,F403
 __all__ = [name for mod in (activation, arithmetic, blas, calculus, comparison, complex_numbers,
                             conversion, counting, creation, distance, floating, gather_scatter,
                             indexing, inplace_functions, norms, pointwise, predicates, random,
-                            reduction, settings, shape, shape_copies, sorting, special_functions,
-                            statistics, windows)
+                            reduction, scans, settings, shape, shape_copies, sorting,
+                            special_functions, statistics, windows)
            for name in mod.__all__]

@@ -18,7 +18,7 @@ from .._tensor import Tensor, _wrap_dim
 from ..autograd.function import Function
 from .arithmetic import _with_out as _checked_out
 from .creation import empty, ones
-from .reduction import cumprod
+from .scans import cumprod
 from .shape_copies import cat, flip
 
 __all__ = ["matmul", "mm", "bmm", "mv", "dot", "vdot", "inner", "outer", "ger", "addmm", "addmv",

@@ -9,7 +9,7 @@ import numpy as np
 
 from .. import _dtype
 from .._tensor import Tensor, _wrap_dim
-from .reduction import cumsum
+from .scans import cumsum
 from .shape import narrow
 from .shape_copies import cat
 

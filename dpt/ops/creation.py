@@ -189,13 +189,13 @@ class _Capsule:
 def from_dlpack(ext_tensor) -> Tensor:
     """from_dlpack(ext_tensor): a tensor sharing memory with any DLPack producer (zero copy).
 
-    CPU producers (numpy arrays, ...) become CPU tensors, CUDA producers (cupy, ...) CUDA ones.
+    CPU producers (numpy arrays, ...) become CPU tensors, CUDA producers CUDA ones.
     """
     if isinstance(ext_tensor, Tensor):
         return ext_tensor
     if not hasattr(ext_tensor, "__dlpack__"):
         if type(ext_tensor).__name__ == "PyCapsule":
-            cp = _device.cupy_module()
+            cp = _device.gpu_module()
             try:
                 return Tensor._make(np.from_dlpack(_Capsule(ext_tensor)))
             except (RuntimeError, BufferError):
@@ -208,9 +208,10 @@ def from_dlpack(ext_tensor) -> Tensor:
     if int(dev_type) == 1:  # kDLCPU
         arr = np.from_dlpack(ext_tensor)
     elif int(dev_type) in (2, 3):  # kDLCUDA, kDLCUDAHost
-        cp = _device.cupy_module()
+        cp = _device.gpu_module()
         if cp is None:
-            raise RuntimeError("from_dlpack: a CUDA DLPack tensor needs cupy and a GPU")
+            raise RuntimeError("from_dlpack: a CUDA DLPack tensor needs a GPU array module and a "
+                               "GPU")
         arr = cp.from_dlpack(ext_tensor)
     else:
         raise RuntimeError(f"from_dlpack: unsupported DLPack device type {dev_type}")

@@ -24,7 +24,7 @@ __all__ = ["view", "view_as", "reshape", "reshape_as", "flatten", "unflatten", "
            "squeeze", "unsqueeze", "permute", "transpose", "swapaxes", "swapdims", "t",
            "expand", "expand_as", "broadcast_to", "broadcast_tensors", "broadcast_shapes",
            "narrow", "unbind", "split", "chunk", "tensor_split", "hsplit", "vsplit", "dsplit",
-           "movedim", "moveaxis", "diagonal", "as_strided", "unfold", "select", "narrow_copy",
+           "movedim", "moveaxis", "diagonal", "as_strided", "unfold", "select",
            "adjoint", "resize_", "set_view_"]
 
 
@@ -93,7 +93,7 @@ def _reshape_no_copy(x, shape):
         return x.reshape(shape)
     v = x.view()
     try:
-        v.shape = shape  # numpy and cupy refuse instead of copying
+        v.shape = shape  # the array modules refuse instead of copying
     except (AttributeError, ValueError):
         return None
     return v
@@ -713,7 +713,7 @@ def unfold(input: Tensor, dimension: int, size: int, step: int) -> Tensor:
 
 
 # =======================================================================================
-# select, narrow_copy, adjoint
+# select, adjoint
 # =======================================================================================
 class Select(Function):
     """x[..., i, ...] along d, a view; backward puts the gradient back at i (zeros elsewhere)."""
@@ -747,11 +747,6 @@ def select(input: Tensor, dim: int, index: int) -> Tensor:
                          f"{list(input.shape)} at dimension {d}")
     out = Select.apply(input, d, index % n)
     return track_view(out) if out._base is not None else out
-
-
-def narrow_copy(input: Tensor, dim: int, start: int, length: int) -> Tensor:
-    """narrow_copy(input, dim, start, length): narrow, copied into fresh memory."""
-    return narrow(input, dim, start, length).clone()
 
 
 def adjoint(input: Tensor) -> Tensor:

@@ -1,5 +1,5 @@
-"""Shape ops that copy: repeat, tile, flip, roll, rot90, the joining family (cat, stack,
-hstack, ...) and the triangles tril/triu. Views of the input are in shape.py."""
+"""Shape ops that copy: repeat, tile, flip, roll, rot90, narrow_copy, the joining family
+(cat, stack, hstack, ...) and the triangles tril/triu. Views of the input are in shape.py."""
 from __future__ import annotations
 
 import operator
@@ -10,7 +10,7 @@ from .._tensor import Size, Tensor, _wrap_dim
 from ..autograd.function import Function
 from .reduction import normalize_dims
 
-__all__ = ["repeat", "tile", "flip", "fliplr", "flipud", "roll", "rot90",
+__all__ = ["repeat", "tile", "flip", "fliplr", "flipud", "roll", "rot90", "narrow_copy",
            "cat", "concat", "concatenate", "stack", "hstack", "vstack", "row_stack", "dstack",
            "column_stack", "atleast_1d", "atleast_2d", "atleast_3d", "tril", "triu"]
 
@@ -135,6 +135,11 @@ def rot90(input: Tensor, k: int = 1, dims=(0, 1)) -> Tensor:
     if k == 3:
         return flip(input, (d0,)).transpose(d0, d1)
     return input.clone()
+
+
+def narrow_copy(input: Tensor, dim: int, start: int, length: int) -> Tensor:
+    """narrow_copy(input, dim, start, length): narrow, copied into fresh memory."""
+    return input.narrow(dim, start, length).clone()
 
 
 # =======================================================================================

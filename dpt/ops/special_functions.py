@@ -1,7 +1,7 @@
 """Special functions of one variable that torch has at top level or needs for their
 derivatives: erf, erfc, erfinv, lgamma, digamma, polygamma, mvlgamma, the incomplete gamma
-functions igamma/igammac, and the modified Bessel functions i0, i0e, i1, i1e (the last
-three are public as dpt.special's).
+functions igamma/igammac, and the modified Bessel functions i0, i0e, i1, i1e (i0e, i1 and
+i1e are public in dpt.special only, as in torch).
 
 Values come from the device's special-function module (scipy.special or its GPU twin,
 chosen by dpt._device); derivatives are written with dpt ops.

@@ -1,4 +1,7 @@
-"""dpt.ops.misc: the rest of torch's top level, against numpy/scipy, with float64 gradchecks."""
+"""The torch top-level functions that dpt/ops/misc.py once held (now in ops/predicates, settings,
+counting, calculus, statistics, complex_numbers, floating, special_functions, blas, shape,
+shape_copies, norms, inplace_functions and dpt/_nn_aliases), against numpy/scipy, with float64
+gradchecks."""
 import warnings
 
 import numpy as np
