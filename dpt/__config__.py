@@ -1,10 +1,10 @@
 """dpt.__config__: how this dpt was built and runs (torch.__config__), and thread control.
 
 show() and parallel_info() return text (print it) describing numpy and its BLAS, the BLAS and
-OpenMP thread pools (through threadpoolctl), MPI (mpi4py) and cupy. get_num_threads /
-set_num_threads act on the BLAS/OpenMP pools through threadpoolctl: numpy's matrix products
-and factorizations are where dpt's CPU time goes, and those pools are the only intra-op
-threads dpt has. dpt has no inter-op pool: get_num_interop_threads reports 1 and
+OpenMP thread pools (through threadpoolctl), MPI (mpi4py) and the GPU array module.
+get_num_threads / set_num_threads act on the BLAS/OpenMP pools through threadpoolctl: numpy's
+matrix products and factorizations are where dpt's CPU time goes, and those pools are the only
+intra-op threads dpt has. dpt has no inter-op pool: get_num_interop_threads reports 1 and
 set_num_interop_threads only validates and records its argument.
 """
 from __future__ import annotations
@@ -14,6 +14,8 @@ import platform
 import sys
 
 import numpy as np
+
+from . import _device
 
 __all__ = ["show", "parallel_info", "get_num_threads", "set_num_threads",
            "get_num_interop_threads", "set_num_interop_threads"]
@@ -83,23 +85,9 @@ def _mpi() -> str:
     return f"mpi4py {mpi4py.__version__}, MPI {major}.{minor}, {version}"
 
 
-def _cupy() -> str:
-    from ._device import cupy_module
-
-    cp = cupy_module()
-    if cp is None:
-        return "not available (no cupy or no GPU)"
-    try:
-        runtime = cp.cuda.runtime.runtimeGetVersion()
-        count = cp.cuda.runtime.getDeviceCount()
-        return f"cupy {cp.__version__}, CUDA runtime {runtime}, {count} device(s)"
-    except Exception as exc:
-        return f"cupy {cp.__version__} ({type(exc).__name__}: {exc})"
-
-
 def show() -> str:
     """show(): the build and runtime configuration as text."""
-    from . import __version__
+    from . import __version__  # deliberate lazy load: dpt/__init__ sets it after importing us
 
     lines = [f"dpt {__version__}",
              f"  - Python {platform.python_version()} ({sys.implementation.name}) on "
@@ -107,7 +95,7 @@ def show() -> str:
              f"  - NumPy {np.__version__}",
              f"  - {_numpy_blas()}",
              f"  - MPI: {_mpi()}",
-             f"  - CUDA (cupy): {_cupy()}",
+             f"  - CUDA: {_device.gpu_description()}",
              f"  - CPU threads: {get_num_threads()} (intra-op, BLAS/OpenMP via threadpoolctl)"]
     return "\n".join(lines) + "\n"
 

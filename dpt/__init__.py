@@ -1,4 +1,5 @@
-"""dpt: a PyTorch-shaped autograd engine on numpy/cupy, trained data-parallel over MPI/NCCL.
+"""dpt: a PyTorch-shaped autograd engine on CPU and GPU arrays, trained data-parallel over
+MPI/NCCL.
 
 ``import dpt`` stands in for ``import torch``; this module only re-exports.
 """
@@ -19,6 +20,7 @@ from .random import (Generator, default_generator, get_rng_state, initial_seed, 
 from . import random
 from . import autograd
 from . import nn, optim
+from ._nn_aliases import *  # noqa: F401,F403  (torch.conv2d, torch.dropout, ...: above nn)
 from . import distributed
 from . import distributions
 from . import return_types

@@ -1,9 +1,13 @@
 """Devices, and the one place that decides between numpy and cupy.
 
-Every op asks a tensor for its array module (``xp``) through this file; nothing
-else in dpt imports cupy. Importing dpt never requires cupy.
+Every op asks a tensor for its array module (``xp``) through this file, and takes the
+device's special functions (scipy.special or cupyx.scipy.special) and scatter-add kernels
+from here; nothing else in dpt imports cupy or names it (the NCCL transport aside).
+Importing dpt never requires cupy.
 """
 from __future__ import annotations
+
+import importlib
 
 import numpy as np
 
@@ -11,8 +15,9 @@ _cupy = None
 _cupy_checked = False
 
 
-def cupy_module():
-    """cupy if it imports and sees at least one GPU, else None (checked once)."""
+def gpu_module():
+    """The GPU array module (cupy) if it imports and sees at least one GPU, else None
+    (checked once)."""
     global _cupy, _cupy_checked
     if not _cupy_checked:
         _cupy_checked = True
@@ -24,6 +29,33 @@ def cupy_module():
         except Exception:  # no cupy, no driver, or no device: CPU only
             _cupy = None
     return _cupy
+
+
+cupy_module = gpu_module  # the older name, still used by amp, serialization and distributed
+
+
+def gpu_available() -> bool:
+    """True when the GPU array module imports and sees at least one GPU."""
+    return gpu_module() is not None
+
+
+def gpu_count() -> int:
+    """The number of GPUs the GPU array module sees (0 without one)."""
+    cp = gpu_module()
+    return 0 if cp is None else cp.cuda.runtime.getDeviceCount()
+
+
+def gpu_description() -> str:
+    """The GPU array module's version, CUDA runtime and device count (for __config__.show)."""
+    cp = gpu_module()
+    if cp is None:
+        return "not available (no cupy or no GPU)"
+    try:
+        runtime = cp.cuda.runtime.runtimeGetVersion()
+        count = cp.cuda.runtime.getDeviceCount()
+        return f"cupy {cp.__version__}, CUDA runtime {runtime}, {count} device(s)"
+    except Exception as exc:
+        return f"cupy {cp.__version__} ({type(exc).__name__}: {exc})"
 
 
 class device:
@@ -99,7 +131,7 @@ def as_device(d) -> device:
 
 
 def current_cuda_index() -> int:
-    cp = cupy_module()
+    cp = gpu_module()
     return cp.cuda.Device().id if cp is not None else 0
 
 
@@ -107,7 +139,7 @@ def array_module(dev: device):
     """numpy for the CPU, cupy for a CUDA device (with a clear error if there is none)."""
     if dev.type == "cpu":
         return np
-    cp = cupy_module()
+    cp = gpu_module()
     if cp is None:
         raise RuntimeError("CUDA device requested but cupy with a working GPU is not available; "
                            "install dpt[cuda12] or dpt[cuda13] on a machine with a GPU")
@@ -122,8 +154,8 @@ def device_of(arr) -> device:
 
 
 def xp_of(arr):
-    """numpy or cupy, whichever owns arr."""
-    return np if isinstance(arr, np.ndarray) else cupy_module()
+    """The array module that owns arr: numpy, or cupy for GPU arrays."""
+    return np if isinstance(arr, np.ndarray) else gpu_module()
 
 
 def move(arr, dev: device):
@@ -172,3 +204,57 @@ def root_array(arr):
     while getattr(arr, "base", None) is not None and hasattr(arr.base, "shape"):
         arr = arr.base
     return arr
+
+
+def pinned_copy(arr: np.ndarray) -> np.ndarray:
+    """A copy of a host array in page-locked memory (the GPU module's pinned allocator)."""
+    mem = gpu_module().cuda.alloc_pinned_memory(max(arr.nbytes, 1))
+    out = np.frombuffer(mem, arr.dtype, arr.size).reshape(arr.shape)
+    out[...] = arr
+    return out
+
+
+# ---- per-device kernels ------------------------------------------------------------------
+def philox_stream(dev: device, seed: int):
+    """A fresh Philox bit stream on CUDA device dev (a cupy RandomState), seeded with seed."""
+    cp = array_module(dev)
+    with cp.cuda.Device(dev.index):
+        return cp.random.RandomState(seed, method=cp.cuda.curand.CURAND_RNG_PSEUDO_PHILOX4_32_10)
+
+
+
+_special_modules = {}
+
+
+def special_module(xp):
+    """scipy.special for numpy, cupyx.scipy.special for cupy (imported on first use)."""
+    mod = _special_modules.get(xp)
+    if mod is None:
+        mod = importlib.import_module("scipy.special" if xp is np else "cupyx.scipy.special")
+        _special_modules[xp] = mod
+    return mod
+
+
+def scatter_add(xp, target, index, values) -> None:
+    """target[index] += values in place, repeated indices accumulating (numpy's add.at;
+    cupyx.scatter_add on the GPU)."""
+    if xp is np:
+        np.add.at(target, index, values)
+    else:
+        importlib.import_module("cupyx").scatter_add(target, index, values)
+
+
+def ufunc_at(xp, name: str, target, index, values) -> None:
+    """numpy's ufunc.at for the ufunc called name (unbuffered: repeated indices accumulate),
+    through the host where the GPU module lacks it."""
+    try:
+        getattr(xp, name).at(target, index, values)
+        return
+    except (AttributeError, NotImplementedError, TypeError):
+        if xp is np:
+            raise
+    host = to_numpy(target)
+    idx = tuple(to_numpy(i) if hasattr(i, "shape") else i for i in index) \
+        if isinstance(index, tuple) else to_numpy(index)
+    getattr(np, name).at(host, idx, to_numpy(values) if hasattr(values, "shape") else values)
+    target[...] = xp.asarray(host)

@@ -18,10 +18,11 @@ import numpy as np
 from ._device import to_numpy, xp_of
 from ._dtype import get_default_dtype, result_type
 from ._tensor import Tensor, _wrap_dim
-from . import ops as _ops
+from . import fft as _fft, ops as _ops
 from .ops import (atleast_1d, atleast_2d, atleast_3d, broadcast_shapes, broadcast_tensors, cdist,
                   chain_matmul, norm, split, unique, unique_consecutive)
 from .linalg import _torch_lu as lu, lu_unpack
+from .ops.blas import _with_out as _blas_out
 
 __all__ = ["atleast_1d", "atleast_2d", "atleast_3d", "block_diag", "broadcast_shapes",
            "broadcast_tensors", "cartesian_prod", "cdist", "chain_matmul", "combinations", "einsum",
@@ -255,8 +256,7 @@ def tensordot(a: Tensor, b: Tensor, dims=2, out=None) -> Tensor:
     res = at.reshape(-1, k) @ bt.reshape(k, -1)
     res = res.reshape(tuple(a.shape[d] for d in fa) + tuple(b.shape[d] for d in fb))
     if out is not None:
-        from .ops.blas import _with_out
-        return _with_out(res, out)
+        return _blas_out(res, out)
     return res
 
 
@@ -431,8 +431,6 @@ def stft(input: Tensor, n_fft: int, hop_length: int | None = None, win_length: i
     real with a last dim of 2 when return_complex=False. return_complex must be given for
     real inputs, as in torch.
     """
-    from . import fft as _fft
-
     if return_complex is None:
         if input.dtype.category != 3 and (window is None or window.dtype.category != 3):
             raise RuntimeError("stft requires the return_complex parameter be given for real "
@@ -478,8 +476,6 @@ def istft(input: Tensor, n_fft: int, hop_length: int | None = None, win_length: 
     """istft(input, n_fft, hop_length=None, win_length=None, window=None, center=True,
     normalized=False, onesided=None, length=None, return_complex=False): the inverse of stft by
     windowed overlap-add (least-squares ISTFT)."""
-    from . import fft as _fft
-
     if input.dtype.category != 3:
         if input.ndim >= 1 and input.shape[-1] == 2:
             input = _ops.complex(input[..., 0], input[..., 1])

@@ -1,6 +1,6 @@
 """dpt.jit and dpt.compile: torch's compiler entry points, accepted and passed through.
 
-dpt has no compiler and no graph capture: every op runs eagerly on numpy/cupy. These
+dpt has no compiler and no graph capture: every op runs eagerly on CPU or GPU arrays. These
 functions exist so that scripts written for torch run unchanged; they return the function
 or module they are given, and the decorators leave functions as they are.
 """

@@ -8,7 +8,7 @@ gives: dpt draws from different bit generators.
 - CPU generators wrap numpy's ``Generator(PCG64(seed))``; their state (a uint8 tensor,
   like torch's ByteTensor) is the PCG64 state, so ``set_state`` resumes the stream exactly.
 - CUDA generators work like torch's Philox generator: the state is ``(seed, offset)``;
-  each draw seeds a cupy Philox stream from the pair and advances the offset by one.
+  each draw seeds a GPU Philox stream from the pair and advances the offset by one.
 """
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ import os
 import numpy as np
 
 from . import _device
+from ._tensor import Tensor
 
 __all__ = ["Generator", "default_generator", "manual_seed", "seed", "initial_seed",
            "get_rng_state", "set_rng_state", "fork_rng"]
@@ -76,8 +77,6 @@ class Generator:
 
     def get_state(self):
         """The full state as a uint8 tensor (torch returns a ByteTensor too)."""
-        from ._tensor import Tensor
-
         if self._device.type == "cpu":
             st = self._np.bit_generator.state
             words = [self._seed, st["state"]["state"], st["state"]["inc"], st["has_uint32"],
@@ -89,8 +88,6 @@ class Generator:
         return Tensor._make(np.frombuffer(raw, dtype=np.uint8).copy())
 
     def set_state(self, new_state) -> "Generator":
-        from ._tensor import Tensor
-
         if not isinstance(new_state, Tensor) or new_state.dtype.name != "uint8":
             got = new_state.type() if isinstance(new_state, Tensor) else type(new_state).__name__
             raise TypeError(f"expected a dpt.ByteTensor, but got {got}")
@@ -122,14 +119,12 @@ class Generator:
 
     # -- the primitives every sampler in dpt.ops.random is built from --------------------
     def _stream(self):
-        """A bit stream for one draw: numpy's Generator, or a fresh cupy Philox stream."""
+        """A bit stream for one draw: numpy's Generator, or a fresh GPU Philox stream."""
         if self._device.type == "cpu":
             return self._np
-        cp = _device.array_module(self._device)
         sub = np.random.SeedSequence([self._seed, self._offset]).generate_state(1, np.uint64)[0]
         self._offset += 1
-        with cp.cuda.Device(self._device.index):
-            return cp.random.RandomState(int(sub), method=cp.cuda.curand.CURAND_RNG_PSEUDO_PHILOX4_32_10)
+        return _device.philox_stream(self._device, int(sub))
 
     def _uniform(self, shape, np_dtype):
         """Floats in [0, 1) of dtype float32 or float64."""

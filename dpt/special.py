@@ -1,6 +1,6 @@
-"""dpt.special: torch.special, the special functions (scipy.special on the CPU, cupyx on GPUs).
+"""dpt.special: torch.special, the special functions (scipy.special's on either device).
 
-Functions that dpt.ops already has (erf, lgamma, digamma, xlogy, ...) are re-exported
+Functions that dpt.ops already has (erf, lgamma, digamma, i0, i1, xlogy, ...) are re-exported
 under torch.special's names; the rest are Functions here. Derivatives follow torch: the
 ones torch differentiates are differentiable (written with dpt ops, so double backward
 works); zeta, bessel_y*, modified_bessel_k*, airy_ai and spherical_bessel_j0 are not
@@ -13,15 +13,18 @@ import math
 
 import numpy as np
 
+from ._device import special_module, xp_of
 from ._tensor import Tensor
 from .autograd.function import Function
-from .ops.arithmetic import _with_out
-from .ops.misc import _NoGrad, i0, igamma as gammainc, igammac as gammaincc, mvlgamma
-from .ops.pointwise import _float_binary, _mask, _special, _unary
-from .ops.pointwise import (digamma, erf, erfc, erfinv, exp, exp2, expm1, lgamma, log, log1p,
-                            logit, polygamma, round, sigmoid, sign, sinc, xlogy)
 from .ops.activation import log_softmax, softmax
+from .ops.arithmetic import _NoGrad, _with_out
+from .ops.creation import tensor
+from .ops.pointwise import (_float_binary, _mask, _unary, exp, exp2, expm1, log, log1p, logit,
+                            round, sigmoid, sinc, xlogy)
 from .ops.reduction import logsumexp
+from .ops.special_functions import (_special, _zero_safe, digamma, erf, erfc, erfinv, i0, i0e, i1,
+                                    i1e, igamma as gammainc, igammac as gammaincc, lgamma,
+                                    mvlgamma, polygamma)
 
 __all__ = ["expit", "logit", "erf", "erfc", "erfinv", "erfcx", "ndtr", "ndtri", "log_ndtr",
            "gammaln", "digamma", "psi", "polygamma", "multigammaln", "gammainc", "gammaincc",
@@ -42,42 +45,7 @@ def multigammaln(input: Tensor, p: int, *, out=None) -> Tensor:
     return _with_out(mvlgamma(input, p), out, "multigammaln")
 
 
-def _zero_safe(x: Tensor):
-    """(mask of x == 0, x with zeros replaced by 1) for formulas with a removable 1/x."""
-    zero = _mask(x._data == 0)
-    return zero, x.masked_fill(zero, 1.0)
-
-
 # ---- Bessel functions of the first kind -----------------------------------------------
-class I0e(Function):
-    def forward(self, x):
-        return _special(x, "i0e")
-
-    def backward(self, gz):
-        x = self.inputs[0]
-        return gz * (i1e(x) - sign(x) * i0e(x))
-
-
-class I1(Function):
-    def forward(self, x):
-        return _special(x, "i1")
-
-    def backward(self, gz):
-        x = self.inputs[0]  # i1' = i0 - i1 / x, 1/2 at 0
-        zero, safe = _zero_safe(x)
-        return gz * (i0(x) - i1(safe) / safe).masked_fill(zero, 0.5)
-
-
-class I1e(Function):
-    def forward(self, x):
-        return _special(x, "i1e")
-
-    def backward(self, gz):
-        x = self.inputs[0]  # i1e' = i0e - i1e (sign(x) + 1/x), 1/2 at 0
-        zero, safe = _zero_safe(x)
-        return gz * (i0e(x) - i1e(safe) * (sign(safe) + 1 / safe)).masked_fill(zero, 0.5)
-
-
 class BesselJ0(Function):
     def forward(self, x):
         return _special(x, "j0")
@@ -96,11 +64,6 @@ class BesselJ1(Function):
         return gz * (bessel_j0(x) - bessel_j1(safe) / safe).masked_fill(zero, 0.5)
 
 
-i0e = _unary(I0e, "i0e", "i0e(input, *, out=None): exp(-|x|) * i0(x), the scaled modified "
-                         "Bessel function of order 0.")
-i1 = _unary(I1, "i1", "i1(input, *, out=None): the modified Bessel function of the first kind, "
-                      "order 1.")
-i1e = _unary(I1e, "i1e", "i1e(input, *, out=None): exp(-|x|) * i1(x).")
 bessel_j0 = _unary(BesselJ0, "bessel_j0",
                    "bessel_j0(input, *, out=None): the Bessel function of the first kind, order 0.")
 bessel_j1 = _unary(BesselJ1, "bessel_j1",
@@ -139,20 +102,13 @@ class _AiryAi(_NoGrad):
     op = "special_airy_ai"
 
     def forward(self, x):
-        import importlib
-
-        from ._device import xp_of
-
-        mod = importlib.import_module("scipy.special" if xp_of(x) is np else "cupyx.scipy.special")
-        return mod.airy(x)[0].astype(x.dtype, copy=False)
+        return special_module(xp_of(x)).airy(x)[0].astype(x.dtype, copy=False)
 
 
 class _SphericalJ0(_NoGrad):
     op = "special_spherical_bessel_j0"
 
     def forward(self, x):
-        from ._device import xp_of
-
         xp = xp_of(x)
         safe = xp.where(x == 0, 1, x)
         return xp.where(x == 0, 1, xp.sin(safe) / safe).astype(x.dtype, copy=False)
@@ -244,8 +200,6 @@ class Zeta(_NoGrad):
 def _binary_tensors(input, other, op):
     a, b, _ = _float_binary(input, other, op)
     like = a if isinstance(a, Tensor) else b
-    from .ops.creation import tensor
-
     return tuple(v if isinstance(v, Tensor) else tensor(v, dtype=like.dtype, device=like.device)
                  for v in (a, b))
 

@@ -11,7 +11,7 @@ import numbers
 
 import numpy as np
 
-from . import _dtype
+from . import _dtype, ops
 from ._device import to_numpy
 from ._tensor import Tensor
 
@@ -245,8 +245,6 @@ def make_tensor(*shape, dtype, device="cpu", low=None, high=None, requires_grad:
     uint8 to [0, 10), bool to {False, True}; complex numbers draw both parts. Draws come from
     dpt's generator, so dpt.manual_seed makes them reproducible.
     """
-    from . import ops
-
     if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
         shape = tuple(shape[0])
     shape = tuple(int(s) for s in shape)

@@ -43,3 +43,19 @@ def test_tensor_device(device):
     assert x.device.type == device
     assert dpt.zeros(1, device=dpt.device(device)).device == x.device
     assert dpt.ones_like(x).device == x.device
+
+
+def test_device_module_picks_special_functions_and_scatter_kernels():
+    import numpy as np
+    import scipy.special
+
+    from dpt import _device
+
+    assert _device.special_module(np) is scipy.special
+    target = np.zeros(3)
+    _device.scatter_add(np, target, np.array([0, 2, 0]), np.array([1.0, 2.0, 3.0]))
+    assert target.tolist() == [4.0, 0.0, 2.0]  # repeated indices accumulate
+    _device.ufunc_at(np, "maximum", target, np.array([1, 1]), np.array([5.0, 7.0]))
+    assert target.tolist() == [4.0, 7.0, 2.0]
+    assert _device.gpu_available() == (_device.gpu_module() is not None)
+    assert _device.gpu_count() >= 0 and isinstance(_device.gpu_description(), str)

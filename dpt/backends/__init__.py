@@ -1,6 +1,6 @@
 """dpt.backends: what the array libraries behind dpt provide (torch.backends).
 
 cudnn and mps do not exist here (convolutions are written with strided windows and BLAS,
-on numpy or cupy); their flags are accepted so scripts that set them keep running.
+on CPU or GPU arrays); their flags are accepted so scripts that set them keep running.
 """
 from . import cudnn, mkl, mps, openmp  # noqa: F401

@@ -1,44 +1,47 @@
-"""dpt.cuda: GPU queries and control (torch.cuda), through cupy.
+"""dpt.cuda: GPU queries and control (torch.cuda), through the GPU array module that
+dpt._device picks.
 
-Everything here works without cupy: ``is_available()`` is then False, ``device_count()``
+Everything here works without one: ``is_available()`` is then False, ``device_count()``
 is 0, and calls that need a GPU raise a RuntimeError saying so.
 """
 from __future__ import annotations
 
 from .. import _device
+from ..random import default_generator_for
 
 
-def _cupy():
-    cp = _device.cupy_module()
+def _gpu():
+    cp = _device.gpu_module()
     if cp is None:
-        raise RuntimeError("dpt.cuda: no CUDA device is available (cupy is missing or sees no GPU); "
+        raise RuntimeError("dpt.cuda: no CUDA device is available (no GPU array module, or it "
+                           "sees no GPU); "
                            "install dpt[cuda12] or dpt[cuda13] on a machine with a GPU")
     return cp
 
 
 def is_available() -> bool:
-    """True when cupy imports and sees at least one GPU."""
-    return _device.cupy_module() is not None
+    """True when the GPU array module imports and sees at least one GPU."""
+    return _device.gpu_module() is not None
 
 
 def device_count() -> int:
-    cp = _device.cupy_module()
+    cp = _device.gpu_module()
     return 0 if cp is None else cp.cuda.runtime.getDeviceCount()
 
 
 def current_device() -> int:
-    return _cupy().cuda.Device().id
+    return _gpu().cuda.Device().id
 
 
 def set_device(device) -> None:
     """set_device(device): make device (int, 'cuda:N' or dpt.device) the current GPU."""
     idx = device if isinstance(device, int) else _device.device(device).index or 0
-    _cupy().cuda.Device(idx).use()
+    _gpu().cuda.Device(idx).use()
 
 
 def synchronize(device=None) -> None:
     """Wait for every kernel queued on device (default: the current one) to finish."""
-    cp = _cupy()
+    cp = _gpu()
     idx = current_device() if device is None else (
         device if isinstance(device, int) else _device.device(device).index or 0)
     with cp.cuda.Device(idx):
@@ -46,7 +49,7 @@ def synchronize(device=None) -> None:
 
 
 def get_device_name(device=None) -> str:
-    cp = _cupy()
+    cp = _gpu()
     idx = current_device() if device is None else (
         device if isinstance(device, int) else _device.device(device).index or 0)
     name = cp.cuda.runtime.getDeviceProperties(idx)["name"]
@@ -54,37 +57,33 @@ def get_device_name(device=None) -> str:
 
 
 def get_device_properties(device=None) -> dict:
-    cp = _cupy()
+    cp = _gpu()
     idx = current_device() if device is None else int(device)
     return cp.cuda.runtime.getDeviceProperties(idx)
 
 
 def manual_seed(seed: int) -> None:
     """Seed the generator of the current GPU (dpt.manual_seed seeds all devices)."""
-    from ..random import default_generator_for
-
     default_generator_for(_device.device("cuda", current_device())).manual_seed(seed)
 
 
 def manual_seed_all(seed: int) -> None:
-    from ..random import default_generator_for
-
     for i in range(device_count()):
         default_generator_for(_device.device("cuda", i)).manual_seed(seed)
 
 
 def memory_allocated(device=None) -> int:
-    """Bytes held by cupy's memory pool for arrays."""
-    return _cupy().get_default_memory_pool().used_bytes()
+    """Bytes held by the GPU memory pool for arrays."""
+    return _gpu().get_default_memory_pool().used_bytes()
 
 
 def memory_reserved(device=None) -> int:
-    return _cupy().get_default_memory_pool().total_bytes()
+    return _gpu().get_default_memory_pool().total_bytes()
 
 
 def empty_cache() -> None:
     """Return cached, unused GPU memory to the driver (no-op without a GPU)."""
-    cp = _device.cupy_module()
+    cp = _device.gpu_module()
     if cp is not None:
         cp.get_default_memory_pool().free_all_blocks()
         cp.get_default_pinned_memory_pool().free_all_blocks()
@@ -97,7 +96,7 @@ class device:
         self.idx = device if isinstance(device, int) else _device.device(device).index or 0
 
     def __enter__(self):
-        self._ctx = _cupy().cuda.Device(self.idx)
+        self._ctx = _gpu().cuda.Device(self.idx)
         self._ctx.__enter__()
         return self
 
@@ -106,10 +105,10 @@ class device:
 
 
 class Stream:
-    """Stream(device=None): a CUDA stream (cupy.cuda.Stream); use as a context manager."""
+    """Stream(device=None): a CUDA stream; use as a context manager."""
 
     def __init__(self, device=None, priority: int = 0):
-        cp = _cupy()
+        cp = _gpu()
         self._stream = cp.cuda.Stream(non_blocking=True)
 
     def synchronize(self) -> None:
@@ -127,10 +126,10 @@ class Stream:
 
 
 class Event:
-    """Event(enable_timing=False): a CUDA event (cupy.cuda.Event)."""
+    """Event(enable_timing=False): a CUDA event."""
 
     def __init__(self, enable_timing: bool = False, blocking: bool = False):
-        self._event = _cupy().cuda.Event(disable_timing=not enable_timing, block=blocking)
+        self._event = _gpu().cuda.Event(disable_timing=not enable_timing, block=blocking)
 
     def record(self, stream=None) -> None:
         self._event.record(None if stream is None else stream._stream)
@@ -140,12 +139,12 @@ class Event:
 
     def elapsed_time(self, end: "Event") -> float:
         """Milliseconds between this event and end."""
-        return _cupy().cuda.get_elapsed_time(self._event, end._event)
+        return _gpu().cuda.get_elapsed_time(self._event, end._event)
 
 
 def current_stream(device=None):
     s = Stream.__new__(Stream)
-    s._stream = _cupy().cuda.get_current_stream()
+    s._stream = _gpu().cuda.get_current_stream()
     return s
 
 

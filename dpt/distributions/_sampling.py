@@ -13,7 +13,7 @@ from ..autograd.function import Function
 
 
 def _stream(device):
-    """The bit stream of the device's default generator (numpy Generator / cupy RandomState)."""
+    """The bit stream of the device's default generator (numpy Generator / GPU RandomState)."""
     return _random.default_generator_for(device)._stream()
 
 

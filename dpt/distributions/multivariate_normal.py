@@ -29,7 +29,7 @@ class _Cholesky(Function):
         except np.linalg.LinAlgError:
             raise RuntimeError("cholesky: The factorization could not be completed because the "
                                "input is not positive-definite.") from None
-        if xp is not np and bool(xp.isnan(out).any()):  # cupy reports failure with NaNs
+        if xp is not np and bool(xp.isnan(out).any()):  # the GPU module reports failure with NaNs
             raise RuntimeError("cholesky: The factorization could not be completed because the "
                                "input is not positive-definite.")
         self.save_output(out)

@@ -10,13 +10,12 @@ import copy
 
 from .. import _device
 from .._tensor import Tensor
+from ..ops.creation import empty
 
 __all__ = ["Parameter", "Buffer"]
 
 
 def _empty():
-    from ..ops.creation import empty
-
     return empty(0)
 
 

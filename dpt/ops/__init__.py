@@ -1,35 +1,43 @@
-"""dpt.ops: every differentiable primitive and tensor function, files by family."""
+"""dpt.ops: every differentiable primitive and tensor function, files by family.
+
+No module name here equals a function name (complex_numbers, gather_scatter): a submodule
+import would rebind dpt.ops.<name> to the module.
+"""
+from . import (activation, arithmetic, blas, calculus, comparison, complex_numbers, conversion,
+               counting, creation, distance, floating, gather_scatter, indexing, inplace_functions,
+               norms, pointwise, predicates, random, reduction, scans, settings, shape,
+               shape_copies, sorting, special_functions, statistics, windows)
+from .activation import *  # noqa: F401,F403
 from .arithmetic import *  # noqa: F401,F403
 from .blas import *  # noqa: F401,F403
+from .calculus import *  # noqa: F401,F403
 from .comparison import *  # noqa: F401,F403
+from .complex_numbers import *  # noqa: F401,F403
 from .conversion import *  # noqa: F401,F403
+from .counting import *  # noqa: F401,F403
 from .creation import *  # noqa: F401,F403
+from .distance import *  # noqa: F401,F403
+from .floating import *  # noqa: F401,F403
+from .gather_scatter import *  # noqa: F401,F403
 from .indexing import *  # noqa: F401,F403
+from .inplace_functions import *  # noqa: F401,F403
+from .norms import *  # noqa: F401,F403
 from .pointwise import *  # noqa: F401,F403
+from .predicates import *  # noqa: F401,F403
+from .random import *  # noqa: F401,F403
 from .reduction import *  # noqa: F401,F403
+from .scans import *  # noqa: F401,F403
+from .settings import *  # noqa: F401,F403
 from .shape import *  # noqa: F401,F403
-from . import arithmetic, blas, comparison, conversion, creation, indexing, pointwise, reduction, shape
+from .shape_copies import *  # noqa: F401,F403
+from .sorting import *  # noqa: F401,F403
+from .special_functions import *  # noqa: F401,F403
+from .statistics import *  # noqa: F401,F403
+from .windows import *  # noqa: F401,F403
 
-__all__ = [name for mod in (arithmetic, blas, comparison, conversion, creation, indexing, pointwise,
-                            reduction, shape) for name in mod.__all__]
-from .random import *  # noqa: F401,F403,E402
-from . import random  # noqa: E402
-
-__all__ += random.__all__
-from .sorting import *  # noqa: F401,F403,E402
-from . import sorting  # noqa: E402
-
-__all__ += sorting.__all__
-from .activation import *  # noqa: F401,F403,E402
-from .distance import *  # noqa: F401,F403,E402
-from . import activation, distance  # noqa: E402
-
-__all__ += activation.__all__ + distance.__all__
-from .windows import *  # noqa: F401,F403,E402
-from . import windows  # noqa: E402
-
-__all__ += windows.__all__
-from .misc import *  # noqa: F401,F403,E402
-from . import misc  # noqa: E402
-
-__all__ += misc.__all__
+__all__ = [name for mod in (activation, arithmetic, blas, calculus, comparison, complex_numbers,
+                            conversion, counting, creation, distance, floating, gather_scatter,
+                            indexing, inplace_functions, norms, pointwise, predicates, random,
+                            reduction, scans, settings, shape, shape_copies, sorting,
+                            special_functions, statistics, windows)
+           for name in mod.__all__]

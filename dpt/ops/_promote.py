@@ -8,6 +8,7 @@ import numpy as np
 from .. import _dtype
 from .._device import xp_of
 from .._tensor import Tensor
+from .creation import tensor
 
 _SCALARS = (bool, int, float, complex)
 _ndarray = np.ndarray
@@ -23,8 +24,6 @@ def as_operand(x, like: Tensor | None = None):
         return x
     if isinstance(x, numbers.Number):
         return complex(x) if isinstance(x, numbers.Complex) and not isinstance(x, numbers.Real) else float(x)
-    from .creation import tensor
-
     return tensor(x, device=like.device if like is not None else None)
 
 

@@ -1,5 +1,5 @@
-"""Arithmetic and logic: add, sub, mul, div and the division family, pow, addcmul/addcdiv,
-lerp, logical_* and bitwise_* ops, and the ``out=`` helper shared by every op family."""
+"""Arithmetic and logic: add, sub, rsub, mul, div and the division family, pow, addcmul/addcdiv,
+lerp, logical_* and bitwise_* ops, gcd/lcm, and the ``out=`` helper shared by every op family."""
 from __future__ import annotations
 
 import cmath
@@ -20,7 +20,7 @@ __all__ = ["add", "sub", "subtract", "mul", "multiply", "div", "divide", "true_d
            "floor_divide", "remainder", "fmod", "neg", "negative", "positive", "pow",
            "float_power", "addcmul", "addcdiv", "lerp", "logical_and", "logical_or",
            "logical_xor", "logical_not", "bitwise_and", "bitwise_or", "bitwise_xor",
-           "bitwise_not", "bitwise_left_shift", "bitwise_right_shift"]
+           "bitwise_not", "bitwise_left_shift", "bitwise_right_shift", "gcd", "lcm", "rsub"]
 
 
 # ---- add / sub ------------------------------------------------------------------------
@@ -167,6 +167,13 @@ def true_divide(dividend, divisor, *, out=None) -> Tensor:
     return div(dividend, divisor, out=out)
 
 
+class _NoGrad(Function):
+    """Ops torch does not differentiate: the output may require grad, backward says so."""
+
+    def backward(self, *grads):
+        raise RuntimeError(f"the derivative for '{self.op}' is not implemented.")
+
+
 # ---- rounding divisions and remainders ---------------------------------------------------
 class _Stepwise(Function):
     """Base of piecewise-constant ops (floor division, rounding): zero gradient everywhere.
@@ -305,10 +312,9 @@ class Pow(Function):
             else:
                 gx = gz * _conj(y * x ** (y - 1))
         if need_y:
-            from .pointwise import log
-
             with np.errstate(all="ignore"):  # 0 * log(0) below is masked out
-                logx = log(x) if isinstance(x, Tensor) else _log_scalar(x)
+                # x.log() is pointwise.log, reached through Tensor: pointwise imports this file
+                logx = x.log() if isinstance(x, Tensor) else _log_scalar(x)
                 gy = gz * _conj(x ** y * logx)
             if isinstance(x, Tensor):  # 0 ** y has derivative 0 in y for y >= 0, not nan
                 zero_base = (x._data == 0) & (y._data.real >= 0)
@@ -489,6 +495,32 @@ def _raw_binary(a, b, name):
     aa = a._data if isinstance(a, Tensor) else a
     bb = b._data if isinstance(b, Tensor) else b
     return Tensor._make(getattr(_xp(aa, bb), name)(aa, bb))
+
+
+# ---- integer gcd/lcm, rsub --------------------------------------------------------------
+def _int_binary(input, other, op):
+    a, b, rt = binary(input, other, op)
+    if rt.category != 1:
+        raise RuntimeError(f"\"{op}_cpu\" not implemented for '{rt.name}'")
+    aa = a._data if isinstance(a, Tensor) else a
+    bb = b._data if isinstance(b, Tensor) else b
+    xp = xp_of((a if isinstance(a, Tensor) else b)._data)
+    return Tensor._make(xp.asarray(getattr(xp, op)(aa, bb)).astype(rt.np, copy=False))
+
+
+def gcd(input: Tensor, other: Tensor, *, out=None) -> Tensor:
+    """gcd(input, other, *, out=None): elementwise greatest common divisor (integers)."""
+    return _with_out(_int_binary(input, other, "gcd"), out, "gcd")
+
+
+def lcm(input: Tensor, other: Tensor, *, out=None) -> Tensor:
+    """lcm(input, other, *, out=None): elementwise least common multiple (integers)."""
+    return _with_out(_int_binary(input, other, "lcm"), out, "lcm")
+
+
+def rsub(input: Tensor, other, *, alpha=1) -> Tensor:
+    """rsub(input, other, *, alpha=1): other - alpha * input."""
+    return other - (input if alpha == 1 else input * alpha)
 
 
 _TYPE_WORDS = {"float32": "Float", "float64": "Double", "float16": "Half", "bfloat16": "BFloat16",

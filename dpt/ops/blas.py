@@ -1,4 +1,5 @@
-"""Matrix products and diagonals: matmul, mm, bmm, mv, dot, addmm & co, kron, trace, diag.
+"""Matrix products and diagonals: matmul, mm, bmm, mv, dot, addmm & co, addr, kron, trace,
+diag, diagflat, and the Vandermonde matrix.
 
 The products are checked here (shapes and dtypes, with torch's messages) and then
 either run as one MatMul node or composed from dpt ops, so that every backward is
@@ -6,14 +7,23 @@ itself differentiable.
 """
 from __future__ import annotations
 
+import builtins
+import operator
+
 import numpy as np
 
+from .. import _dtype
 from .._device import xp_of
 from .._tensor import Tensor, _wrap_dim
 from ..autograd.function import Function
+from .arithmetic import _with_out as _checked_out
+from .creation import empty, ones
+from .scans import cumprod
+from .shape_copies import cat, flip
 
 __all__ = ["matmul", "mm", "bmm", "mv", "dot", "vdot", "inner", "outer", "ger", "addmm", "addmv",
-           "addbmm", "baddbmm", "kron", "trace", "diag", "diag_embed", "chain_matmul"]
+           "addbmm", "baddbmm", "kron", "trace", "diag", "diag_embed", "chain_matmul", "addr",
+           "diagflat", "vander"]
 
 
 def _same_dtype(z, x, y):
@@ -586,3 +596,54 @@ def diag(input, diagonal: int = 0, *, out=None) -> Tensor:
     if input.ndim == 2:
         return _with_out(_Diagonal.apply(input, diagonal, 0, 1), out)
     raise RuntimeError(f"diag(): Supports 1D or 2D tensors. Got {input.ndim}D")
+
+
+def diagflat(input: Tensor, offset: int = 0) -> Tensor:
+    """diagflat(input, offset=0): a 2-D tensor with the flattened input on diagonal offset."""
+    return diag(input.reshape(-1), offset)
+
+
+def addr(input: Tensor, vec1: Tensor, vec2: Tensor, *, beta=1, alpha=1, out=None) -> Tensor:
+    """addr(input, vec1, vec2, *, beta=1, alpha=1): beta * input + alpha * outer(vec1, vec2);
+    input is ignored (nan included) when beta is 0."""
+    for name, v in (("vec1", vec1), ("vec2", vec2)):
+        if v.ndim != 1:
+            raise RuntimeError(f"addr: Expected 1-D argument {name}, but got {v.ndim}-D")
+    o = outer(vec1, vec2)
+    if o.dtype.category < 2 and (isinstance(alpha, builtins.float) or
+                                 isinstance(beta, builtins.float)):
+        raise RuntimeError("For integral input tensors, argument beta must not be a floating "
+                           "point number." if isinstance(beta, builtins.float) else
+                           "For integral input tensors, argument alpha must not be a floating "
+                           "point number.")
+    r = o if alpha == 1 else o * alpha
+    if beta != 0:
+        r = (input if beta == 1 else input * beta) + r
+    else:  # input only decides the dtype and must broadcast; its values (nan too) are unused
+        if np.broadcast_shapes(tuple(input.shape), tuple(o.shape)) != tuple(o.shape):
+            raise RuntimeError(f"addr: input of shape {list(input.shape)} does not broadcast to "
+                               f"the outer product's shape {list(o.shape)}")
+        r = r.to(_dtype.promote_types(input.dtype, r.dtype))
+    return _checked_out(r, out, "addr")
+
+
+# ---- structured matrices ---------------------------------------------------------------
+def vander(x: Tensor, N: int | None = None, increasing: bool = False) -> Tensor:
+    """vander(x, N=None, increasing=False): columns are powers of x (decreasing by default).
+
+    Integer inputs give int64 (torch promotes with long); differentiable for float inputs.
+    """
+    if x.ndim != 1:
+        raise RuntimeError("x must be a one-dimensional tensor.")
+    n = x.shape[0] if N is None else operator.index(N)
+    if n < 0:
+        raise RuntimeError("N must be non-negative.")
+    dt = _dtype.promote_types(x.dtype, _dtype.int64)
+    x = x.to(dt)
+    if n == 0:
+        return empty(x.shape[0], 0, dtype=dt, device=x.device)
+    cols = [ones(x.shape[0], 1, dtype=dt, device=x.device)]
+    if n > 1:
+        cols.append(cumprod(x.unsqueeze(1).expand(x.shape[0], n - 1), 1))
+    result = cat(cols, 1)
+    return result if increasing else flip(result, (1,))

@@ -1,11 +1,11 @@
-"""Dtype and device conversion, clone, contiguous: differentiable copies."""
+"""Dtype and device conversion, clone, contiguous: differentiable copies; and detach."""
 from __future__ import annotations
 
 from .. import _device, _dtype
 from .._tensor import Tensor
 from ..autograd.function import Function
 
-__all__ = ["to", "clone", "contiguous"]
+__all__ = ["to", "clone", "contiguous", "detach"]
 
 
 class ToCopy(Function):
@@ -90,3 +90,7 @@ def contiguous(input: Tensor, memory_format=None) -> Tensor:
     if input._data.flags.c_contiguous:
         return input
     return Clone.apply(input)
+
+
+def detach(input: Tensor) -> Tensor:
+    return input.detach()

@@ -1,5 +1,6 @@
-"""Tensor creation: tensor, as_tensor, from_numpy, from_dlpack, zeros/ones/empty/full and _like,
-ranges, eye, complex/polar, and the in-place fills fill_/zero_/copy_."""
+"""Tensor creation: tensor, as_tensor, from_numpy, from_dlpack, frombuffer, zeros/ones/empty/full
+and _like, empty_strided, ranges, eye, tril/triu_indices, complex/polar, and the in-place fills
+fill_/zero_/copy_."""
 from __future__ import annotations
 
 import builtins
@@ -12,11 +13,12 @@ import numpy as np
 from .. import _device, _dtype
 from .._tensor import Tensor
 from ..autograd.function import Function
+from ..autograd.grad_mode import is_grad_enabled
 
 __all__ = ["tensor", "as_tensor", "asarray", "from_numpy", "from_dlpack", "zeros", "ones", "empty",
            "full", "zeros_like", "ones_like", "empty_like", "full_like", "arange", "range",
            "linspace", "logspace", "eye", "scalar_tensor", "complex", "polar", "fill_", "zero_",
-           "copy_"]
+           "copy_", "frombuffer", "empty_strided", "tril_indices", "triu_indices"]
 
 _PY_TYPES = (bool, int, float, complex)  # bool first: it is an int too
 _PY = frozenset(_PY_TYPES)
@@ -187,13 +189,13 @@ class _Capsule:
 def from_dlpack(ext_tensor) -> Tensor:
     """from_dlpack(ext_tensor): a tensor sharing memory with any DLPack producer (zero copy).
 
-    CPU producers (numpy arrays, ...) become CPU tensors, CUDA producers (cupy, ...) CUDA ones.
+    CPU producers (numpy arrays, ...) become CPU tensors, CUDA producers CUDA ones.
     """
     if isinstance(ext_tensor, Tensor):
         return ext_tensor
     if not hasattr(ext_tensor, "__dlpack__"):
         if type(ext_tensor).__name__ == "PyCapsule":
-            cp = _device.cupy_module()
+            cp = _device.gpu_module()
             try:
                 return Tensor._make(np.from_dlpack(_Capsule(ext_tensor)))
             except (RuntimeError, BufferError):
@@ -206,9 +208,10 @@ def from_dlpack(ext_tensor) -> Tensor:
     if int(dev_type) == 1:  # kDLCPU
         arr = np.from_dlpack(ext_tensor)
     elif int(dev_type) in (2, 3):  # kDLCUDA, kDLCUDAHost
-        cp = _device.cupy_module()
+        cp = _device.gpu_module()
         if cp is None:
-            raise RuntimeError("from_dlpack: a CUDA DLPack tensor needs cupy and a GPU")
+            raise RuntimeError("from_dlpack: a CUDA DLPack tensor needs a GPU array module and a "
+                               "GPU")
         arr = cp.from_dlpack(ext_tensor)
     else:
         raise RuntimeError(f"from_dlpack: unsupported DLPack device type {dev_type}")
@@ -484,8 +487,6 @@ class Overwrite(Function):
 
 def _overwrite(input: Tensor, value, op: str) -> Tensor:
     """Write value into input, recording it in the graph when input or value needs that."""
-    from ..autograd.grad_mode import is_grad_enabled
-
     tracked = is_grad_enabled() and (input.requires_grad or
                                      (isinstance(value, Tensor) and value.requires_grad))
     if tracked:
@@ -520,3 +521,81 @@ def copy_(input: Tensor, src, non_blocking: bool = False) -> Tensor:
     """copy_(src, non_blocking=False): copy src (broadcast, cast, moved across devices) into
     input. Copies are synchronous: non_blocking is accepted and ignored."""
     return _overwrite(input, src, "copy_")
+
+
+# ---- buffers, strided memory, triangle indices ------------------------------------------
+def frombuffer(buffer, *, dtype, count: int = -1, offset: int = 0,
+               requires_grad: bool = False) -> Tensor:
+    """frombuffer(buffer, *, dtype, count=-1, offset=0, requires_grad=False): a 1-D CPU tensor
+    sharing the memory of an object that exposes the buffer protocol.
+
+    A read-only buffer (bytes) gives a read-only tensor: writing to it raises.
+    """
+    dt = _dtype.as_dtype(dtype)
+    mv = memoryview(buffer)
+    nbytes = mv.nbytes
+    if count == 0 or count < -1:
+        raise ValueError(f"both buffer length ({nbytes}) and count ({count}) must not be 0")
+    if not 0 <= offset < builtins.max(nbytes, 1) or nbytes == 0:
+        raise ValueError(f"both buffer length ({nbytes}) and offset ({offset}) must not be 0, "
+                         f"and offset must be in [0, {nbytes - 1}]")
+    if count == -1:
+        if (nbytes - offset) % dt.itemsize:
+            raise ValueError(f"buffer length ({nbytes - offset} bytes) after offset ({offset} "
+                             f"bytes) must be a multiple of element size ({dt.itemsize})")
+        count = (nbytes - offset) // dt.itemsize
+    elif offset + count * dt.itemsize > nbytes:
+        raise ValueError(f"requested buffer length ({count} * {dt.itemsize} bytes) after offset "
+                         f"({offset} bytes) must not be greater than actual buffer length "
+                         f"({nbytes} bytes)")
+    if mv.readonly:
+        warnings.warn("The given buffer is not writable: the tensor shares its memory and is "
+                      "read-only.", UserWarning, stacklevel=2)
+    arr = np.frombuffer(buffer, dtype=dt.np, count=count, offset=offset)
+    t = Tensor._make(arr)
+    return t.requires_grad_(True) if requires_grad else t
+
+
+def empty_strided(size, stride, *, dtype=None, layout=None, device=None, requires_grad=False,
+                  pin_memory=False) -> Tensor:
+    """empty_strided(size, stride, *, dtype=None, device=None, requires_grad=False):
+    uninitialised memory laid out with the given element strides."""
+    size, stride = tuple(operator.index(s) for s in size), tuple(operator.index(s) for s in stride)
+    if len(size) != len(stride):
+        raise RuntimeError("mismatch in length of strides and shape")
+    if any(s < 0 for s in size) or any(s < 0 for s in stride):
+        raise RuntimeError("empty_strided: negative sizes or strides are not supported")
+    dt = _dtype.as_dtype(dtype) if dtype is not None else _dtype.get_default_dtype()
+    dev = _device.as_device(device)
+    xp = _device.array_module(dev)
+    extent = 0 if 0 in size else 1 + builtins.sum((n - 1) * s for n, s in zip(size, stride))
+    with _device.device_context(dev):
+        buf = xp.empty(builtins.max(extent, 1), dt.np)
+        arr = xp.lib.stride_tricks.as_strided(buf, size, tuple(s * dt.itemsize for s in stride))
+    t = Tensor._make(arr)
+    return t.requires_grad_(True) if requires_grad else t
+
+
+def _tri_indices(row, col, offset, dtype, device, upper):
+    row, col, offset = operator.index(row), operator.index(col), operator.index(offset)
+    if row < 0 or col < 0:
+        raise RuntimeError(f"row must be non-negative, got {row}" if row < 0 else
+                           f"col must be non-negative, got {col}")
+    dt = _dtype.as_dtype(dtype)
+    if dt not in (_dtype.int32, _dtype.int64):
+        raise RuntimeError(f"\"{'triu' if upper else 'tril'}_indices\" not implemented for "
+                           f"'{dt}'")
+    fn = np.triu_indices if upper else np.tril_indices
+    rows, cols = fn(row, offset, col)
+    return tensor(np.stack([rows, cols]).astype(dt.np), device=device)
+
+
+def tril_indices(row, col, offset=0, *, dtype=_dtype.int64, device=None, layout=None) -> Tensor:
+    """tril_indices(row, col, offset=0): the 2 x N (row, col) coordinates of the lower triangle
+    of a row x col matrix, row by row."""
+    return _tri_indices(row, col, offset, dtype, device, False)
+
+
+def triu_indices(row, col, offset=0, *, dtype=_dtype.int64, device=None, layout=None) -> Tensor:
+    """triu_indices(row, col, offset=0): the 2 x N coordinates of the upper triangle."""
+    return _tri_indices(row, col, offset, dtype, device, True)

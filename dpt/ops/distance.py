@@ -13,6 +13,9 @@ from .._device import xp_of
 from .._tensor import Tensor, _wrap_dim
 from ..autograd.function import Function
 from ..autograd.grad_mode import is_grad_enabled, no_grad
+from . import pointwise as pw
+from .creation import zeros_like
+from .indexing import where
 
 __all__ = ["cdist", "pdist", "pairwise_distance", "cosine_similarity"]
 
@@ -40,10 +43,6 @@ class _PNorm(Function):
         return y
 
     def backward(self, g):
-        from . import pointwise as pw
-        from .indexing import where
-        from .creation import zeros_like
-
         x = self.inputs[0]
         p = self.p
         if p == 0:

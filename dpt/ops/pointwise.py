@@ -1,6 +1,7 @@
-"""Element-wise math: exp/log family, powers and roots, trigonometry, activations, special
-functions, signs, rounding, clamp, binary math functions (atan2, hypot, xlogy, ...) and the
-complex-number helpers.
+"""Element-wise math: exp/log family, powers and roots, trigonometry, activations, sinc, signs
+and heaviside, rounding, clamp, binary math functions (atan2, hypot, xlogy, logaddexp, ...)
+and nan_to_num. erf, lgamma and the other special functions are in special_functions.py,
+conj/real/imag/angle in complex.py.
 
 Integer and bool inputs of float-valued functions compute in the default dtype, as in
 torch. Backward formulas of complex-capable ops use the conjugate derivative (torch's
@@ -8,7 +9,6 @@ convention for holomorphic functions).
 """
 from __future__ import annotations
 
-import importlib
 import math
 
 import numpy as np
@@ -19,16 +19,15 @@ from .._tensor import Tensor
 from ..autograd.function import Function
 from ..autograd.grad_mode import is_grad_enabled
 from ._promote import as_operand, binary, check_same_device
-from .arithmetic import _conj, _Stepwise, _type_word, _with_out, _xp, pow
+from .arithmetic import _conj, _NoGrad, _Stepwise, _type_word, _with_out, _xp, pow
 
 __all__ = ["exp", "exp2", "expm1", "log", "log1p", "log2", "log10", "sqrt", "rsqrt", "square",
            "reciprocal", "sin", "cos", "tan", "asin", "acos", "atan", "arcsin", "arccos", "arctan",
            "atan2", "arctan2", "sinh", "cosh", "tanh", "asinh", "acosh", "atanh", "arcsinh",
-           "arccosh", "arctanh", "sigmoid", "logit", "relu", "erf", "erfc", "erfinv", "lgamma",
-           "digamma", "polygamma", "sinc", "abs", "absolute", "sign", "sgn", "signbit", "floor",
-           "ceil", "round", "trunc", "fix", "frac", "clamp", "clip", "clamp_min", "clamp_max",
-           "hypot", "copysign", "xlogy", "logaddexp", "deg2rad", "rad2deg", "nan_to_num", "conj",
-           "real", "imag", "angle"]
+           "arccosh", "arctanh", "sigmoid", "logit", "relu", "sinc", "abs", "absolute", "sign",
+           "sgn", "signbit", "heaviside", "floor", "ceil", "round", "trunc", "fix", "frac", "clamp",
+           "clip", "clamp_min", "clamp_max", "hypot", "copysign", "xlogy", "logaddexp",
+           "logaddexp2", "deg2rad", "rad2deg", "nan_to_num"]
 
 
 # ---- plumbing --------------------------------------------------------------------------
@@ -76,15 +75,6 @@ def _recompute(ctx, fn):
 def _mask(arr) -> Tensor:
     """A constant (non-differentiable) tensor from a forward-time array, e.g. a bool mask."""
     return Tensor._make(arr)
-
-
-def _special(x, name: str, *args):
-    """scipy.special (cupyx.scipy.special on the GPU) applied to x, keeping x's dtype."""
-    xp = xp_of(x)
-    mod = importlib.import_module("scipy.special" if xp is np else "cupyx.scipy.special")
-    low = x.dtype in (np.float16, _dtype.bfloat16.np)
-    y = getattr(mod, name)(*args, x.astype(np.float32) if low else x)
-    return y.astype(x.dtype, copy=False)
 
 
 # ---- exp and log ---------------------------------------------------------------------
@@ -380,55 +370,7 @@ def relu(input) -> Tensor:
     return Relu.apply(input)
 
 
-# ---- special functions -------------------------------------------------------------------
-class Erf(Function):
-    def forward(self, x):
-        return _special(x, "erf")
-
-    def backward(self, gz):
-        x = self.inputs[0]
-        return gz * (2 / math.sqrt(math.pi)) * exp(-x * x)
-
-
-class Erfc(Function):
-    def forward(self, x):
-        return _special(x, "erfc")
-
-    def backward(self, gz):
-        x = self.inputs[0]
-        return gz * (-2 / math.sqrt(math.pi)) * exp(-x * x)
-
-
-class Erfinv(Function):
-    def forward(self, x):
-        y = _special(x, "erfinv")
-        self.save_output(y)
-        return y
-
-    def backward(self, gz):
-        y = _recompute(self, erfinv)
-        return gz * (math.sqrt(math.pi) / 2) * exp(y * y)
-
-
-class Lgamma(Function):
-    def forward(self, x):
-        return _special(x, "gammaln")
-
-    def backward(self, gz):
-        return gz * digamma(self.inputs[0])
-
-
-class Polygamma(Function):
-    """The n-th derivative of digamma (n = 0 is digamma itself)."""
-
-    def forward(self, x, n):
-        self.n = n
-        return _special(x, "psi") if n == 0 else _special(x, "polygamma", n)
-
-    def backward(self, gz):
-        return gz * polygamma(self.n + 1, self.inputs[0]), None
-
-
+# ---- sinc ------------------------------------------------------------------------------
 class Sinc(Function):
     def forward(self, x):
         return xp_of(x).sinc(x)
@@ -442,30 +384,8 @@ class Sinc(Function):
         return gz * _conj(d)
 
 
-erf = _unary(Erf, "erf", "erf(input, *, out=None): the error function.", quiet=False)
-erfc = _unary(Erfc, "erfc",
-              "erfc(input, *, out=None): 1 - erf(input), accurate for large input.", quiet=False)
-erfinv = _unary(Erfinv, "erfinv",
-                "erfinv(input, *, out=None): inverse of erf on (-1, 1).", quiet=False)
-lgamma = _unary(Lgamma, "lgamma", "lgamma(input, *, out=None): log |gamma(input)|.", quiet=False)
 sinc = _unary(Sinc, "sinc",
               "sinc(input, *, out=None): sin(pi x) / (pi x), 1 at x = 0.", quiet=False)
-
-
-def polygamma(n: int, input, *, out=None) -> Tensor:
-    """polygamma(n, input, *, out=None): the n-th derivative of digamma."""
-    _check_tensor(input, "polygamma")
-    if n < 0:
-        raise RuntimeError("polygamma(n, x) does not support negative n.")
-    with np.errstate(all="ignore"):
-        return _with_out(Polygamma.apply(_float_input(input), int(n)), out, "polygamma")
-
-
-def digamma(input, *, out=None) -> Tensor:
-    """digamma(input, *, out=None): d/dx lgamma(x); -inf at 0, nan at negative integers."""
-    _check_tensor(input, "digamma")
-    with np.errstate(all="ignore"):
-        return _with_out(Polygamma.apply(_float_input(input), 0), out, "digamma")
 
 
 # ---- signs and absolute values ---------------------------------------------------------------
@@ -524,6 +444,27 @@ def signbit(input, *, out=None) -> Tensor:
     xp = xp_of(x)
     r = xp.signbit(x) if input.dtype.is_floating_point else x < 0
     return _with_out(Tensor._make(xp.asarray(r)), out, "signbit")
+
+
+class Heaviside(_NoGrad):
+    op = "heaviside"
+
+    def forward(self, x, v):
+        xp = xp_of(x)
+        return xp.where(x == 0, v, x > 0).astype(x.dtype)
+
+
+def heaviside(input: Tensor, values: Tensor, *, out=None) -> Tensor:
+    """heaviside(input, values, *, out=None): 0 where input < 0, 1 where > 0, values where 0
+    (NaN counts as 0 < NaN false, giving 0, as in torch's kernel)."""
+    if not isinstance(values, Tensor):
+        raise TypeError(f"heaviside(): argument 'values' must be Tensor, not "
+                        f"{type(values).__name__}")
+    if input.is_complex() or values.is_complex():
+        raise RuntimeError("heaviside is not yet implemented for complex tensors.")
+    if input.dtype is not values.dtype:
+        raise RuntimeError("heaviside is not yet implemented for tensors with different dtypes.")
+    return _with_out(Heaviside.apply(input, values), out, "heaviside")
 
 
 # ---- rounding ---------------------------------------------------------------------------
@@ -783,6 +724,13 @@ def logaddexp(input, other, *, out=None) -> Tensor:
         return _with_out(Logaddexp.apply(a, b), out, "logaddexp")
 
 
+def logaddexp2(input: Tensor, other: Tensor, *, out=None) -> Tensor:
+    """logaddexp2(input, other, *, out=None): log2(2 ** input + 2 ** other) without overflow."""
+    input, other, _ = binary(input, other, "logaddexp2")  # promote before scaling: no precision loss
+    ln2 = math.log(2.0)
+    return _with_out(logaddexp(input * ln2, other * ln2) / ln2, out, "logaddexp2")
+
+
 def deg2rad(input, *, out=None) -> Tensor:
     """deg2rad(input, *, out=None): degrees to radians (integers give the default float dtype)."""
     _check_tensor(input, "deg2rad")
@@ -822,7 +770,7 @@ def nan_to_num(input, nan: float = 0.0, posinf: float | None = None, neginf: flo
     if input.dtype.category <= 1:
         return _with_out(Tensor._make(input._data.copy()), out, "nan_to_num")
     if input.dtype.is_complex:
-        r, i = real(input), imag(input)
+        r, i = input.real, input.imag
         return _with_out(nan_to_num(r, nan, posinf, neginf) +
                          nan_to_num(i, nan, posinf, neginf) * 1j, out, "nan_to_num")
     info = _dtype.finfo(input.dtype)
@@ -830,69 +778,3 @@ def nan_to_num(input, nan: float = 0.0, posinf: float | None = None, neginf: flo
     neginf = info.min if neginf is None else neginf
     with np.errstate(all="ignore"):
         return _with_out(NanToNum.apply(input, nan, posinf, neginf), out, "nan_to_num")
-
-
-# ---- complex numbers ---------------------------------------------------------------------
-class Conj(Function):
-    def forward(self, x):
-        return x.conj()
-
-    def backward(self, gz):
-        return gz.conj()
-
-
-class Real(Function):
-    is_view = True
-
-    def forward(self, x):
-        return x.real
-
-    def backward(self, gz):
-        return gz  # the engine casts it back to the complex input dtype
-
-
-class Imag(Function):
-    is_view = True
-
-    def forward(self, x):
-        return x.imag
-
-    def backward(self, gz):
-        return gz * 1j
-
-
-class Angle(_Stepwise):
-    """The angle of a real number: 0 for x >= 0, pi for x < 0, nan for nan."""
-
-    def forward(self, x):
-        xp = xp_of(x)
-        zero_or_nan = xp.where(xp.isnan(x), x, xp.asarray(0, x.dtype))
-        return xp.where(x < 0, xp.asarray(math.pi, x.dtype), zero_or_nan)
-
-
-def conj(input) -> Tensor:
-    """conj(input): complex conjugate; real tensors are returned as they are."""
-    _check_tensor(input, "conj")
-    return Conj.apply(input) if input.dtype.is_complex else input
-
-
-def real(input) -> Tensor:
-    """real(input): the real part, a view (the tensor itself for real dtypes)."""
-    _check_tensor(input, "real")
-    return Real.apply(input) if input.dtype.is_complex else input
-
-
-def imag(input) -> Tensor:
-    """imag(input): the imaginary part of a complex tensor, a view."""
-    _check_tensor(input, "imag")
-    if not input.dtype.is_complex:
-        raise RuntimeError("imag is not implemented for tensors with non-complex dtypes.")
-    return Imag.apply(input)
-
-
-def angle(input, *, out=None) -> Tensor:
-    """angle(input, *, out=None): the argument of complex input; 0 or pi for real input."""
-    _check_tensor(input, "angle")
-    if input.dtype.is_complex:
-        return _with_out(atan2(imag(input), real(input)), out, "angle")
-    return _with_out(Angle.apply(_float_input(input)), out, "angle")

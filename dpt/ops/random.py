@@ -17,7 +17,7 @@ from .. import random as _random
 from .._tensor import Tensor
 from ..autograd.function import Function
 from ..autograd.grad_mode import is_grad_enabled
-from .creation import _size, _sizes
+from .creation import _size, _sizes, zeros_like
 
 __all__ = ["rand", "randn", "randint", "randperm", "normal", "bernoulli", "multinomial", "poisson",
            "rand_like", "randn_like", "randint_like", "uniform_", "normal_", "random_",
@@ -32,8 +32,6 @@ class _Draw(Function):
         return sample
 
     def backward(self, gz):
-        from .creation import zeros_like
-
         return tuple(zeros_like(gz) if need else None for need in self.needs_input_grad)
 
 

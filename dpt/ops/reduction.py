@@ -1,4 +1,7 @@
-"""Reductions and scans: sum, mean, prod, var/std, max/min, median, logsumexp, cumsum, norm, ...
+"""Reductions: sum, mean, prod, var/std, max/min, argmax/argmin, logsumexp, all/any, ...
+
+(median and mode are in statistics.py, norm and dist in norms.py, the scans cumsum & co in
+scans.py; they share the dim, out= and pick-along-a-dim helpers below.)
 
 sum_to (re-exported from the autograd core, which needs it) reduces broadcast gradients. Ops that pick
 elements (max with a dim, median, mode, cummax, and sort/topk in sorting.py) return
@@ -23,11 +26,12 @@ from ..autograd.function import Function
 from ..autograd.sum_to import sum_to
 from ..autograd.grad_mode import is_grad_enabled
 from .arithmetic import _type_word, _with_out
+from .comparison import maximum, minimum
+from .pointwise import exp
 
 __all__ = ["sum", "nansum", "mean", "nanmean", "prod", "std", "var", "std_mean", "var_mean",
-           "max", "min", "amax", "amin", "aminmax", "argmax", "argmin", "median", "nanmedian",
-           "mode", "logsumexp", "cumsum", "cumprod", "cummax", "cummin", "logcumsumexp", "norm",
-           "dist", "all", "any", "count_nonzero", "sum_to"]
+           "max", "min", "amax", "amin", "aminmax", "argmax", "argmin", "logsumexp", "all", "any",
+           "count_nonzero", "sum_to"]
 
 
 # ---- dims and shapes ------------------------------------------------------------------
@@ -264,11 +268,6 @@ class _Shift(Function):
         return _Shift.apply(gz, self.dim, -self.step, 0)
 
 
-def _reverse_cumsum(t: Tensor, dim: int) -> Tensor:
-    """out[i] = sum over j >= i of t[j]."""
-    return _Flip.apply(cumsum(_Flip.apply(t, dim), dim), dim)
-
-
 # ---- sum, nansum, mean, nanmean -------------------------------------------------------
 class Sum(Function):
     def forward(self, x, dims, keepdim, dtype):
@@ -410,8 +409,9 @@ class Prod(Function):
             return g * prod(x, self.dim, keepdim=self.dim is not None) / x
         # Zeros: the product of the others, from exclusive products on both sides.
         flat, d = (x.reshape(-1), 0) if self.dim is None else (x, self.dim)
-        left = _Shift.apply(cumprod(flat, d), d, 1, 1)
-        right = _Flip.apply(_Shift.apply(cumprod(_Flip.apply(flat, d), d), d, 1, 1), d)
+        # x.cumprod() is scans.cumprod, reached through Tensor: scans.py builds on this file
+        left = _Shift.apply(flat.cumprod(d), d, 1, 1)
+        right = _Flip.apply(_Shift.apply(_Flip.apply(flat, d).cumprod(d), d, 1, 1), d)
         return g * (left * right).reshape(self.shape)
 
 
@@ -589,34 +589,8 @@ def aminmax(input, *, dim=None, keepdim=False):
                                 _amax_amin(input, dim, keepdim, True, "aminmax"))
 
 
-class _Extremum(Function):
-    """Element-wise maximum/minimum; on ties each side gets half the gradient (as torch)."""
-
-    def forward(self, a, b, largest):
-        xp = xp_of(a)
-        out = xp.maximum(a, b) if largest else xp.minimum(a, b)
-        eq = a == b
-        a_wins, b_wins = (a > b, a < b) if largest else (a < b, a > b)
-        half = xp.asarray(0.5, dtype=out.dtype)
-        self.wa = xp.where(eq, half, xp.where(b_wins, 0, 1)).astype(out.dtype)
-        self.wb = xp.where(eq, half, xp.where(a_wins, 0, 1)).astype(out.dtype)
-        return out
-
-    def backward(self, gz):
-        return (gz * _const(self.wa) if self.needs_input_grad[0] else None,
-                gz * _const(self.wb) if self.needs_input_grad[1] else None)
-
-
 def _elementwise(input, other, largest):
-    from .. import ops  # the pointwise family's maximum/minimum, when it provides them
-
-    fn = getattr(ops, "maximum" if largest else "minimum", None)
-    if fn is not None:
-        return fn(input, other)
-    from ._promote import binary
-
-    a, b, _ = binary(input, other, "maximum" if largest else "minimum")
-    return _Extremum.apply(a, b, largest)
+    return maximum(input, other) if largest else minimum(input, other)
 
 
 def _argext(largest):
@@ -697,81 +671,6 @@ def argmin(input, dim=None, keepdim=False) -> Tensor:
     return _arg_reduce(input, dim, keepdim, False, "argmin")
 
 
-# ---- median, nanmedian, mode ----------------------------------------------------------
-def _median_select(ignore_nan):
-    """Indices (keepdim-shaped) of the lower median along d; NaN propagates unless ignored."""
-    def select(x, d):
-        xp = xp_of(x)
-        order = xp.argsort(x, axis=d, kind="stable")  # NaNs sort last
-        n = x.shape[d]
-        if x.dtype.kind in "fc":
-            valid = (~xp.isnan(x)).sum(axis=d, keepdims=True)
-            if ignore_nan:
-                pos = xp.where(valid > 0, (valid - 1) // 2, 0)
-            else:  # a NaN anywhere in the slice is the answer: the first NaN in sorted order
-                pos = xp.where(valid < n, valid, (n - 1) // 2)
-        else:
-            pos = xp.full([1 if a == d else s for a, s in enumerate(x.shape)], (n - 1) // 2)
-        return xp.take_along_axis(order, pos.astype(np.int64), axis=d)
-    return select
-
-
-def _median(input, dim, keepdim, ignore_nan, op, rtype):
-    if dim is None:
-        x = input._data.reshape(-1)
-        if x.size == 0:
-            return _const(xp_of(x).full((), math.nan, dtype=x.dtype))
-        i = _median_select(ignore_nan)(x, 0)
-        value = x[i].reshape((1,) * input.ndim)
-        return _EvenlyDistributed.apply(input, value, tuple(range(input.ndim)), False)
-    return _picked_along(input, dim, keepdim, op, _median_select(ignore_nan), rtype)
-
-
-@_numpy_kwargs
-def median(input, dim=None, keepdim=False):
-    """median(input) -> 0-d; median(input, dim=-1, keepdim=False) -> (values, indices).
-
-    The lower of the two middle values for even counts, as torch; NaN propagates.
-    """
-    return _median(input, dim, keepdim, False, "median", return_types.median)
-
-
-@_numpy_kwargs
-def nanmedian(input, dim=None, keepdim=False):
-    """nanmedian(input[, dim, keepdim]): median ignoring NaN (NaN only for all-NaN slices)."""
-    return _median(input, dim, keepdim, True, "nanmedian", return_types.nanmedian)
-
-
-def _mode_select(x, d):
-    """Index of the last occurrence of the most frequent value (the smallest one on ties)."""
-    xp = xp_of(x)
-    moved = xp.moveaxis(x, d, -1)
-    rows = moved.reshape(-1, moved.shape[-1])
-    m, n = rows.shape
-    order = xp.argsort(rows, axis=1, kind="stable")
-    s = xp.take_along_axis(rows, order, axis=1)
-    pos = xp.broadcast_to(xp.arange(n), (m, n))
-    new_run = xp.ones((m, n), dtype=bool)
-    new_run[:, 1:] = s[:, 1:] != s[:, :-1]
-    last_of_run = xp.ones((m, n), dtype=bool)
-    last_of_run[:, :-1] = new_run[:, 1:]
-    start = xp.maximum.accumulate(xp.where(new_run, pos, 0), axis=1)
-    end = xp.flip(xp.minimum.accumulate(xp.flip(xp.where(last_of_run, pos, n), axis=1), axis=1),
-                  axis=1)
-    best = (end - start + 1).argmax(axis=1)  # the first run of maximal length: smallest value
-    idx = order[xp.arange(m), end[xp.arange(m), best]]
-    idx = idx.reshape(moved.shape[:-1] + (1,))
-    return xp.moveaxis(idx, -1, d)
-
-
-def mode(input, dim=-1, keepdim=False):
-    """mode(input, dim=-1, keepdim=False) -> (values, indices) of the most frequent value.
-
-    Ties between values go to the smallest; the index is that value's last occurrence.
-    """
-    return _picked_along(input, dim, keepdim, "mode", _mode_select, return_types.mode)
-
-
 # ---- logsumexp ------------------------------------------------------------------------
 class LogSumExp(Function):
     def forward(self, x, dims, keepdim):
@@ -791,7 +690,7 @@ class LogSumExp(Function):
         x = self.inputs[0]
         g = expand_reduced(gz, self.shape, self.dims, self.keepdim)
         lse = (LogSumExp.apply(x, self.dims, True) if is_grad_enabled() else _const(self.out))
-        return g * _exp(x - lse)
+        return g * exp(x - lse)
 
 
 @_numpy_kwargs
@@ -799,283 +698,6 @@ def logsumexp(input, dim, keepdim=False) -> Tensor:
     """logsumexp(input, dim, keepdim=False): log(sum(exp(input))) computed without overflow."""
     input = _float_input(input)
     return LogSumExp.apply(input, _reduce_dims(dim, input.ndim, "logsumexp"), keepdim)
-
-
-def _exp(t):
-    from .pointwise import exp
-    return exp(t)
-
-
-def _log(t):
-    from .pointwise import log
-    return log(t)
-
-
-# ---- scans: cumsum, cumprod, cummax, cummin, logcumsumexp -----------------------------
-def _scan(input, dim, op, fn, *args, **kwargs):
-    """Run fn(input, dim, ...) with 0-d inputs treated as 1-element vectors."""
-    if input.ndim == 0:
-        _int_dim(dim, 0, op)
-        out = fn(input.reshape(1), 0, *args, **kwargs)
-        if isinstance(out, tuple):
-            return type(out)(*(o.reshape(()) for o in out))
-        return out.reshape(())
-    return fn(input, _int_dim(dim, input.ndim, op), *args, **kwargs)
-
-
-class Cumsum(Function):
-    def forward(self, x, dim, dtype):
-        self.dim = dim
-        out = xp_of(x).cumsum(x, axis=dim, dtype=dtype)
-        # contiguous like torch's (numpy keeps a transposed input's layout)
-        return out if out.flags.c_contiguous else xp_of(x).ascontiguousarray(out)
-
-    def backward(self, gz):
-        return _reverse_cumsum(gz, self.dim)
-
-
-def _cumsum(input, d, dtype):
-    dt = _sum_dtype(input, dtype)
-    if dt is not input.dtype and dt.category >= 2:
-        input = input.to(dt)
-    return Cumsum.apply(input, d, dt.np)
-
-
-@_numpy_kwargs
-def cumsum(input, dim, *, dtype=None, out=None) -> Tensor:
-    """cumsum(input, dim, *, dtype=None, out=None): integer and bool inputs accumulate in
-    int64 (in out's dtype with out=)."""
-    dtype = _out_dtype(dtype, out, "cumsum")
-    return _to_out(_scan(input, dim, "cumsum", _cumsum, dtype), out, "cumsum")
-
-
-class Cumprod(Function):
-    def forward(self, x, dim, dtype):
-        self.dim = dim
-        self.has_zero = bool((x == 0).any())
-        out = xp_of(x).cumprod(x, axis=dim, dtype=dtype)
-        if not out.flags.c_contiguous:  # contiguous like torch's
-            out = xp_of(x).ascontiguousarray(out)
-        self.save_output(out)
-        return out
-
-    def backward(self, gz):
-        x = self.inputs[0]
-        y = None if is_grad_enabled() or self.has_zero else self.saved_output()
-        return _cumprod_backward(x, gz, self.dim, y)
-
-
-def _cumprod_backward(x: Tensor, gz: Tensor, d: int, y=None) -> Tensor:
-    """grad_i = sum_{j >= i} gz_j prod_{k <= j, k != i} x_k, exact with zeros in x.
-
-    Written with differentiable ops; terms that are zero in value but not in derivative
-    are added when building a graph, so higher derivatives are exact too.
-    """
-    xa = x._data
-    xp = xp_of(xa)
-    zero = xa == 0
-    if not zero.any():
-        y = cumprod(x, d) if y is None else y
-        return _reverse_cumsum(gz * y, d) / x
-    # z = the first zero of each slice (n if none). i < z: divide by x_i as usual;
-    # i == z: prod_{k<z} x_k * sum_{j>=z} gz_j prod_{z<k<=j} x_k; i > z: zero (x_z is a factor).
-    n = xa.shape[d]
-    z = xp.where(zero.any(axis=d, keepdims=True), zero.argmax(axis=d, keepdims=True), n)
-    pos = xp.arange(n).reshape([n if a == d else 1 for a in range(xa.ndim)])
-    before, at, upto, after = (_const(m.astype(xa.dtype))
-                               for m in (pos < z, pos == z, pos <= z, pos >= z))
-    y = cumprod(x, d)
-    grad = _reverse_cumsum(gz * y, d) / (x * before + (1 - before)) * before
-    left = _Shift.apply(y, d, 1, 1)  # prod_{k<i} x_k
-    x_tail = x * (1 - upto) + upto  # ones up to z: its cumprod is prod_{z<k<=j} x_k
-    grad = grad + at * left * sum(gz * cumprod(x_tail, d) * after, d, keepdim=True)
-    if is_grad_enabled():  # i > z: x_z * prod_{k<z} x_k * (cumprod grad of the tail)
-        l_z = sum(at * left, d, keepdim=True)
-        x_z = sum(at * x, d, keepdim=True)
-        grad = grad + (after - at) * l_z * x_z * _cumprod_backward(x_tail, gz * after, d)
-    return grad
-
-
-def _cumprod(input, d, dtype):
-    dt = _sum_dtype(input, dtype)
-    if dt is not input.dtype and dt.category >= 2:
-        input = input.to(dt)
-    return Cumprod.apply(input, d, dt.np)
-
-
-@_numpy_kwargs
-def cumprod(input, dim, *, dtype=None, out=None) -> Tensor:
-    """cumprod(input, dim, *, dtype=None, out=None): integer and bool inputs accumulate in
-    int64 (in out's dtype with out=).
-
-    The gradient is exact with zeros in the input, and so are higher derivatives.
-    """
-    dtype = _out_dtype(dtype, out, "cumprod")
-    return _to_out(_scan(input, dim, "cumprod", _cumprod, dtype), out, "cumprod")
-
-
-def _cum_extreme(input, d, largest, rtype):
-    x = input._data
-    xp = xp_of(x)
-    acc = (xp.maximum if largest else xp.minimum).accumulate(x, axis=d)
-    hit = x == acc  # x >= every earlier element: torch moves the index to it (the last tie)
-    if x.dtype.kind in "fc":
-        hit |= xp.isnan(x)
-    pos = xp.arange(x.shape[d]).reshape([x.shape[d] if a == d else 1 for a in range(x.ndim)])
-    idx = xp.ascontiguousarray(xp.maximum.accumulate(xp.where(hit, pos, 0), axis=d))  # as torch
-    values, indices = _pick(input, idx, d, True, unique=False)
-    return rtype(values, indices)
-
-
-def cummax(input, dim):
-    """cummax(input, dim) -> (values, indices): running maximum and where it was reached."""
-    return _scan(input, dim, "cummax", _cum_extreme, True, return_types.cummax)
-
-
-def cummin(input, dim):
-    """cummin(input, dim) -> (values, indices): running minimum and where it was reached."""
-    return _scan(input, dim, "cummin", _cum_extreme, False, return_types.cummin)
-
-
-class LogCumSumExp(Function):
-    def forward(self, x, dim):
-        self.dim = dim
-        xp = xp_of(x)
-        if xp is np:
-            out = np.logaddexp.accumulate(x, axis=dim)
-        else:  # one shift per slice: early terms far below the slice max may underflow
-            m = x.max(axis=dim, keepdims=True) if x.size else xp.zeros_like(x)
-            m = xp.where(xp.isfinite(m), m, 0)
-            out = xp.log(xp.cumsum(xp.exp(x - m), axis=dim)) + m
-        out = out.astype(x.dtype, copy=False)
-        if not out.flags.c_contiguous:  # contiguous like torch's
-            out = xp.ascontiguousarray(out)
-        self.save_output(out)
-        return out
-
-    def backward(self, gz):
-        # grad_i = sum_{j >= i} gz_j exp(x_i - out_j), summed in log space for positive and
-        # negative gz separately so that nothing overflows.
-        x = self.inputs[0]
-        d = self.dim
-        out = logcumsumexp(x, d) if is_grad_enabled() else self.saved_output()
-        g = gz._data
-        tiny = float(np.finfo(g.dtype).min) / 4  # "minus infinity" that survives "- out"
-        grad = None
-        for sign, mask in ((1.0, g > 0), (-1.0, g < 0)):
-            if not mask.any():
-                continue
-            m = _const(mask.astype(g.dtype))
-            log_g = _log(gz * (sign * m) + (1 - m)) + (1 - m) * tiny - out
-            part = _exp(x + _Flip.apply(logcumsumexp(_Flip.apply(log_g, d), d), d)) * sign
-            grad = part if grad is None else grad + part
-        return grad if grad is not None else x * 0
-
-
-def logcumsumexp(input, dim) -> Tensor:
-    """logcumsumexp(input, dim): log of the running sum of exp(input), computed stably."""
-    return _scan(_float_input(input), dim, "logcumsumexp", LogCumSumExp.apply)
-
-
-# ---- norm, dist -----------------------------------------------------------------------
-class _Norm2(Function):
-    def forward(self, x, dims, keepdim):
-        self.shape, self.dims, self.keepdim = x.shape, dims, keepdim
-        xp = xp_of(x)
-        a = xp.abs(x)
-        if a.size:  # divide by the largest magnitude first so that squares cannot overflow
-            scale = a.max(axis=dims, keepdims=True)
-            scale = xp.where(xp.isfinite(scale) & (scale > 0), scale, 1)
-            out = xp.sqrt(((a / scale) ** 2).sum(axis=dims, keepdims=True)) * scale
-        else:
-            out = xp.zeros(_reduced_shape(x.shape, dims, True), dtype=a.dtype)
-        self.out = out.astype(a.dtype, copy=False)
-        return self.out if keepdim else self.out.reshape(_squeeze_dims(out.shape, dims))
-
-    def backward(self, gz):
-        x = self.inputs[0]
-        g = expand_reduced(gz, self.shape, self.dims, self.keepdim)
-        nrm = _Norm2.apply(x, self.dims, True) if is_grad_enabled() else _const(self.out)
-        zero = _const((self.out == 0).astype(self.out.dtype))  # torch: zero gradient at 0
-        return g * x / (nrm + zero) * (1 - zero)
-
-
-class _CountNonzeroNorm(Function):
-    """The 0-"norm": the number of non-zero elements; its gradient is zero everywhere."""
-
-    def forward(self, x, dims, keepdim):
-        self.shape, self.dims, self.keepdim = x.shape, dims, keepdim
-        real = x.real.dtype
-        return (x != 0).sum(axis=dims, keepdims=keepdim).astype(real)
-
-    def backward(self, gz):
-        return expand_reduced(gz, self.shape, self.dims, self.keepdim) * 0
-
-
-class _NuclearNorm(Function):
-    def forward(self, x, dims, keepdim):
-        self.shape, self.dims, self.keepdim = x.shape, tuple(sorted(dims)), keepdim
-        xp = xp_of(x)
-        rest = [a for a in range(x.ndim) if a not in dims]
-        perm = rest + list(dims)
-        u, s, vh = xp.linalg.svd(x.transpose(perm), full_matrices=False)
-        out = s.sum(axis=-1)
-        self.uv = (u @ vh).transpose(tuple(np.argsort(perm)))
-        if keepdim:
-            out = out.reshape(_reduced_shape(x.shape, self.dims, True))
-        return out.astype(s.dtype, copy=False)
-
-    def backward(self, gz):
-        # U V^H is treated as a constant: first derivatives are exact, second ones are not.
-        return expand_reduced(gz, self.shape, self.dims, self.keepdim) * _const(self.uv)
-
-
-def _vector_norm(x, p, dims, keepdim):
-    if p == 2:
-        return _Norm2.apply(x, dims, keepdim)
-    if p == 0:
-        return _CountNonzeroNorm.apply(x, dims, keepdim)
-    from .pointwise import abs as _abs
-
-    a = _abs(x)
-    if p == math.inf:
-        return amax(a, dims, keepdim)
-    if p == -math.inf:
-        return amin(a, dims, keepdim)
-    if p == 1:
-        return sum(a, dims, keepdim)
-    return sum(a ** p, dims, keepdim) ** (1.0 / p)
-
-
-@_numpy_kwargs
-def norm(input, p="fro", dim=None, keepdim=False, out=None, dtype=None) -> Tensor:
-    """norm(input, p='fro', dim=None, keepdim=False, dtype=None).
-
-    p a number: vector p-norm over dim (all elements when None); inf/-inf give max/min
-    of |x|, 0 counts non-zeros. 'fro': 2-norm over the dims. 'nuc': nuclear norm of
-    the matrices in two dims (first derivatives only).
-    """
-    if dtype is not None:
-        input = input.to(dtype)
-    if input.dtype.category < 2:
-        raise RuntimeError(f"linalg.vector_norm: Expected a floating point or complex tensor as "
-                           f"input. Got {_TYPE_WORD.get(input.dtype.name, input.dtype.name)}")
-    if isinstance(p, str):
-        if p == "fro":
-            return _vector_norm(input, 2, _reduce_dims(dim, input.ndim, "norm"), keepdim)
-        if p == "nuc":
-            dims = normalize_dims(dim, input.ndim, "norm")
-            if len(dims) != 2:
-                raise RuntimeError(f"linalg.matrix_norm: dim must be a 2-tuple. Got {dim}")
-            return _NuclearNorm.apply(input, dims, keepdim)
-        raise RuntimeError(f"norm(): unsupported norm type {p!r}; expected a number, 'fro' or 'nuc'")
-    p = 2.0 if p is None else float(p)
-    return _vector_norm(input, p, _reduce_dims(dim, input.ndim, "norm"), keepdim)
-
-
-def dist(input, other, p=2) -> Tensor:
-    """dist(input, other, p=2): the p-norm of input - other (broadcasting)."""
-    return norm(input - other, p)
 
 
 # ---- all, any, count_nonzero ----------------------------------------------------------

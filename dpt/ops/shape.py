@@ -1,5 +1,6 @@
-"""Shape ops. Views (view, reshape, expand, permute, narrow, split, diagonal, ...) share memory
-with their input; copies (repeat, flip, roll, cat, stack, tril, ...) do not.
+"""Shape views: view, reshape, expand, permute, narrow, select, split, diagonal, as_strided,
+unfold, ...: each output shares memory with its input (the copying shape ops, cat, flip,
+repeat, tril, ..., are in shape_copies.py).
 
 Every view is a Function with ``is_view`` set, so the output shares the input's version
 counter and writing through it changes the base, as in torch.
@@ -8,22 +9,23 @@ from __future__ import annotations
 
 import functools
 import math
+import operator
 
 from .. import _dtype
 from .._device import data_ptr, root_array, xp_of
 from .._tensor import Size, Tensor, _wrap_dim
 from ..autograd.function import Function
+from ..autograd.grad_mode import is_grad_enabled
+from .creation import zeros
 from .inplace import strided_positions, track_view
+from .shape_copies import _sizes, cat, stack
 
 __all__ = ["view", "view_as", "reshape", "reshape_as", "flatten", "unflatten", "ravel",
            "squeeze", "unsqueeze", "permute", "transpose", "swapaxes", "swapdims", "t",
            "expand", "expand_as", "broadcast_to", "broadcast_tensors", "broadcast_shapes",
            "narrow", "unbind", "split", "chunk", "tensor_split", "hsplit", "vsplit", "dsplit",
-           "movedim", "moveaxis", "diagonal", "as_strided", "unfold",
-           "repeat", "tile", "flip", "fliplr", "flipud", "roll",
-           "cat", "concat", "concatenate", "stack", "hstack", "vstack", "row_stack", "dstack",
-           "column_stack", "atleast_1d", "atleast_2d", "atleast_3d",
-           "tril", "triu", "resize_", "set_view_"]
+           "movedim", "moveaxis", "diagonal", "as_strided", "unfold", "select",
+           "adjoint", "resize_", "set_view_"]
 
 
 def _tracked(fn):
@@ -36,13 +38,6 @@ def _tracked(fn):
                 track_view(t)
         return out
     return wrapper
-
-
-def _sizes(args) -> tuple:
-    """(2, 3) or ((2, 3),) or ([2, 3],) -> (2, 3)."""
-    if len(args) == 1 and isinstance(args[0], (tuple, list, Size)):
-        args = tuple(args[0])
-    return tuple(int(s) for s in args)
 
 
 def _strided(x, shape, strides):
@@ -98,7 +93,7 @@ def _reshape_no_copy(x, shape):
         return x.reshape(shape)
     v = x.view()
     try:
-        v.shape = shape  # numpy and cupy refuse instead of copying
+        v.shape = shape  # the array modules refuse instead of copying
     except (AttributeError, ValueError):
         return None
     return v
@@ -653,8 +648,6 @@ class AsStrided(Function):
 
     def backward(self, gz):
         # Scatter-add gz into a storage-shaped buffer, then read the input's elements from it.
-        from .creation import zeros
-
         xp = xp_of(gz._data)
         out_pos = Tensor._make(strided_positions(xp, self.size, self.stride, self.offset).reshape(-1))
         in_pos = Tensor._make(strided_positions(xp, self.in_shape, self.in_stride, self.in_offset).reshape(-1))
@@ -694,8 +687,6 @@ class Unfold(Function):
         return _strided(x, shape, strides)
 
     def backward(self, gz):
-        from .creation import zeros
-
         d, xp = self.dim, xp_of(gz._data)
         n = gz.shape[d]
         pos = (xp.arange(n)[:, None] * self.step + xp.arange(self.size)[None, :]).reshape(-1)
@@ -722,277 +713,49 @@ def unfold(input: Tensor, dimension: int, size: int, step: int) -> Tensor:
 
 
 # =======================================================================================
-# copies: repeat, tile, flip, roll
+# select, adjoint
 # =======================================================================================
-class Repeat(Function):
-    def forward(self, x, sizes):
-        self.shape = x.shape
-        lead = len(sizes) - x.ndim
-        xs = x.reshape((1,) * lead + x.shape)
-        self.padded = xs.shape
-        return xp_of(x).tile(xs, sizes)
+class Select(Function):
+    """x[..., i, ...] along d, a view; backward puts the gradient back at i (zeros elsewhere)."""
+
+    is_view = True
+
+    def forward(self, x, d, i):
+        self.shape, self.d, self.i = x.shape, d, i
+        return x[(slice(None),) * d + (i, Ellipsis)]  # the Ellipsis keeps a 0-d result a view
 
     def backward(self, gz):
-        inter = []
-        for r, s in zip(gz.shape, self.padded):
-            inter += [r // s if s else 0, s]
-        g = gz.reshape(inter).sum(tuple(range(0, len(inter), 2)))
-        return g.reshape(self.shape)
+        d, i, n = self.d, self.i, self.shape[self.d]
+        xp = xp_of(gz._data)
+        parts = []
+        for m in (i, n - i - 1):
+            shp = list(self.shape)
+            shp[d] = m
+            parts.append(Tensor._make(xp.zeros(shp, gz._data.dtype)))
+        return cat([parts[0], gz.unsqueeze(d), parts[1]], d), None, None
 
 
-def repeat(input: Tensor, *sizes) -> Tensor:
-    """repeat(*sizes): tile the tensor sizes[i] times along each dim (a copy)."""
-    sizes = _sizes(sizes)
-    if len(sizes) < input.ndim:
-        raise RuntimeError("Number of dimensions of repeat dims can not be smaller than number of "
-                           "dimensions of tensor")
-    if any(s < 0 for s in sizes):
-        raise RuntimeError(f"Trying to create tensor with negative dimension {min(sizes)}: "
-                           f"{list(sizes)}")
-    return Repeat.apply(input, sizes)
-
-
-def tile(input: Tensor, dims) -> Tensor:
-    """tile(dims): like repeat, with ones prepended to dims when it is shorter than input.ndim."""
-    dims = _sizes((dims,))
-    dims = (1,) * (input.ndim - len(dims)) + dims
-    return repeat(input, dims)
-
-
-class Flip(Function):
-    def forward(self, x, dims):
-        self.dims = dims
-        return xp_of(x).flip(x, dims).copy() if dims else x.copy()
-
-    def backward(self, gz):
-        return Flip.apply(gz, self.dims)
-
-
-def flip(input: Tensor, dims) -> Tensor:
-    """flip(dims): reverse the order along dims (a copy, as in torch)."""
-    from .reduction import normalize_dims
-
-    dims = (dims,) if isinstance(dims, int) else tuple(dims)
-    return Flip.apply(input, normalize_dims(dims, input.ndim, "flip"))
-
-
-def fliplr(input: Tensor) -> Tensor:
-    """fliplr(): flip dim 1 (needs at least 2 dims)."""
-    if input.ndim < 2:
-        raise RuntimeError("Input must be >= 2-d.")
-    return flip(input, (1,))
-
-
-def flipud(input: Tensor) -> Tensor:
-    """flipud(): flip dim 0 (needs at least 1 dim)."""
-    if input.ndim < 1:
-        raise RuntimeError("Input must be >= 1-d.")
-    return flip(input, (0,))
-
-
-class Roll(Function):
-    def forward(self, x, shifts, dims):
-        self.shifts, self.dims = shifts, dims
-        return xp_of(x).roll(x, shifts, dims)
-
-    def backward(self, gz):
-        neg = tuple(-s for s in self.shifts) if isinstance(self.shifts, tuple) else -self.shifts
-        return Roll.apply(gz, neg, self.dims)
-
-
-def roll(input: Tensor, shifts, dims=None) -> Tensor:
-    """roll(shifts, dims=None): rotate elements along dims (the flattened tensor when None)."""
-    sh = (shifts,) if isinstance(shifts, int) else tuple(int(s) for s in shifts)
-    if dims is None:
-        if len(sh) != 1:
-            raise RuntimeError(f"shifts and dimensions must align. shifts: {len(sh)}, dims:0")
-        return Roll.apply(input, sh[0], None)
-    dm = (dims,) if isinstance(dims, int) else tuple(dims)
-    if len(sh) != len(dm):
-        raise RuntimeError(f"shifts and dimensions must align. shifts: {len(sh)}, dims:{len(dm)}")
-    dm = tuple(_wrap_dim(d, input.ndim, "roll") for d in dm)
+def select(input: Tensor, dim: int, index: int) -> Tensor:
+    """select(input, dim, index): input[..., index, ...] along dim, without that dim (a view)."""
     if input.ndim == 0:
-        return Roll.apply(input, 0, None)
-    return Roll.apply(input, sh, dm)
+        raise IndexError("select() cannot be applied to a 0-dim tensor.")
+    d = _wrap_dim(dim, input.ndim, "select")
+    n = input.shape[d]
+    index = operator.index(index)
+    if not -n <= index < n:
+        raise IndexError(f"select(): index {index} out of range for tensor of size "
+                         f"{list(input.shape)} at dimension {d}")
+    out = Select.apply(input, d, index % n)
+    return track_view(out) if out._base is not None else out
 
 
-# =======================================================================================
-# joining: cat, stack and friends
-# =======================================================================================
-class Cat(Function):
-    def forward(self, *xs, dim):
-        self.dim, self.sizes = dim, [x.shape[dim] for x in xs]
-        return xp_of(xs[0]).concatenate(xs, axis=dim)
-
-    def backward(self, gz):
-        out, a = [], 0
-        for n in self.sizes:
-            out.append(narrow(gz, self.dim, a, n))
-            a += n
-        return tuple(out)
-
-
-def _tensor_list(tensors, op):
-    if isinstance(tensors, Tensor):
-        raise TypeError(f"{op}(): argument 'tensors' (position 1) must be tuple of Tensors, not Tensor")
-    tensors = list(tensors)
-    for i, t in enumerate(tensors):
-        if not isinstance(t, Tensor):
-            raise TypeError(f"expected Tensor as element {i} in argument 0, but got "
-                            f"{type(t).__name__}")
-    return tensors
-
-
-def _same_device(tensors, op):
-    dev = tensors[0].device
-    for t in tensors[1:]:
-        if t.device != dev:
-            raise RuntimeError(f"Expected all tensors to be on the same device, but found at least "
-                               f"two devices, {dev} and {t.device}! ({op})")
-
-
-def cat(tensors, dim: int = 0, *, out=None) -> Tensor:
-    """cat(tensors, dim=0): join along dim, promoting dtypes.
-
-    1-D empty tensors (shape [0]) are skipped whatever their rank, torch's legacy rule.
-    """
-    tensors = _tensor_list(tensors, "cat")
-    if not tensors:
-        raise ValueError("torch.cat(): expected a non-empty list of Tensors")
-    _same_device(tensors, "cat")
-    rt = _promote_all(tensors)
-    keep = [t for t in tensors if not (t.ndim == 1 and t.shape[0] == 0)]
-    if not keep:
-        keep = tensors[:1]
-    ref = keep[0]
-    for i, t in enumerate(tensors):
-        if t.ndim == 0:
-            raise RuntimeError(f"zero-dimensional tensor (at position {i}) cannot be concatenated")
-    d = _wrap_dim(dim, ref.ndim, "cat")
-    for i, t in enumerate(tensors):
-        if t.ndim == 1 and t.shape[0] == 0 and t is not ref:
-            continue
-        if t.ndim != ref.ndim:
-            raise RuntimeError(f"Tensors must have same number of dimensions: got {ref.ndim} and "
-                               f"{t.ndim}")
-        for k in range(ref.ndim):
-            if k != d and t.shape[k] != ref.shape[k]:
-                raise RuntimeError(f"Sizes of tensors must match except in dimension {d}. Expected "
-                                   f"size {ref.shape[k]} but got size {t.shape[k]} for tensor number "
-                                   f"{i} in the list.")
-    keep = [t if t.dtype is rt else t.to(rt) for t in keep]
-    res = Cat.apply(*keep, dim=d)
-    if out is not None:
-        return out.resize_(res.shape).copy_(res)
-    return res
-
-
-def _promote_all(tensors):
-    rt = tensors[0].dtype
-    for t in tensors[1:]:
-        rt = _dtype.promote_types(rt, t.dtype)
-    return rt
-
-
-concat = concatenate = cat
-
-
-def stack(tensors, dim: int = 0, *, out=None) -> Tensor:
-    """stack(tensors, dim=0): join equal-shaped tensors along a new dimension."""
-    tensors = _tensor_list(tensors, "stack")
-    if not tensors:
-        raise RuntimeError("stack expects a non-empty TensorList")
-    s0 = tuple(tensors[0].shape)
-    for i, t in enumerate(tensors[1:], 1):
-        if tuple(t.shape) != s0:
-            raise RuntimeError(f"stack expects each tensor to be equal size, but got {list(s0)} at "
-                               f"entry 0 and {list(t.shape)} at entry {i}")
-    d = _wrap_dim(dim, len(s0) + 1, "stack")
-    return cat([unsqueeze(t, d) for t in tensors], d, out=out)
-
-
-def atleast_1d(*tensors):
-    """atleast_1d(*tensors): 0-d tensors become shape [1]; one tensor in, one out."""
-    return _atleast(tensors, lambda t: t.reshape(1) if t.ndim == 0 else t)
-
-
-def atleast_2d(*tensors):
-    """atleast_2d(*tensors): 0-d -> [1, 1], 1-d [n] -> [1, n]."""
-    return _atleast(tensors, lambda t: t.reshape((1,) * (2 - t.ndim) + tuple(t.shape))
-                    if t.ndim < 2 else t)
-
-
-def atleast_3d(*tensors):
-    """atleast_3d(*tensors): 0-d -> [1, 1, 1], [n] -> [1, n, 1], [m, n] -> [m, n, 1]."""
-    def up(t):
-        if t.ndim == 0:
-            return t.reshape(1, 1, 1)
-        if t.ndim == 1:
-            return t.reshape(1, -1, 1)
-        if t.ndim == 2:
-            return unsqueeze(t, 2)
-        return t
-    return _atleast(tensors, up)
-
-
-def _atleast(tensors, fn):
-    if len(tensors) == 1 and isinstance(tensors[0], Tensor):
-        return fn(tensors[0])
-    if len(tensors) == 1:
-        tensors = tuple(tensors[0])
-    return tuple(fn(t) for t in tensors)
-
-
-def hstack(tensors, *, out=None) -> Tensor:
-    """hstack(tensors): cat along dim 1, or dim 0 when all are 1-D."""
-    ts = atleast_1d(tuple(_tensor_list(tensors, "hstack")))
-    return cat(ts, 0 if ts and all(t.ndim == 1 for t in ts) else 1, out=out)
-
-
-def vstack(tensors, *, out=None) -> Tensor:
-    """vstack(tensors): cat of atleast_2d tensors along dim 0."""
-    return cat(atleast_2d(tuple(_tensor_list(tensors, "vstack"))), 0, out=out)
-
-
-row_stack = vstack
-
-
-def dstack(tensors, *, out=None) -> Tensor:
-    """dstack(tensors): cat of atleast_3d tensors along dim 2."""
-    return cat(atleast_3d(tuple(_tensor_list(tensors, "dstack"))), 2, out=out)
-
-
-def column_stack(tensors, *, out=None) -> Tensor:
-    """column_stack(tensors): 0-d and 1-d tensors become columns, then cat along dim 1."""
-    ts = [t.reshape(t.numel(), 1) if t.ndim <= 1 else t for t in _tensor_list(tensors, "column_stack")]
-    return cat(ts, 1, out=out)
-
-
-# =======================================================================================
-# triangles
-# =======================================================================================
-class Tri(Function):
-    def forward(self, x, k, upper):
-        self.k, self.upper = k, upper
-        xp = xp_of(x)
-        return xp.triu(x, k) if upper else xp.tril(x, k)
-
-    def backward(self, gz):
-        return Tri.apply(gz, self.k, self.upper)
-
-
-def tril(input: Tensor, diagonal: int = 0, *, out=None) -> Tensor:
-    """tril(diagonal=0): keep elements on and below the diagonal-th diagonal of the last 2 dims."""
+def adjoint(input: Tensor) -> Tensor:
+    """adjoint(input): the conjugate transpose of the last two dims (a view for real tensors)."""
     if input.ndim < 2:
-        raise RuntimeError("tril: input tensor must have at least 2 dimensions")
-    return Tri.apply(input, int(diagonal), False)
-
-
-def triu(input: Tensor, diagonal: int = 0, *, out=None) -> Tensor:
-    """triu(diagonal=0): keep elements on and above the diagonal-th diagonal of the last 2 dims."""
-    if input.ndim < 2:
-        raise RuntimeError("triu: input tensor must have at least 2 dimensions")
-    return Tri.apply(input, int(diagonal), True)
+        raise RuntimeError(f"tensor.adjoint() is only supported on matrices or batches of "
+                           f"matrices. Got {input.ndim}-D tensor.")
+    t = input.transpose(-2, -1)
+    return t.conj() if t.is_complex() else t
 
 
 # =======================================================================================
@@ -1004,8 +767,6 @@ def resize_(input: Tensor, *sizes) -> Tensor:
     The first elements (in memory order) are kept; new ones are zero (torch leaves them
     uninitialised). Shrinking keeps sharing the old buffer, growing allocates a new one.
     """
-    from ..autograd.grad_mode import is_grad_enabled
-
     sizes = _sizes(sizes)
     if any(s < 0 for s in sizes):
         raise RuntimeError(f"Trying to create tensor with negative dimension {min(sizes)}: "

@@ -222,3 +222,12 @@ def test_unfold_fold():
     assert nn.Fold((4, 5), 2)(leaf(randn(1, 12, 12), False)).shape == (1, 3, 4, 5)
     with pytest.raises(RuntimeError, match="calculated number of sliding blocks"):
         F.fold(leaf(randn(1, 12, 10)), (4, 5), 2)
+
+
+def test_channel_shuffle_interleaves_groups():
+    x = dpt.arange(24.0).reshape(2, 6, 2)
+    y = dpt.nn.functional.channel_shuffle(x, 3)
+    ref = x.numpy().reshape(2, 3, 2, 2).transpose(0, 2, 1, 3).reshape(2, 6, 2)
+    assert y.tolist() == ref.tolist() and dpt.channel_shuffle is dpt.nn.functional.channel_shuffle
+    with pytest.raises(RuntimeError, match="divisible by groups"):
+        dpt.channel_shuffle(x, 4)

@@ -2,6 +2,7 @@
 twins: numpy references, float64 gradchecks, torch's dtype rules and error messages."""
 import numpy as np
 import pytest
+import scipy.special
 
 import dpt
 from tests.helpers import assert_close, check_gradients, check_op, leaf, randn
@@ -301,3 +302,13 @@ def test_inplace_in_graph_gradient():
     y.mul_(x)  # y = 5x^2
     y.sum().backward()
     assert_close(x.grad, [10.0, 20.0])
+
+
+def test_int_helpers_and_aliases():
+    assert dpt.gcd(dpt.tensor([4, 6, 0]), dpt.tensor([6, 9, 5])).tolist() == [2, 3, 5]
+    assert dpt.lcm(dpt.tensor([4, 6]), dpt.tensor([6, 9])).tolist() == [12, 18]
+    with pytest.raises(RuntimeError, match="not implemented"):
+        dpt.gcd(dpt.ones(2), dpt.ones(2))
+    check_op(lambda s, t: dpt.logaddexp2(s, t), np.logaddexp2, randn(3), randn(3, seed=1))
+    assert dpt.rsub(dpt.tensor([1.0, 2.0]), 5, alpha=2).tolist() == [3.0, 1.0]
+    check_op(dpt.i0, scipy.special.i0, randn(4))

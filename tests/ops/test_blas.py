@@ -312,3 +312,27 @@ def test_node_names_follow_torch():
     assert dpt.addmv(v, x, v).grad_fn.name() == "AddmvBackward0"
     assert dpt.baddbmm(b, b, b).grad_fn.name() == "BaddbmmBackward0"
     assert dpt.trace(x).grad_fn.name() == "TraceBackward0"
+
+
+def test_vander():
+    x = np.array([1.0, 2.0, 3.0, 0.5])
+    assert_close(dpt.vander(leaf(x, False)), np.vander(x))
+    assert_close(dpt.vander(leaf(x, False), 2, increasing=True), np.vander(x, 2, increasing=True))
+    assert dpt.vander(dpt.tensor([1, 2], dtype=dpt.int32)).dtype is dpt.int64
+    assert dpt.vander(dpt.tensor([1.0, 2.0]), N=0).shape == (2, 0)
+    check_gradients(lambda t: dpt.vander(t, 3), x)
+    with pytest.raises(RuntimeError, match="one-dimensional"):
+        dpt.vander(dpt.ones(2, 2))
+
+
+def test_adjoint_and_addr():
+    c = randn(2, 3) + 1j * randn(2, 3, seed=1)
+    assert_close(dpt.adjoint(dpt.tensor(c)), c.T.conj())
+    assert dpt.tensor([[1.0, 2.0]]).adjoint().shape == (2, 1)
+    m, a, b = randn(3, 4), randn(3, seed=1), randn(4, seed=2)
+    check_op(lambda t, u, v: dpt.addr(t, u, v, beta=0.5, alpha=2.0),
+             lambda t, u, v: 0.5 * t + 2.0 * np.outer(u, v), m, a, b)
+    nan = dpt.full((3, 4), float("nan"), dtype=dpt.float64)
+    assert_close(dpt.addr(nan, leaf(a, False), leaf(b, False), beta=0), np.outer(a, b))
+    with pytest.raises(RuntimeError, match="1-D"):
+        dpt.addr(dpt.ones(2, 2), dpt.ones(2, 1), dpt.ones(2))

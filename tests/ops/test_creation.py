@@ -307,3 +307,24 @@ def test_legacy_typed_constructors_and_isinstance():
     assert not isinstance(dpt.zeros(2), dpt.DoubleTensor)
     assert not isinstance(np.zeros(2), dpt.FloatTensor)
     assert isinstance(dpt.arange(3), dpt.LongTensor)
+
+
+def test_frombuffer_and_empty_strided():
+    buf = bytearray(np.arange(6, dtype=np.float32).tobytes())
+    t = dpt.frombuffer(buf, dtype=dpt.float32, offset=4, count=3)
+    assert t.tolist() == [1.0, 2.0, 3.0]
+    t[0] = 10.0  # shares the buffer's memory
+    assert np.frombuffer(buf, np.float32)[1] == 10.0
+    with pytest.raises(ValueError, match="multiple of element size"):
+        dpt.frombuffer(bytearray(5), dtype=dpt.float32)
+    e = dpt.empty_strided((2, 3), (1, 2), dtype=dpt.float64)
+    assert e.shape == (2, 3) and e.stride() == (1, 2) and e.dtype is dpt.float64
+    assert dpt.empty_strided((0, 3), (3, 1)).numel() == 0
+
+
+def test_tri_indices():
+    for r, c, off in [(3, 3, 0), (4, 3, 1), (3, 5, -1), (0, 2, 0)]:
+        assert_close(dpt.tril_indices(r, c, off), np.stack(np.tril_indices(r, off, c)))
+        assert_close(dpt.triu_indices(r, c, off), np.stack(np.triu_indices(r, off, c)))
+    assert dpt.tril_indices(3, 3).dtype is dpt.int64
+    assert dpt.tril_indices(3, 3, dtype=dpt.int32).dtype is dpt.int32

@@ -557,3 +557,17 @@ def test_empty_inputs():
     assert e.repeat(2, 2).shape == (0, 6) and e.unfold(1, 2, 1).shape == (0, 2, 2)
     assert e.diagonal().shape == (0,) and e.tril().shape == (0, 3)
     assert dpt.stack([e, e]).shape == (2, 0, 3)
+
+
+def test_select_is_a_view():
+    x = dpt.arange(12.0).reshape(3, 4)
+    s = dpt.select(x, 1, -1)
+    assert s.tolist() == [3.0, 7.0, 11.0] and s._base is not None
+    s[0] = 100.0
+    assert x[0, 3].item() == 100.0
+    assert x.select(0, 2).tolist() == [8.0, 9.0, 10.0, 11.0]
+    check_gradients(lambda t: dpt.select(t, 0, 1) * 2, randn(3, 2))
+    with pytest.raises(IndexError, match="out of range"):
+        dpt.select(x, 0, 3)
+    with pytest.raises(IndexError, match="0-dim"):
+        dpt.select(dpt.tensor(1.0), 0, 0)

@@ -2,10 +2,12 @@
 from .linear import *  # noqa: F401,F403
 from .conv import *  # noqa: F401,F403
 from .activation import *  # noqa: F401,F403
+from .attention import *  # noqa: F401,F403
 from .dropout import *  # noqa: F401,F403
 from .distance import *  # noqa: F401,F403
 from .pooling import *  # noqa: F401,F403
 from .vision import *  # noqa: F401,F403
 from .normalization import *  # noqa: F401,F403
 from .loss import *  # noqa: F401,F403
+from .ctc import *  # noqa: F401,F403
 from .sparse import *  # noqa: F401,F403

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from ... import ops
-from ..._device import xp_of
+from ..._device import scatter_add, xp_of
 from ..._tensor import Tensor
 from ...autograd.function import Function
 
@@ -64,12 +64,7 @@ class EmbeddingBackward(Function):
                                                   gy.dtype)[:, None]
         self.args = (padding_idx, scale, num_weights)
         out = xp.zeros((num_weights, dim), dtype=gy.dtype)
-        if xp.__name__ == "numpy":
-            xp.add.at(out, flat, g)
-        else:
-            import cupyx  # only reached with cupy arrays
-
-            cupyx.scatter_add(out, flat, g)
+        scatter_add(xp, out, flat, g)
         return out
 
     @staticmethod

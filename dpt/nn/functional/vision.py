@@ -18,7 +18,8 @@ from .conv import _ntuple, col2im, pad_array, windows
 from .pooling import _adaptive_avg_poolnd
 
 __all__ = ["pad", "interpolate", "upsample", "upsample_nearest", "upsample_bilinear",
-           "grid_sample", "affine_grid", "pixel_shuffle", "pixel_unshuffle", "unfold", "fold"]
+           "grid_sample", "affine_grid", "pixel_shuffle", "pixel_unshuffle", "channel_shuffle",
+           "unfold", "fold"]
 
 
 # --------------------------------------------------------------------------------------
@@ -431,6 +432,24 @@ def pixel_unshuffle(input: Tensor, downscale_factor: int) -> Tensor:
     x = input.reshape(lead + [c, h // r, r, w // r, r])
     perm = list(range(k)) + [k, k + 2, k + 4, k + 1, k + 3]
     return x.permute(perm).reshape(lead + [c * r * r, h // r, w // r])
+
+
+def channel_shuffle(input: Tensor, groups: int) -> Tensor:
+    """channel_shuffle(input, groups): split the C channels of (N, C, *) into groups and
+    interleave them, (N, g, C/g, *) -> (N, C/g, g, *)."""
+    if input.ndim < 3:
+        raise RuntimeError(f"channel_shuffle expects input to have at least 3 dimensions, but got "
+                           f"input with sizes {list(input.shape)}")
+    if groups <= 0:
+        raise RuntimeError(f"Number of groups to divide channels in must be positive. Value of "
+                           f"groups:{groups}")
+    n, c = input.shape[0], input.shape[1]
+    if c % groups:
+        raise RuntimeError(f"Number of channels must be divisible by groups. Got {c} channels and "
+                           f"{groups} groups.")
+    rest = tuple(input.shape[2:])
+    return input.reshape((n, groups, c // groups) + rest).transpose(1, 2).reshape(
+        tuple(input.shape))
 
 
 # --------------------------------------------------------------------------------------

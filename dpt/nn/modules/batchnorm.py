@@ -1,7 +1,8 @@
 """_NormBase and BatchNorm1d/2d/3d: per-channel normalisation with running statistics."""
 from __future__ import annotations
 
-from ... import ops
+from ... import distributed as dist, ops
+from ..._device import xp_of
 from ..._dtype import int64
 from ..._tensor import Tensor
 from ...autograd.grad_mode import is_grad_enabled, no_grad
@@ -153,8 +154,6 @@ class _SyncNormalize(Normalize):
     group = None  # set on the per-group subclass made by _sync_normalize
 
     def _allreduce(self, arr):
-        from ... import distributed as dist
-
         t = Tensor._make(arr)
         dist.all_reduce(t, group=self.group)
         return t._data
@@ -164,12 +163,13 @@ class _SyncNormalize(Normalize):
         for a in axes:
             local *= x.shape[a]
         s = x.sum(axis=axes, keepdims=True)
-        packed = self._allreduce(_xp(x).concatenate([s.reshape(-1), (x * x).sum(axis=axes).reshape(-1),
-                                                      _xp(x).asarray([local], dtype=s.dtype)]))
+        xp = xp_of(x)
+        packed = self._allreduce(xp.concatenate([s.reshape(-1), (x * x).sum(axis=axes).reshape(-1),
+                                                 xp.asarray([local], dtype=s.dtype)]))
         c = s.size
         count = int(round(float(packed[-1])))
         mean = (packed[:c] / count).reshape(s.shape).astype(x.dtype, copy=False)
-        var = _xp(x).maximum(packed[c:2 * c].reshape(s.shape) / count - mean * mean, 0)
+        var = xp.maximum(packed[c:2 * c].reshape(s.shape) / count - mean * mean, 0)
         return mean, var.astype(x.dtype, copy=False), count, x - mean
 
     def backward(self, gy):
@@ -185,7 +185,7 @@ class _SyncNormalize(Normalize):
         gx = None
         if need[0]:
             c = sum_g.size
-            packed = self._allreduce(_xp(g).concatenate([sum_g.reshape(-1), sum_gx.reshape(-1)]))
+            packed = self._allreduce(xp_of(g).concatenate([sum_g.reshape(-1), sum_gx.reshape(-1)]))
             mg = (packed[:c] / self.count).reshape(sum_g.shape)
             mgx = (packed[c:] / self.count).reshape(sum_g.shape)
             scale = self.invstd if w is None else self.invstd * w._data
@@ -204,12 +204,6 @@ def _sync_normalize(group):
     if key not in _SYNC_FNS:
         _SYNC_FNS[key] = type("SyncNormalize", (_SyncNormalize,), {"group": group})
     return _SYNC_FNS[key]
-
-
-def _xp(arr):
-    from ..._device import xp_of
-
-    return xp_of(arr)
 
 
 class SyncBatchNorm(_BatchNorm):
@@ -233,8 +227,6 @@ class SyncBatchNorm(_BatchNorm):
             raise ValueError(f"expected at least 2D input (got {input.ndim}D input)")
 
     def _batch_norm_training(self, input, running_mean, running_var, momentum):
-        from ... import distributed as dist
-
         if not dist.is_initialized() or dist.get_world_size(self.process_group) == 1:
             return super()._batch_norm_training(input, running_mean, running_var, momentum)
         return _batch_norm_train(input, running_mean, running_var, self.weight, self.bias,

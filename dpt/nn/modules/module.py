@@ -5,6 +5,9 @@ registered as buffers into ``_buffers``, sub-modules into ``_modules`` (each in
 registration order). Everything that walks the tree (parameters(), state_dict(),
 to(), train(), apply()) recurses through ``_modules`` with a dotted name prefix,
 and every device or dtype move goes through one path, ``_apply(fn)``.
+
+The file is past 800 lines because it is one class: torch's whole Module API (registration,
+hooks, state_dict, the tree walks, moves) on one object, as torch's own module.py.
 """
 from __future__ import annotations
 
@@ -19,6 +22,8 @@ from ... import __future__ as _future
 from ..._tensor import Tensor
 from ...autograd.function import Function
 from ...autograd.grad_mode import is_grad_enabled, no_grad
+from ...ops.conversion import _parse_to_args
+from ...ops.creation import empty_like
 from ..parameter import Buffer, Parameter
 
 __all__ = ["Module"]
@@ -911,8 +916,6 @@ class Module:
         Floating-point (and complex) parameters and buffers take the dtype; integer
         ones only move. Returns self.
         """
-        from ...ops.conversion import _parse_to_args
-
         device, dtype, _ = _parse_to_args(args, dict(kwargs))
         if dtype is not None and not (dtype.is_floating_point or dtype.is_complex):
             raise TypeError(f"nn.Module.to only accepts floating point or complex dtypes, but got "
@@ -952,8 +955,6 @@ class Module:
 
     def to_empty(self, *, device=None, recurse: bool = True) -> "Module":
         """Move to device with fresh uninitialised (here: zero) storage."""
-        from ...ops.creation import empty_like
-
         return self._apply(lambda t: empty_like(t, device=device), recurse=recurse)
 
     def share_memory(self) -> "Module":

@@ -15,7 +15,7 @@ from typing import Callable
 
 from ... import ops
 from ..._tensor import Tensor
-from .. import functional as F
+from .. import functional as F, init
 from .activation import GELU, MultiheadAttention, ReLU
 from .container import ModuleList
 from .dropout import Dropout
@@ -350,8 +350,6 @@ class Transformer(Module):
         return _generate_square_subsequent_mask(sz, device=device, dtype=dtype)
 
     def _reset_parameters(self) -> None:
-        from .. import init
-
         for p in self.parameters():
             if p.ndim > 1:
                 init.xavier_uniform_(p)

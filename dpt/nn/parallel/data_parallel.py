@@ -6,17 +6,17 @@ import threading
 from ... import _device
 from ..._tensor import Tensor
 from ...autograd import grad_mode
+from ...ops.shape_copies import cat
 from ..modules.module import Module
 
 
 def _device_list(device_ids):
     if device_ids is None:
-        cp = _device.cupy_module()
-        n = cp.cuda.runtime.getDeviceCount() if cp is not None else 0
+        n = _device.gpu_count()
         return [_device.device("cuda", i) for i in range(n)]
     devices = [_device.device("cuda", d) if isinstance(d, int) else _device.as_device(d)
                for d in device_ids]
-    if _device.cupy_module() is None and all(d.type == "cuda" for d in devices):
+    if not _device.gpu_available() and all(d.type == "cuda" for d in devices):
         return []  # no GPU: as in torch, the GPU ids are ignored and the module simply runs
     return devices
 
@@ -58,7 +58,7 @@ def replicate(module: Module, devices) -> list:
 
 
 def parallel_apply(replicas, inputs, kwargs_list, devices):
-    """Run replica i on inputs[i] in its own thread (numpy/cupy release the GIL in kernels)."""
+    """Run replica i on inputs[i] in its own thread (array kernels release the GIL)."""
     results = [None] * len(replicas)
     enabled = grad_mode.is_grad_enabled()
 
@@ -85,8 +85,6 @@ def parallel_apply(replicas, inputs, kwargs_list, devices):
 
 def gather(outputs, target_device, dim: int = 0):
     """Concatenate the replicas' outputs along dim on target_device (differentiable)."""
-    from ...ops.shape import cat
-
     first = outputs[0]
     if isinstance(first, Tensor):
         if first.ndim == 0:

@@ -24,11 +24,12 @@ import contextlib
 
 import numpy as np
 
-from ... import _device
+from ... import _device, distributed as dist
 from ..._tensor import Tensor
 from ...autograd import engine
-from ...autograd.grad_mode import is_grad_enabled, no_grad
+from ...autograd.grad_mode import is_grad_enabled
 from ..modules.module import Module
+from .join import DDPJoin, _broadcast_flat
 
 _FIRST_BUCKET_BYTES = 1024 * 1024
 
@@ -100,8 +101,6 @@ class DistributedDataParallel(Module):
                  find_unused_parameters: bool = False, check_reduction: bool = False,
                  gradient_as_bucket_view: bool = False, static_graph: bool = False, **unused):
         super().__init__()
-        from ... import distributed as dist
-
         if not dist.is_initialized():
             raise RuntimeError("Default process group has not been initialized, please make sure "
                                "to call init_process_group.")
@@ -324,8 +323,6 @@ class DistributedDataParallel(Module):
              throw_on_early_termination: bool = False):
         """Context manager for uneven inputs: a rank that runs out of batches keeps matching
         the others' collectives (with zero gradients) until every rank has finished."""
-        from .join import DDPJoin
-
         return DDPJoin(self, divide_by_initial_world_size, enable, throw_on_early_termination)
 
     def _shadow_step(self) -> None:
@@ -366,22 +363,3 @@ class _WorkFuture:
         if self._work is not None:
             self._work.wait()
         return self._value
-
-
-def _broadcast_flat(dist, tensors, group, src: int = 0) -> None:
-    """Broadcast src's values of tensors in one collective per dtype (in place)."""
-    by_dtype = {}
-    for t in tensors:
-        by_dtype.setdefault((t._data.dtype, t.device), []).append(t)
-    with no_grad():
-        for (dt, dev), ts in by_dtype.items():
-            xp = _device.xp_of(ts[0]._data)
-            flat = xp.concatenate([t._data.reshape(-1) for t in ts]) if ts else xp.zeros(0, dt)
-            buf = Tensor._make(flat)
-            dist.broadcast(buf, group=group, group_src=src)
-            offset = 0
-            for t in ts:
-                n = t._data.size
-                t._data[...] = flat[offset:offset + n].reshape(t._data.shape)
-                t._vc[0] += 1
-                offset += n

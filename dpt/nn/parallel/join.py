@@ -3,7 +3,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from ... import _device
 from ..._tensor import Tensor
+from ...autograd.grad_mode import no_grad
 
 
 class DDPJoin:
@@ -44,8 +46,6 @@ class DDPJoin:
         dist, ddp = self._ddp._dist, self._ddp
         most = self._count(self._steps, dist.ReduceOp.MAX)
         src = self._count(ddp._rank if self._steps == most else ddp._world, dist.ReduceOp.MIN)
-        from .distributed import _broadcast_flat
-
         _broadcast_flat(dist, ddp._module_states(), ddp.process_group, src=src)
 
     def notify_active(self) -> None:
@@ -76,3 +76,23 @@ class DDPJoin:
         finally:
             self._ddp._join = None
         return False
+
+
+def _broadcast_flat(dist, tensors, group, src: int = 0) -> None:
+    """Broadcast src's values of tensors in one collective per dtype (in place); DDP's
+    start-up and buffer broadcasts use it too."""
+    by_dtype = {}
+    for t in tensors:
+        by_dtype.setdefault((t._data.dtype, t.device), []).append(t)
+    with no_grad():
+        for (dt, dev), ts in by_dtype.items():
+            xp = _device.xp_of(ts[0]._data)
+            flat = xp.concatenate([t._data.reshape(-1) for t in ts]) if ts else xp.zeros(0, dt)
+            buf = Tensor._make(flat)
+            dist.broadcast(buf, group=group, group_src=src)
+            offset = 0
+            for t in ts:
+                n = t._data.size
+                t._data[...] = flat[offset:offset + n].reshape(t._data.shape)
+                t._vc[0] += 1
+                offset += n

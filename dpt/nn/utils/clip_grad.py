@@ -11,6 +11,7 @@ import warnings
 from ... import _device
 from ..._tensor import Tensor
 from ...autograd.grad_mode import no_grad
+from ...ops.creation import tensor as _tensor
 
 __all__ = ["clip_grad_norm_", "clip_grad_norm", "clip_grad_value_", "get_total_norm",
            "clip_grads_with_norm_"]
@@ -45,8 +46,6 @@ def get_total_norm(tensors, norm_type: float = 2.0, error_if_nonfinite: bool = F
     tensors = [t for t in _as_list(tensors) if t is not None]
     norm_type = float(norm_type)
     if not tensors:
-        from ...ops.creation import tensor as _tensor
-
         return _tensor(0.0)
     first = tensors[0]
     dev = first.device

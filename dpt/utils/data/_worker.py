@@ -18,6 +18,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ...random import manual_seed as _dpt_manual_seed
+
 __all__ = ["WorkerInfo", "get_worker_info"]
 
 # How often a blocked worker or main process looks up from its queue to check that
@@ -150,10 +152,7 @@ def seed_everything(seed: int) -> None:
     """Seed python's, numpy's and dpt's global generators in a worker."""
     random.seed(seed)
     np.random.seed(seed % 2 ** 32)
-    import dpt
-
-    if hasattr(dpt, "manual_seed"):
-        dpt.manual_seed(seed)
+    _dpt_manual_seed(seed)
 
 
 def _dumps(idx, data, worker_id) -> bytes:

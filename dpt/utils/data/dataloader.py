@@ -20,8 +20,6 @@ import warnings
 import weakref
 from typing import Callable, Generic, Iterable, TypeVar
 
-import numpy as np
-
 from ... import _device
 from ..._tensor import Tensor
 from . import _random, _worker
@@ -52,7 +50,7 @@ class DataLoader(Generic[T_co]):
 
     torch's arguments and checks. ``batch_size=None`` turns automatic batching off
     (each sample goes through ``default_convert``). ``pin_memory`` copies batches into
-    page-locked host memory when cupy sees a GPU and is a no-op (with torch's warning)
+    page-locked host memory when a GPU is available and is a no-op (with torch's warning)
     otherwise. Workers are real processes from ``multiprocessing_context`` ('fork',
     'spawn', 'forkserver' or a context object); with 'spawn'/'forkserver' the dataset,
     collate_fn and worker_init_fn must pickle.
@@ -144,7 +142,7 @@ class DataLoader(Generic[T_co]):
         self._iterator = None
         self.__initialized = True
 
-        if pin_memory and _device.cupy_module() is None:
+        if pin_memory and not _device.gpu_available():
             warnings.warn("'pin_memory' argument is set as true but no accelerator is found, "
                           "then device pinned memory won't be used.")
 
@@ -225,7 +223,7 @@ class _BaseIter:
         self._index_sampler = loader._index_sampler
         self._num_workers = loader.num_workers
         self._prefetch_factor = loader.prefetch_factor
-        self._pin_memory = loader.pin_memory and _device.cupy_module() is not None
+        self._pin_memory = loader.pin_memory and _device.gpu_available()
         self._timeout = loader.timeout
         self._collate_fn = loader.collate_fn
         self._persistent = loader.persistent_workers
@@ -402,16 +400,9 @@ def _shutdown_workers(workers, index_pipes, done_event, result_queue):
 
 
 def _pin(data):
-    """Copy the CPU tensors of a batch into page-locked host memory (cupy's allocator)."""
+    """Copy the CPU tensors of a batch into page-locked host memory."""
     if isinstance(data, Tensor):
-        if not data.is_cpu:
-            return data
-        cp = _device.cupy_module()
-        src = data._data
-        mem = cp.cuda.alloc_pinned_memory(max(src.nbytes, 1))
-        arr = np.frombuffer(mem, src.dtype, src.size).reshape(src.shape)
-        arr[...] = src
-        return Tensor._make(arr)
+        return Tensor._make(_device.pinned_copy(data._data)) if data.is_cpu else data
     if isinstance(data, collections.abc.Mapping):
         pinned = {k: _pin(v) for k, v in data.items()}
         try:

@@ -9,16 +9,20 @@ from __future__ import annotations
 import math
 from typing import Iterator
 
+import numpy as np
+
+from ... import distributed as dist
+from ..._tensor import Tensor
+from ...autograd.grad_mode import no_grad
 from ...ops.random import randperm
 from ...random import Generator
+from ._worker import get_worker_info
 from .dataset import IterableDataset, Subset
 from .sampler import Sampler
 
 
 def _world(num_replicas, rank):
     if num_replicas is None or rank is None:
-        from ... import distributed as dist
-
         if not dist.is_initialized():
             raise RuntimeError("Requires distributed package to be available: call "
                                "dpt.distributed.init_process_group() or pass num_replicas and rank")
@@ -119,8 +123,6 @@ class ShardedIterableDataset(IterableDataset):
             dataset, num_replicas, rank, drop_last
 
     def __iter__(self):
-        from ._worker import get_worker_info
-
         info = get_worker_info()
         workers, wid = (info.num_workers, info.id) if info is not None else (1, 0)
         group = self.num_replicas * workers
@@ -150,12 +152,6 @@ def evaluate_accuracy(model, loader, device=None, group=None) -> float:
     The loader must not shuffle (DistributedSampler(shuffle=False)) for the padding to be
     the trailing samples.
     """
-    import numpy as np
-
-    from ... import distributed as dist
-    from ..._tensor import Tensor
-    from ...autograd.grad_mode import no_grad
-
     sampler = getattr(loader, "sampler", None)
     real = sampler.num_real_samples() if isinstance(sampler, DistributedSampler) else None
     correct = seen = 0

@@ -208,7 +208,7 @@ def test_iterable_dataset_single_process():
 
 
 def test_pin_memory_accepted_on_cpu():
-    if dpt._device.cupy_module() is None:
+    if not dpt._device.gpu_available():
         with pytest.warns(UserWarning, match="'pin_memory' argument is set as true"):
             loader = DataLoader(Range(3), batch_size=2, pin_memory=True)
     else:
@@ -217,7 +217,7 @@ def test_pin_memory_accepted_on_cpu():
 
 
 def test_pin_memory_stages_batches_through_pinned_buffers(monkeypatch):
-    # stand-in for cupy's pinned allocator, to check which parts of a batch get staged
+    # stand-in for the GPU module's pinned allocator, to check which parts of a batch get staged
     allocated = []
 
     def alloc_pinned_memory(nbytes):
@@ -225,7 +225,7 @@ def test_pin_memory_stages_batches_through_pinned_buffers(monkeypatch):
         return bytearray(nbytes)
 
     fake = types.SimpleNamespace(cuda=types.SimpleNamespace(alloc_pinned_memory=alloc_pinned_memory))
-    monkeypatch.setattr(dpt._device, "cupy_module", lambda: fake)
+    monkeypatch.setattr(dpt._device, "gpu_module", lambda: fake)
     loader = DataLoader(StackDataset(x=Range(3), n=Range(3)), batch_size=2, pin_memory=True)
     batch = next(iter(loader))
     assert batch["x"][0].tolist() == [[0.0], [1.0]] and batch["n"][1].tolist() == [0, 1]
