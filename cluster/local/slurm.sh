@@ -111,6 +111,8 @@ ReturnToService=2
 SlurmdParameters=config_overrides
 SlurmdTimeout=30
 InactiveLimit=0
+# sbatch --wait polls every 2 s only while MinJobAge/2 > 2 s does not hold (else 2, 8, 32 s...)
+MinJobAge=4
 KillWait=5
 CONF
   while read -r name addr; do
