@@ -169,3 +169,32 @@ def test_dptrun_refuses_to_run_once_per_srun_task(monkeypatch):
         _dry([], env, monkeypatch)
     env["SLURM_STEP_NUM_TASKS"] = "1"  # `srun -n1 dptrun ...` is one launcher: fine
     assert _dry([], env, monkeypatch)[1:5] == ["-n", "1", "-ppn", "1"]
+
+
+@pytest.mark.timeout(60)
+@pytest.mark.parametrize("vendor,pmi", [("MPICH", "pmi2"), ("Open MPI", "pmix")])
+@pytest.mark.parametrize("recipe", [CPU, GPU])
+def test_recipe_picks_pmi_from_the_mpi_in_use(tmp_path, vendor, pmi, recipe):
+    """The recipe's own logic, run by bash with stand-ins for the venv's python and for srun:
+    the PMI flavour follows mpi4py's MPI, the checkout comes from the script's location (no
+    scontrol here, and the job is "submitted" from elsewhere), DPT_VENV is activated."""
+    venv, bin_ = tmp_path / "venv", tmp_path / "venv" / "bin"
+    bin_.mkdir(parents=True)
+    (bin_ / "activate").write_text(f'export PATH="{bin_}:$PATH"\n')
+    (bin_ / "python").write_text(f"#!/bin/sh\necho '{vendor}'\n")
+    (bin_ / "srun").write_text('#!/bin/sh\necho "srun $* | $SLURM_MPI_TYPE $PMIX_MCA_gds '
+                               '$PMIX_MCA_psec | $PYTHONPATH"\n')
+    for f in ("python", "srun"):
+        (bin_ / f).chmod(0o755)
+    env = {k: v for k, v in spawn_env({"DPT_VENV": str(venv)}).items()
+           if not k.startswith(("SLURM_", "PMIX_"))}
+    env.update(SLURM_JOB_ID="1", SLURM_SUBMIT_DIR=str(tmp_path))
+    p = subprocess.run(["bash", recipe, "--epochs", "1"], capture_output=True, text=True,
+                       timeout=30, env=env, cwd=tmp_path)
+    assert p.returncode == 0, p.stdout + p.stderr
+    line = p.stdout.strip().splitlines()[-1]
+    assert f"python {DIGITS} " in line and line.split(" | ")[0].endswith("--epochs 1"), line
+    assert f"--checkpoint {tmp_path}/ckpt-1.dpt" in line, line
+    expect = "pmix hash native" if pmi == "pmix" else "pmi2"
+    assert line.split(" | ")[1].strip() == expect, line
+    assert line.split(" | ")[2].split(":")[0] == ROOT, line
