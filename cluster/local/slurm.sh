@@ -165,7 +165,8 @@ start_slurmds() {
     if [ "${RIG:-0}" -gt 0 ]; then
       # In the node's network namespace, with the node's hostname (its own UTS namespace):
       # the job's processes, started by this slurmd, live on "that node".
-      ip netns exec "$name" unshare --uts sh -c "hostname $name && exec slurmd -f $CONF -N $name" \
+      # (nsenter, not `ip netns exec`: that remounts /sys, hiding the cgroup fs slurmd needs)
+      nsenter --net="/run/netns/$name" unshare --uts sh -c "hostname $name && exec slurmd -f $CONF -N $name" \
         </dev/null || die "slurmd on $name did not start: $(tail -5 "$RUN/slurmd-$name.log")"
     else
       slurmd -f "$CONF" -N "$name" </dev/null \
