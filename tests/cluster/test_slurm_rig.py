@@ -14,7 +14,7 @@ from .conftest import run
 from .test_slurm import CPU, DIGITS, final_accuracy, recipe_epochs, sbatch_wait
 
 
-@pytest.mark.timeout(300)
+@pytest.mark.timeout(420)  # includes bringing the rig and Slurm up
 def test_cpu_recipe_on_two_rig_nodes_matches_single_host(slurm_rig, tmp_path):
     # MPI really spans both namespaces, two ranks on each
     p = run(["srun", "--nodes=2", "--ntasks-per-node=2", "--mpi=pmi2", sys.executable, "-c",
