@@ -81,6 +81,9 @@ write_conf() {
   if [ "${RIG:-0}" -gt 0 ]; then ctl_addr=$SUBNET.254; else ctl_addr=127.0.0.1; fi
   # At least 4 CPUs per node, so 2-4 small ranks fit on a 2-core machine (config_overrides).
   cpus=$(nproc); [ "$cpus" -ge 4 ] || cpus=4
+  # Job ids go on from where an earlier cluster (up ... down) left off, roughly: the recipes name
+  # checkpoints after the job id, and an old ckpt-1.dpt must not be taken for this job's.
+  [ -f "$RUN/first-job-id" ] || echo $(( $(date +%s) % 60000000 + 1 )) >"$RUN/first-job-id"
   out=$(mktemp)
   cat >"$out" <<CONF
 # Written by cluster/local/slurm.sh: a local test cluster (mode: ${RIG:-0} rig nodes).
@@ -113,6 +116,7 @@ SlurmdTimeout=30
 InactiveLimit=0
 # sbatch --wait polls every 2 s only while MinJobAge/2 > 2 s does not hold (else 2, 8, 32 s...)
 MinJobAge=4
+FirstJobId=$(cat "$RUN/first-job-id")
 KillWait=5
 CONF
   while read -r name addr; do
