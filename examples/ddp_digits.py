@@ -77,7 +77,12 @@ def main(argv=None) -> float:
     dist.init_process_group()
     rank, world = dist.get_rank(), dist.get_world_size()
     if args.batch_size % world:
-        raise SystemExit(f"--batch-size {args.batch_size} must be divisible by the world size {world}")
+        # Any world size works: the global batch is rounded to a multiple of it, with a note.
+        rounded = max(1, round(args.batch_size / world)) * world
+        if rank == 0:
+            print(f"note: --batch-size {args.batch_size} is not divisible by the world size "
+                  f"{world}: using {rounded} ({rounded // world} per rank)", flush=True)
+        args.batch_size = rounded
     device = dpt.device(args.device if args.device == "cpu" else f"cuda:{dist.get_local_rank()}")
 
     dpt.manual_seed(args.seed)

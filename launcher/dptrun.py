@@ -38,7 +38,8 @@ def build_parser() -> argparse.ArgumentParser:
                "code is the failing rank's. Scripts run unchanged under plain "
                "`mpiexec -n N python script.py` and `srun python script.py` too.")
     p.add_argument("--nproc-per-node", "--nproc_per_node", dest="nproc_per_node", type=int,
-                   default=1, metavar="N", help="processes per node (default 1)")
+                   default=None, metavar="N",
+                   help="processes per node (default 1; inside a Slurm allocation its tasks per node)")
     p.add_argument("--nnodes", type=int, default=None, metavar="M",
                    help="number of nodes (default: the number of hosts given, else 1)")
     p.add_argument("--node-rank", "--node_rank", dest="node_rank", type=int, default=0,
@@ -99,8 +100,49 @@ def _host_list(a) -> list:
     return []
 
 
+def _slurm_hostnames(nodelist: str) -> list:
+    try:
+        out = subprocess.run(["scontrol", "show", "hostnames", nodelist], capture_output=True,
+                             text=True, timeout=20)
+        if out.returncode == 0 and out.stdout.split():
+            return out.stdout.split()
+    except (OSError, subprocess.TimeoutExpired):
+        pass
+    if "[" in nodelist:
+        raise SystemExit(f"dptrun: cannot expand the Slurm node list {nodelist!r} (no scontrol); "
+                         "pass --hosts")
+    return [h for h in nodelist.split(",") if h]
+
+
+def slurm_allocation(a, environ=None) -> None:
+    """Inside a Slurm allocation (sbatch script, salloc shell) with no --hosts/--hostfile: run on
+    the allocation's nodes, its tasks per node by default (mpiexec then starts the ranks through
+    srun). dptrun started by srun itself, once per task, would start the job once per task: it
+    refuses and says what to do instead."""
+    env = os.environ if environ is None else environ
+    nodelist = env.get("SLURM_JOB_NODELIST") or env.get("SLURM_NODELIST")
+    if not env.get("SLURM_JOB_ID") or not nodelist or a.hosts or a.hostfile:
+        return
+    if env.get("SLURM_STEP_ID") is not None and int(env.get("SLURM_STEP_NUM_TASKS", "1")) > 1:
+        raise SystemExit("dptrun: started by srun as one of several tasks; run dptrun once, from "
+                         "the batch script or the salloc shell (it uses the allocation's nodes), "
+                         "or skip it: srun python script.py")
+    hosts = _slurm_hostnames(nodelist)
+    if a.nnodes and a.nnodes > len(hosts):
+        raise SystemExit(f"dptrun: --nnodes {a.nnodes} but the Slurm allocation has "
+                         f"{len(hosts)} node(s): {','.join(hosts)}")
+    if a.nproc_per_node is None:
+        per_node = env.get("SLURM_NTASKS_PER_NODE") or env.get("SLURM_TASKS_PER_NODE", "1")
+        a.nproc_per_node = int(per_node.split("(")[0].split(",")[0] or 1)  # "2(x3),1" -> 2
+    a.hosts = ",".join(hosts[:a.nnodes or len(hosts)])
+    print(f"dptrun: in Slurm job {env['SLURM_JOB_ID']}: {a.nproc_per_node} rank(s) on each of "
+          f"{a.hosts}", file=sys.stderr, flush=True)
+
+
 def build_command(a, flavor: str, restart: int = 0, run_id: str = "dry-run") -> list:
     hosts = _host_list(a)
+    if a.nproc_per_node is None:
+        a.nproc_per_node = 1
     nnodes = a.nnodes or max(1, len(hosts))
     if hosts and len(hosts) < nnodes:
         raise SystemExit(f"dptrun: --nnodes {nnodes} but only {len(hosts)} host(s) given")
@@ -141,6 +183,7 @@ def main(argv=None) -> int:
         print(f"dptrun: node rank {a.node_rank}: nothing to do here, node 0 starts every node "
               "through mpiexec", file=sys.stderr)
         return 0
+    slurm_allocation(a)
     flavor = a.mpi_flavor or ("mpich" if a.dry_run and not shutil.which(a.mpiexec)
                               else detect_flavor(a.mpiexec))
     if a.dry_run:

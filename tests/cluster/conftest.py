@@ -63,3 +63,68 @@ def rig():
                                   timeout=60)
             assert down.returncode == 0, down.stderr
             assert not _rig_is_up(), "rig.sh down left namespaces behind"
+
+
+# --- the local Slurm (cluster/local/slurm.sh) ---------------------------------------------------
+SLURM_SH = os.path.join(ROOT, "cluster", "local", "slurm.sh")
+SLURM_CONF = "/run/dpt-slurm/slurm.conf"
+SLURM_LOCK = "/run/dpt-slurm.lock"
+
+
+def slurm_sh(*args, timeout=60):
+    return subprocess.run(["bash", SLURM_SH, *args], capture_output=True, text=True,
+                          timeout=timeout)
+
+
+def _slurm_cluster(up_args):
+    """Bring the local Slurm up with ``slurm.sh up *up_args`` (serialised between test runs on
+    this machine by a lock file), yield the environment for its commands, and take it down
+    afterwards unless it was already up before (then it is left as it was found)."""
+    import fcntl
+    import time
+
+    if not hasattr(os, "geteuid") or os.geteuid() != 0:
+        pytest.skip("the local Slurm needs root (daemons, munge key)")
+    if sys.platform != "linux":
+        pytest.skip("the local Slurm needs Linux")
+    lock = open(SLURM_LOCK, "a+")
+    deadline = time.monotonic() + 300
+    while True:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            break
+        except OSError:
+            if time.monotonic() > deadline:
+                lock.close()
+                pytest.skip("another test run has held the local Slurm for 5 minutes")
+            time.sleep(1)
+    try:
+        was_up = slurm_sh("status").returncode == 0
+        # a fresh machine installs slurm-wlm, munge and libpmix-dev first (about a minute)
+        up = slurm_sh("up", *up_args, timeout=400)
+        if up.returncode == 77:
+            pytest.skip(f"local Slurm unavailable: {up.stderr.strip() or up.stdout.strip()}")
+        if up.returncode != 0:
+            slurm_sh("down")
+            pytest.fail(f"slurm.sh up failed ({up.returncode}):\n{up.stdout}\n{up.stderr}")
+        try:
+            yield {"SLURM_CONF": SLURM_CONF, "DPT_VENV": sys.prefix}
+        finally:
+            if not was_up:
+                down = slurm_sh("down")
+                assert down.returncode == 0, down.stdout + down.stderr
+                assert slurm_sh("status").returncode != 0, "slurm.sh down left daemons behind"
+    finally:
+        lock.close()
+
+
+@pytest.fixture(scope="module")
+def slurm():
+    """A single-host Slurm (one node: this host); yields the environment for sbatch/srun."""
+    yield from _slurm_cluster(())
+
+
+@pytest.fixture(scope="module")
+def slurm_rig(rig):
+    """A Slurm over the 2-node local rig: slurmd in each namespace, slurmctld on the bridge."""
+    yield from _slurm_cluster(("--rig", "2"))
