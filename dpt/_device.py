@@ -31,7 +31,6 @@ def gpu_module():
     return _cupy
 
 
-cupy_module = gpu_module  # the older name, still used by amp, serialization and distributed
 
 
 def gpu_available() -> bool:

@@ -21,7 +21,7 @@ import warnings
 
 import numpy as np
 
-from . import _dtype
+from . import _device, _dtype
 from . import distributed as _dist
 from ._device import xp_of
 from ._tensor import Tensor
@@ -169,9 +169,7 @@ _READY, _UNSCALED, _STEPPED = 0, 1, 2
 
 
 def _cuda_available() -> bool:
-    from ._device import cupy_module
-
-    return cupy_module() is not None
+    return _device.gpu_available()
 
 
 class GradScaler:

@@ -660,7 +660,7 @@ def _expect(value, typ, what: str, reader: _Reader):
 
 
 def _restore(t: Tensor, dev: _device.device) -> Tensor:
-    if dev.type == "cuda" and _device.cupy_module() is None:
+    if dev.type == "cuda" and not _device.gpu_available():
         raise RuntimeError("Attempting to deserialize object on a CUDA device but "
                            "dpt.cuda.is_available() is False. If you are running on a CPU-only "
                            "machine, please use dpt.load with map_location=dpt.device('cpu') to "

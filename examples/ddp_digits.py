@@ -83,7 +83,7 @@ def main(argv=None) -> float:
             print(f"note: --batch-size {args.batch_size} is not divisible by the world size "
                   f"{world}: using {rounded} ({rounded // world} per rank)", flush=True)
         args.batch_size = rounded
-    device = dpt.device(args.device if args.device == "cpu" else f"cuda:{dist.get_local_rank()}")
+    device = dpt.device(args.device if args.device == "cpu" else f"cuda:{dist.get_local_rank() % max(dpt.cuda.device_count(), 1)}")
 
     dpt.manual_seed(args.seed)
     train_set, test_set = load_digits_split(args.seed)

@@ -3,9 +3,9 @@ import numpy as np
 import pytest
 
 import dpt
-from dpt._device import cupy_module
+from dpt._device import gpu_module
 
-HAS_CUDA = cupy_module() is not None
+HAS_CUDA = gpu_module() is not None
 
 
 def pytest_collection_modifyitems(config, items):

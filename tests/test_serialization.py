@@ -22,7 +22,7 @@ import dpt.nn as nn
 from dpt.serialization import CheckpointError
 
 pytestmark = pytest.mark.timeout(30)
-HAS_CUDA = dpt._device.cupy_module() is not None
+HAS_CUDA = dpt._device.gpu_module() is not None
 
 
 class Net(nn.Module):

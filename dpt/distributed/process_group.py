@@ -155,7 +155,7 @@ def init_process_group(backend=None, init_method=None, timeout=None, world_size:
     RANK/WORLD_SIZE environment variables are only checked against MPI.
     ``init_method`` may be None, ``'env://'`` or ``'mpi://'``; there is no
     TCP/file rendezvous and no store. ``backend``: None (MPI for CPU tensors,
-    NCCL for CUDA tensors where cupy has NCCL), ``'mpi'``, ``'nccl'`` (CPU
+    NCCL for CUDA tensors where the GPU library has NCCL), ``'mpi'``, ``'nccl'`` (CPU
     tensors still use MPI), ``'gloo'`` (a synonym of ``'mpi'``) or a
     ``'cpu:mpi,cuda:nccl'`` table. The default timeout is 30 minutes.
     ``pg_options=dist.hierarchical.Options(hierarchical_allreduce=True)`` (or the

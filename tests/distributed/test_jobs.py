@@ -174,11 +174,11 @@ def test_world_size_env_must_match_mpi(tmp_path):
 
 
 def test_without_cupy_nccl_is_refused_cleanly():
-    from dpt._device import cupy_module
+    from dpt._device import gpu_module
     import dpt.distributed as dist
     from dpt.distributed.backends import parse_backend
 
-    if cupy_module() is not None:
+    if gpu_module() is not None:
         pytest.skip("cupy sees a GPU here")
     assert not dist.is_nccl_available()
     assert parse_backend(None) == {"cpu": "mpi", "cuda": "mpi"}

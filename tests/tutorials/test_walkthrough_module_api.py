@@ -5,7 +5,7 @@ import pytest
 
 import dpt
 import dpt.nn as nn
-from dpt._device import cupy_module
+from dpt._device import gpu_module
 from tests.helpers import assert_close
 
 
@@ -232,7 +232,7 @@ def test_zero_grad():
     assert all(p.grad is None for p in mode_.parameters())  # torch 2: set_to_none=True
 
 
-@pytest.mark.skipif(cupy_module() is not None, reason="checks the machine without a GPU")
+@pytest.mark.skipif(gpu_module() is not None, reason="checks the machine without a GPU")
 def test_data_parallel_without_gpu_runs_the_module():
     # torch on a machine without GPUs ignores device_ids and simply calls the module
     a = dpt.rand(2, 10)

@@ -1,5 +1,5 @@
 """Transports, one file each, found by name (base.py declares the interface and the registry).
-``mpi`` (mpi4py) moves every array and is the control plane; ``nccl`` (cupy.cuda.nccl) moves GPU
+``mpi`` (mpi4py) moves every array and is the control plane; ``nccl`` (the GPU library's NCCL binding) moves GPU
 arrays. A process group picks one per tensor device."""
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ def is_mpi_available() -> bool:
 
 
 def is_nccl_available() -> bool:
-    """True when cupy sees a GPU and was built with NCCL."""
+    """True when a GPU is visible and the GPU array library was built with NCCL."""
     return transport_class("nccl").is_available()
 
 

@@ -1,6 +1,6 @@
 """The transport seam: what a transport implements, and the registry that finds one by name.
 
-A transport moves the raw arrays (numpy or cupy) of one process group's
+A transport moves the raw arrays (CPU or GPU) of one process group's
 collectives. The generic code (collectives.py) has already checked the
 arguments, numbered the call, checked that every rank makes the same call and
 made a ``Work``; the transport only launches the operation and registers with
@@ -64,7 +64,7 @@ class Backend(str):
 class Transport(abc.ABC):
     """One process group's mover of arrays on the devices in ``devices``.
 
-    Arrays are raw numpy/cupy arrays, possibly non-contiguous; results are
+    Arrays are raw CPU or GPU arrays, possibly non-contiguous; results are
     written into them in place by the time the Work completes. ``root``,
     ``peer`` and the row counts are ranks within the group (``self.pg``).
     Subclasses set ``name`` and ``devices`` and may narrow ``reduce_ops``.

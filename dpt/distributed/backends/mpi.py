@@ -4,7 +4,7 @@ cloned communicator, on contiguous buffers, with MPI.IN_PLACE where MPI allows i
 Buffers. A contiguous numpy array is handed to MPI as is. Otherwise a
 contiguous stand-in is made and copied back when the operation completes:
 for non-contiguous arrays, for float16/bfloat16 reductions (MPI has no half
-sum: they are computed in float32 and rounded back), and for cupy arrays,
+sum: they are computed in float32 and rounded back), and for GPU arrays,
 which are staged through host memory unless ``DPT_MPI_CUDA_AWARE=1`` declares
 a CUDA-aware MPI (then device buffers go to MPI directly, after the current
 stream is synchronised). Data movement without arithmetic (broadcast, gather,
@@ -51,7 +51,7 @@ def _mpi_op(op, dtype: np.dtype):
 
 @register_transport("mpi")
 class MPITransport(Transport):
-    """Every device (cupy arrays through host memory unless MPI is CUDA-aware), every ReduceOp
+    """Every device (GPU arrays through host memory unless MPI is CUDA-aware), every ReduceOp
     but PREMUL_SUM."""
 
     devices = frozenset({"cpu", "cuda"})
@@ -80,7 +80,7 @@ class MPITransport(Transport):
             if write_back:
                 work.then(lambda: arr.__setitem__(Ellipsis, buf))
             return buf
-        # cupy
+        # a GPU array
         cp = xp_of(arr)
         if _cuda_aware():
             if arr.flags.c_contiguous and arr.dtype == dtype:

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..._device import cupy_module
+from ..._device import gpu_module
 from ..reduce_op import ReduceOp
 from .base import Transport, average, register_transport
 
@@ -76,7 +76,7 @@ class NCCLTransport(Transport):
     @classmethod
     def is_available(cls) -> bool:
         """True when cupy sees a GPU and was built with NCCL."""
-        if cupy_module() is None:
+        if gpu_module() is None:
             return False
         try:
             nccl = _nccl()
@@ -94,7 +94,7 @@ class NCCLTransport(Transport):
             self.comm = None
 
     def _setup(self, arr):
-        cp = cupy_module()
+        cp = gpu_module()
         dev = arr.device.id
         if self.comm is None:
             nccl = _nccl()
@@ -219,7 +219,7 @@ class NCCLTransport(Transport):
         self._launch(work, anchor, body)
 
     def gather(self, work, out, inp, root):
-        cp = cupy_module()
+        cp = gpu_module()
         me, n = self.pg.rank(), self.pg.size()
         src = cp.array(inp, order="C")
         work.keep(src)
@@ -231,7 +231,7 @@ class NCCLTransport(Transport):
         self._grouped(work, inp, [], [(r, dst[r]) for r in range(n) if r != me])
 
     def scatter(self, work, out, inp, root):
-        cp = cupy_module()
+        cp = gpu_module()
         me, n = self.pg.rank(), self.pg.size()
         dst = self._typed(cp, work, out, out.dtype, copy_in=False)
         work.keep(dst)
@@ -243,7 +243,7 @@ class NCCLTransport(Transport):
         self._grouped(work, out, [(r, src[r]) for r in range(n) if r != me], [])
 
     def all_to_all(self, work, out, inp, out_rows, in_rows):
-        cp = cupy_module()
+        cp = gpu_module()
         n = self.pg.size()
         in_rows = in_rows or [inp.shape[0] // n] * n
         out_rows = out_rows or [out.shape[0] // n] * n
@@ -261,11 +261,11 @@ class NCCLTransport(Transport):
                            "MPI")
 
     def send(self, work, arr, peer, tag):
-        cp = cupy_module()
+        cp = gpu_module()
         self._grouped(work, arr, [(peer, cp.array(arr, order="C"))], [])
 
     def recv(self, work, arr, peer, tag):
-        cp = cupy_module()
+        cp = gpu_module()
         if peer is None:
             raise RuntimeError("the nccl backend cannot receive from any source: pass src")
         dst = self._typed(cp, work, arr, arr.dtype, copy_in=False)
