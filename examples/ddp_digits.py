@@ -83,7 +83,8 @@ def main(argv=None) -> float:
             print(f"note: --batch-size {args.batch_size} is not divisible by the world size "
                   f"{world}: using {rounded} ({rounded // world} per rank)", flush=True)
         args.batch_size = rounded
-    device = dpt.device(args.device if args.device == "cpu" else f"cuda:{dist.get_local_rank() % max(dpt.cuda.device_count(), 1)}")
+    gpus = max(dpt.cuda.device_count(), 1)  # one per rank, also when each rank sees only its own
+    device = dpt.device("cpu" if args.device == "cpu" else f"cuda:{dist.get_local_rank() % gpus}")
 
     dpt.manual_seed(args.seed)
     train_set, test_set = load_digits_split(args.seed)
