@@ -6,6 +6,7 @@ graph of the gradient and gives higher derivatives for free.
 """
 from __future__ import annotations
 
+import functools
 import warnings
 
 import numpy as np
@@ -263,6 +264,22 @@ class _AutocastCast(Function):
 
 _FLOAT32 = np.dtype(np.float32)
 _AUTOCAST_ELIGIBLE = (np.dtype(np.float16), np.dtype(bfloat16.np), _FLOAT32)
+
+
+def autocast_fp32(fn):
+    """Decorator for composite ops on torch's float32 autocast list (the losses): inside an
+    autocast region their floating tensor arguments are cast to float32 first."""
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        regions = _grad_mode.autocast
+        if regions is not None:
+            args = _autocast_args("fp32", args, regions)
+            if kwargs:
+                keys = [k for k in kwargs if k != "out"]  # out= is written, never cast
+                kwargs = dict(zip(keys, _autocast_args("fp32", [kwargs[k] for k in keys],
+                                                       regions)))
+        return fn(*args, **kwargs)
+    return wrapper
 
 
 def _autocast_args(policy: str, args, regions: dict):

@@ -13,7 +13,6 @@ import numpy as np
 from .._device import xp_of
 from .._tensor import Tensor, _wrap_dim
 from ..autograd.function import Function
-from ..autograd.grad_mode import is_grad_enabled
 from .indexing import where
 from .pointwise import clamp_max, exp
 
@@ -33,6 +32,8 @@ def _shifted(x, dim):
 
 class Softmax(Function):
     """y = exp(x - max) / sum(exp(x - max)) along dim."""
+    autocast = "fp32_cuda"  # torch's autocast list
+
 
     def forward(self, x, dim):
         self.dim = dim
@@ -47,12 +48,14 @@ class Softmax(Function):
 
     def backward(self, gy):
         d = self.dim
-        y = Softmax.apply(self.inputs[0], d) if is_grad_enabled() else self.saved_output()
+        y = self.saved_output(recompute=lambda: Softmax.apply(self.inputs[0], d))
         return y * (gy - (gy * y).sum(d, keepdim=True))
 
 
 class LogSoftmax(Function):
     """y = x - max - log(sum(exp(x - max))) along dim."""
+    autocast = "fp32_cuda"  # torch's autocast list
+
 
     def forward(self, x, dim):
         self.dim = dim
@@ -67,10 +70,7 @@ class LogSoftmax(Function):
 
     def backward(self, gy):
         d = self.dim
-        if is_grad_enabled():
-            p = Softmax.apply(self.inputs[0], d)
-        else:
-            p = Tensor._make(xp_of(gy._data).exp(self.saved_output()._data))
+        p = self.saved_output(recompute=lambda: LogSoftmax.apply(self.inputs[0], d)).exp()
         return gy - p * gy.sum(d, keepdim=True)
 
 

@@ -293,6 +293,8 @@ def positive(input) -> Tensor:
 
 class Pow(Function):
     """z = x ** y (tensor or scalar exponent, tensor or scalar base)."""
+    autocast = "fp32_cuda"  # torch's autocast list
+
 
     def forward(self, x, y):
         with np.errstate(all="ignore"):

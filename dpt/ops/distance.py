@@ -12,7 +12,7 @@ import numpy as np
 from .._device import xp_of
 from .._tensor import Tensor, _wrap_dim
 from ..autograd.function import Function
-from ..autograd.grad_mode import is_grad_enabled, no_grad
+from ..autograd.grad_mode import no_grad
 from . import pointwise as pw
 from .creation import zeros_like
 from .indexing import where
@@ -50,7 +50,7 @@ class _PNorm(Function):
         g = g.unsqueeze(-1)
         if p == 1:
             return g * pw.sign(x)
-        n = (_PNorm.apply(x, p) if is_grad_enabled() else self.saved_output()).unsqueeze(-1)
+        n = self.saved_output(recompute=lambda: _PNorm.apply(x, p)).unsqueeze(-1)
         pos = Tensor._make(n._data > 0)
         if math.isinf(p):
             top = Tensor._make(xp_of(x._data).abs(x._data) == n._data)

@@ -69,7 +69,7 @@ def _unary(cls, name: str, doc: str, quiet: bool = True):
 def _recompute(ctx, fn):
     """The op's output for backward: saved when no graph is built, else recomputed so that
     double backward differentiates through it."""
-    return fn(ctx.inputs[0]) if is_grad_enabled() else ctx.saved_output()
+    return ctx.saved_output(recompute=lambda: fn(ctx.inputs[0]))
 
 
 def _mask(arr) -> Tensor:
@@ -79,6 +79,8 @@ def _mask(arr) -> Tensor:
 
 # ---- exp and log ---------------------------------------------------------------------
 class Exp(Function):
+    autocast = "fp32_cuda"  # torch's autocast list
+
     def forward(self, x):
         y = xp_of(x).exp(x)
         self.save_output(y)
@@ -99,6 +101,8 @@ class Exp2(Function):
 
 
 class Expm1(Function):
+    autocast = "fp32_cuda"  # torch's autocast list
+
     def forward(self, x):
         y = xp_of(x).expm1(x)
         self.save_output(y)
@@ -109,6 +113,8 @@ class Expm1(Function):
 
 
 class Log(Function):
+    autocast = "fp32_cuda"  # torch's autocast list
+
     def forward(self, x):
         return xp_of(x).log(x)
 
@@ -117,6 +123,8 @@ class Log(Function):
 
 
 class Log1p(Function):
+    autocast = "fp32_cuda"  # torch's autocast list
+
     def forward(self, x):
         return xp_of(x).log1p(x)
 
@@ -125,6 +133,8 @@ class Log1p(Function):
 
 
 class Log2(Function):
+    autocast = "fp32_cuda"  # torch's autocast list
+
     def forward(self, x):
         return xp_of(x).log2(x)
 
@@ -133,6 +143,8 @@ class Log2(Function):
 
 
 class Log10(Function):
+    autocast = "fp32_cuda"  # torch's autocast list
+
     def forward(self, x):
         return xp_of(x).log10(x)
 
@@ -161,6 +173,8 @@ class Sqrt(Function):
 
 
 class Rsqrt(Function):
+    autocast = "fp32_cuda"  # torch's autocast list
+
     def forward(self, x):
         y = 1 / xp_of(x).sqrt(x)
         self.save_output(y)
@@ -172,6 +186,8 @@ class Rsqrt(Function):
 
 
 class Reciprocal(Function):
+    autocast = "fp32_cuda"  # torch's autocast list
+
     def forward(self, x):
         y = 1 / x
         self.save_output(y)
@@ -212,6 +228,8 @@ class Cos(Function):
 
 
 class Tan(Function):
+    autocast = "fp32_cuda"  # torch's autocast list
+
     def forward(self, x):
         y = xp_of(x).tan(x)
         self.save_output(y)
@@ -223,6 +241,8 @@ class Tan(Function):
 
 
 class Asin(Function):
+    autocast = "fp32_cuda"  # torch's autocast list
+
     def forward(self, x):
         return xp_of(x).arcsin(x)
 
@@ -232,6 +252,8 @@ class Asin(Function):
 
 
 class Acos(Function):
+    autocast = "fp32_cuda"  # torch's autocast list
+
     def forward(self, x):
         return xp_of(x).arccos(x)
 
@@ -250,6 +272,8 @@ class Atan(Function):
 
 
 class Sinh(Function):
+    autocast = "fp32_cuda"  # torch's autocast list
+
     def forward(self, x):
         return xp_of(x).sinh(x)
 
@@ -258,6 +282,8 @@ class Sinh(Function):
 
 
 class Cosh(Function):
+    autocast = "fp32_cuda"  # torch's autocast list
+
     def forward(self, x):
         return xp_of(x).cosh(x)
 
@@ -632,7 +658,7 @@ class Hypot(Function):
     def backward(self, gz):
         x, y = self.inputs
         need_x, need_y = self.needs_input_grad
-        z = hypot(x, y) if is_grad_enabled() else self.saved_output()
+        z = self.saved_output(recompute=lambda: hypot(x, y))
         return (gz * x / z if need_x else None), (gz * y / z if need_y else None)
 
 

@@ -22,7 +22,7 @@ import numpy as np
 from .. import _dtype, return_types
 from .._device import xp_of
 from .._tensor import Tensor, _wrap_dim
-from ..autograd.function import Function
+from ..autograd.function import Function, autocast_fp32
 from ..autograd.sum_to import sum_to
 from ..autograd.grad_mode import is_grad_enabled
 from .arithmetic import _type_word, _with_out
@@ -416,6 +416,7 @@ class Prod(Function):
 
 
 @_numpy_kwargs
+@autocast_fp32  # torch's autocast list; here, as the result dtype is chosen before apply
 def prod(input, dim=None, keepdim=False, *, dtype=None, out=None) -> Tensor:
     """prod(input, dim=None, keepdim=False, *, dtype=None, out=None): dim is a single int, as
     in torch.

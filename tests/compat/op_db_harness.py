@@ -62,10 +62,8 @@ def _translate_lambda(fn):
     for end in range(len(text), 0, -1):  # the lambda ends where the source stops parsing
         try:
             fn = eval(compile(text[:end], "<op_db lambda>", "eval"), namespace)
-        except SyntaxError:
+        except Exception:  # noqa: BLE001  (too long still: the next keyword argument)
             continue
-        except Exception:  # noqa: BLE001
-            return None
         if callable(fn):  # not yet: "lambda ...: f(x)," parses as a one-element tuple
             return fn
     return None

@@ -35,6 +35,23 @@ OPS = {
     "conv_transpose2d": lambda m, F, x, w, b: F.conv_transpose2d(_f(m, IMG), _f(m, K, True).transpose(0, 1)),
     "mixed_add": lambda m, F, x, w, b: F.linear(x, w) + b,
     "relu_of_linear": lambda m, F, x, w, b: F.relu(F.linear(x, w, b)),
+    # the float32 list: losses (and prod) of a low-precision activation
+    "cross_entropy": lambda m, F, x, w, b: F.cross_entropy(F.linear(x, w), m.tensor(T)),
+    "nll_loss": lambda m, F, x, w, b: F.nll_loss(F.log_softmax(F.linear(x, w), 1),
+                                                 m.tensor(T)),
+    "mse_loss": lambda m, F, x, w, b: F.mse_loss(F.linear(x, w), b.expand(4, 5)),
+    "l1_loss": lambda m, F, x, w, b: F.l1_loss(F.linear(x, w), b.expand(4, 5)),
+    "smooth_l1_loss": lambda m, F, x, w, b: F.smooth_l1_loss(F.linear(x, w), b.expand(4, 5)),
+    "huber_loss": lambda m, F, x, w, b: F.huber_loss(F.linear(x, w), b.expand(4, 5)),
+    "bce_with_logits": lambda m, F, x, w, b: F.binary_cross_entropy_with_logits(
+        F.linear(x, w), b.sigmoid().expand(4, 5)),
+    "kl_div": lambda m, F, x, w, b: F.kl_div(F.log_softmax(F.linear(x, w), 1),
+                                             b.softmax(0).expand(4, 5), reduction="batchmean"),
+    "prod": lambda m, F, x, w, b: (F.linear(x, w) * 0.1 + 1).prod(1),
+    # on the CPU these stay in the input's dtype (CUDA's list only)
+    "softmax": lambda m, F, x, w, b: F.softmax(F.linear(x, w), 1),
+    "exp": lambda m, F, x, w, b: (F.linear(x, w) * 0.1).exp(),
+    "sum": lambda m, F, x, w, b: F.linear(x, w).sum(1),
 }
 
 

@@ -7,7 +7,7 @@ import numpy as np
 
 from ..._device import scatter_add, xp_of
 from ..._tensor import Tensor
-from ...autograd.function import Function
+from ...autograd.function import Function, autocast_fp32
 
 __all__ = ["ctc_loss"]
 
@@ -137,6 +137,7 @@ def _lengths(v, n: int, name: str, xp):
     return arr
 
 
+@autocast_fp32
 def ctc_loss(log_probs: Tensor, targets: Tensor, input_lengths, target_lengths, blank: int = 0,
              reduction: str = "mean", zero_infinity: bool = False) -> Tensor:
     """ctc_loss(log_probs, targets, input_lengths, target_lengths, blank=0, reduction='mean',

@@ -14,7 +14,7 @@ import numpy as np
 from ... import ops
 from ..._device import xp_of
 from ..._tensor import Tensor
-from ...autograd.function import Function
+from ...autograd.function import Function, autocast_fp32
 from ...autograd.grad_mode import is_grad_enabled, no_grad
 from ...ops.distance import pairwise_distance
 from .activation import logsigmoid
@@ -77,6 +77,7 @@ def _weighted(loss: Tensor, weight) -> Tensor:
 
 
 # ---- regression losses ---------------------------------------------------------------------
+@autocast_fp32
 def l1_loss(input: Tensor, target: Tensor, size_average=None, reduce=None,
             reduction: str = "mean", weight: Tensor | None = None) -> Tensor:
     """l1_loss(input, target, size_average=None, reduce=None, reduction='mean', weight=None):
@@ -86,6 +87,7 @@ def l1_loss(input: Tensor, target: Tensor, size_average=None, reduce=None,
     return _reduce(_weighted((input - target).abs(), weight), reduction)
 
 
+@autocast_fp32
 def mse_loss(input: Tensor, target: Tensor, size_average=None, reduce=None,
              reduction: str = "mean", weight: Tensor | None = None) -> Tensor:
     """mse_loss(input, target, size_average=None, reduce=None, reduction='mean', weight=None):
@@ -96,6 +98,7 @@ def mse_loss(input: Tensor, target: Tensor, size_average=None, reduce=None,
     return _reduce(_weighted(d * d, weight), reduction)
 
 
+@autocast_fp32
 def smooth_l1_loss(input: Tensor, target: Tensor, size_average=None, reduce=None,
                    reduction: str = "mean", beta: float = 1.0) -> Tensor:
     """smooth_l1_loss(input, target, ..., reduction='mean', beta=1.0): 0.5 d^2 / beta where
@@ -111,6 +114,7 @@ def smooth_l1_loss(input: Tensor, target: Tensor, size_average=None, reduce=None
     return _reduce(ops.where(small, 0.5 * d * d / beta, d - 0.5 * beta), reduction)
 
 
+@autocast_fp32
 def huber_loss(input: Tensor, target: Tensor, reduction: str = "mean", delta: float = 1.0,
                weight: Tensor | None = None) -> Tensor:
     """huber_loss(input, target, reduction='mean', delta=1.0, weight=None): 0.5 d^2 where
@@ -306,6 +310,7 @@ class CrossEntropyProb(Function):
         return gx, gt, None
 
 
+@autocast_fp32
 def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,
                   size_average=None, ignore_index: int = -100, reduce=None,
                   reduction: str = "mean", label_smoothing: float = 0.0) -> Tensor:
@@ -350,6 +355,7 @@ def _cross_entropy_prob(input, target, weight, reduction, eps):
     return loss.reshape(out_shape) if reduction == "none" else loss
 
 
+@autocast_fp32
 def nll_loss(input: Tensor, target: Tensor, weight: Tensor | None = None, size_average=None,
              ignore_index: int = -100, reduce=None, reduction: str = "mean") -> Tensor:
     """nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None,
@@ -414,6 +420,7 @@ class BinaryCrossEntropy(Function):
         return gx, gt
 
 
+@autocast_fp32
 def binary_cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,
                          size_average=None, reduce=None, reduction: str = "mean") -> Tensor:
     """binary_cross_entropy(input, target, weight=None, size_average=None, reduce=None,
@@ -432,6 +439,7 @@ def binary_cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = 
     return _reduce(_weighted(loss, weight), reduction)
 
 
+@autocast_fp32
 def binary_cross_entropy_with_logits(input: Tensor, target: Tensor,
                                      weight: Tensor | None = None, size_average=None,
                                      reduce=None, reduction: str = "mean",
@@ -452,6 +460,7 @@ def binary_cross_entropy_with_logits(input: Tensor, target: Tensor,
 
 
 # ---- distribution losses ------------------------------------------------------------------
+@autocast_fp32
 def kl_div(input: Tensor, target: Tensor, size_average=None, reduce=None,
            reduction: str = "mean", log_target: bool = False) -> Tensor:
     """kl_div(input, target, size_average=None, reduce=None, reduction='mean', log_target=False):
@@ -475,6 +484,7 @@ def kl_div(input: Tensor, target: Tensor, size_average=None, reduce=None,
     return _reduce(loss, reduction)
 
 
+@autocast_fp32
 def poisson_nll_loss(input: Tensor, target: Tensor, log_input: bool = True, full: bool = False,
                      size_average=None, eps: float = 1e-8, reduce=None,
                      reduction: str = "mean") -> Tensor:
@@ -501,6 +511,7 @@ def poisson_nll_loss(input: Tensor, target: Tensor, log_input: bool = True, full
     return _reduce(loss, reduction)
 
 
+@autocast_fp32
 def gaussian_nll_loss(input: Tensor, target: Tensor, var, full: bool = False,
                       eps: float = 1e-6, reduction: str = "mean") -> Tensor:
     """gaussian_nll_loss(input, target, var, full=False, eps=1e-6, reduction='mean'):
@@ -532,6 +543,7 @@ def gaussian_nll_loss(input: Tensor, target: Tensor, var, full: bool = False,
 
 
 # ---- margin and embedding losses ----------------------------------------------------------
+@autocast_fp32
 def margin_ranking_loss(input1: Tensor, input2: Tensor, target: Tensor, margin: float = 0,
                         size_average=None, reduce=None, reduction: str = "mean") -> Tensor:
     """margin_ranking_loss(input1, input2, target, margin=0, ...): max(0, -y (x1 - x2) + margin)."""
@@ -543,6 +555,7 @@ def margin_ranking_loss(input1: Tensor, input2: Tensor, target: Tensor, margin: 
     return _reduce((-target * (input1 - input2) + margin).clamp_min(0), reduction)
 
 
+@autocast_fp32
 def hinge_embedding_loss(input: Tensor, target: Tensor, margin: float = 1.0, size_average=None,
                          reduce=None, reduction: str = "mean") -> Tensor:
     """hinge_embedding_loss(input, target, margin=1.0, ...): x where y == 1, max(0, margin - x)
@@ -571,6 +584,7 @@ def _multilabel_counts(input: Tensor, target: Tensor):
     return counts, counts > 0
 
 
+@autocast_fp32
 def multilabel_margin_loss(input: Tensor, target: Tensor, size_average=None, reduce=None,
                            reduction: str = "mean") -> Tensor:
     """multilabel_margin_loss(input, target, ...): sum over target classes j (the ids before
@@ -591,6 +605,7 @@ def multilabel_margin_loss(input: Tensor, target: Tensor, size_average=None, red
     return _reduce(loss, reduction)
 
 
+@autocast_fp32
 def multilabel_soft_margin_loss(input: Tensor, target: Tensor, weight: Tensor | None = None,
                                 size_average=None, reduce=None,
                                 reduction: str = "mean") -> Tensor:
@@ -604,6 +619,7 @@ def multilabel_soft_margin_loss(input: Tensor, target: Tensor, weight: Tensor | 
     return _reduce(loss, reduction)
 
 
+@autocast_fp32
 def multi_margin_loss(input: Tensor, target: Tensor, p: int = 1, margin: float = 1.0,
                       weight: Tensor | None = None, size_average=None, reduce=None,
                       reduction: str = "mean") -> Tensor:
@@ -640,6 +656,7 @@ def multi_margin_loss(input: Tensor, target: Tensor, p: int = 1, margin: float =
     return _reduce(loss, reduction)
 
 
+@autocast_fp32
 def soft_margin_loss(input: Tensor, target: Tensor, size_average=None, reduce=None,
                      reduction: str = "mean") -> Tensor:
     """soft_margin_loss(input, target, ...): log(1 + exp(-y x)), computed stably."""
@@ -647,6 +664,7 @@ def soft_margin_loss(input: Tensor, target: Tensor, size_average=None, reduce=No
     return _reduce(-logsigmoid(target * input), reduction)
 
 
+@autocast_fp32
 def cosine_embedding_loss(input1: Tensor, input2: Tensor, target: Tensor, margin: float = 0,
                           size_average=None, reduce=None, reduction: str = "mean") -> Tensor:
     """cosine_embedding_loss(input1, input2, target, margin=0, ...): 1 - cos(x1, x2) where
@@ -670,6 +688,7 @@ def cosine_embedding_loss(input1: Tensor, input2: Tensor, target: Tensor, margin
     return _reduce(pos + neg, reduction)
 
 
+@autocast_fp32
 def triplet_margin_loss(anchor: Tensor, positive: Tensor, negative: Tensor, margin: float = 1.0,
                         p: float = 2, eps: float = 1e-6, swap: bool = False, size_average=None,
                         reduce=None, reduction: str = "mean") -> Tensor:
