@@ -79,8 +79,6 @@ def _mask(arr) -> Tensor:
 
 # ---- exp and log ---------------------------------------------------------------------
 class Exp(Function):
-    autocast = "fp32_cuda"  # torch's autocast list
-
     def forward(self, x):
         y = xp_of(x).exp(x)
         self.save_output(y)
@@ -101,8 +99,6 @@ class Exp2(Function):
 
 
 class Expm1(Function):
-    autocast = "fp32_cuda"  # torch's autocast list
-
     def forward(self, x):
         y = xp_of(x).expm1(x)
         self.save_output(y)
@@ -113,8 +109,6 @@ class Expm1(Function):
 
 
 class Log(Function):
-    autocast = "fp32_cuda"  # torch's autocast list
-
     def forward(self, x):
         return xp_of(x).log(x)
 
@@ -123,8 +117,6 @@ class Log(Function):
 
 
 class Log1p(Function):
-    autocast = "fp32_cuda"  # torch's autocast list
-
     def forward(self, x):
         return xp_of(x).log1p(x)
 
@@ -133,8 +125,6 @@ class Log1p(Function):
 
 
 class Log2(Function):
-    autocast = "fp32_cuda"  # torch's autocast list
-
     def forward(self, x):
         return xp_of(x).log2(x)
 
@@ -143,8 +133,6 @@ class Log2(Function):
 
 
 class Log10(Function):
-    autocast = "fp32_cuda"  # torch's autocast list
-
     def forward(self, x):
         return xp_of(x).log10(x)
 
@@ -173,8 +161,6 @@ class Sqrt(Function):
 
 
 class Rsqrt(Function):
-    autocast = "fp32_cuda"  # torch's autocast list
-
     def forward(self, x):
         y = 1 / xp_of(x).sqrt(x)
         self.save_output(y)
@@ -186,8 +172,6 @@ class Rsqrt(Function):
 
 
 class Reciprocal(Function):
-    autocast = "fp32_cuda"  # torch's autocast list
-
     def forward(self, x):
         y = 1 / x
         self.save_output(y)
@@ -228,8 +212,6 @@ class Cos(Function):
 
 
 class Tan(Function):
-    autocast = "fp32_cuda"  # torch's autocast list
-
     def forward(self, x):
         y = xp_of(x).tan(x)
         self.save_output(y)
@@ -241,8 +223,6 @@ class Tan(Function):
 
 
 class Asin(Function):
-    autocast = "fp32_cuda"  # torch's autocast list
-
     def forward(self, x):
         return xp_of(x).arcsin(x)
 
@@ -252,8 +232,6 @@ class Asin(Function):
 
 
 class Acos(Function):
-    autocast = "fp32_cuda"  # torch's autocast list
-
     def forward(self, x):
         return xp_of(x).arccos(x)
 
@@ -272,8 +250,6 @@ class Atan(Function):
 
 
 class Sinh(Function):
-    autocast = "fp32_cuda"  # torch's autocast list
-
     def forward(self, x):
         return xp_of(x).sinh(x)
 
@@ -282,8 +258,6 @@ class Sinh(Function):
 
 
 class Cosh(Function):
-    autocast = "fp32_cuda"  # torch's autocast list
-
     def forward(self, x):
         return xp_of(x).cosh(x)
 
@@ -804,3 +778,9 @@ def nan_to_num(input, nan: float = 0.0, posinf: float | None = None, neginf: flo
     neginf = info.min if neginf is None else neginf
     with np.errstate(all="ignore"):
         return _with_out(NanToNum.apply(input, nan, posinf, neginf), out, "nan_to_num")
+
+
+# torch's autocast float32 list on CUDA (see Function.autocast); on the CPU these run as given
+for _cls in (Exp, Expm1, Log, Log1p, Log2, Log10, Rsqrt, Reciprocal, Tan, Asin, Acos, Sinh, Cosh):
+    _cls.autocast = "fp32_cuda"
+del _cls
