@@ -12,10 +12,16 @@ _cupy_checked = False
 
 
 def cupy_module():
-    """cupy if it imports and sees at least one GPU, else None (checked once)."""
+    """cupy if it imports and sees at least one GPU, else None (checked once).
+    DPT_CUDA_STANDIN=1 gives dpt._standin's CuPy test double instead (2 devices, no GPU)."""
     global _cupy, _cupy_checked
     if not _cupy_checked:
         _cupy_checked = True
+        import os
+        if os.environ.get("DPT_CUDA_STANDIN") == "1":  # tests: the strict CuPy/NCCL test double
+            from . import _standin
+            _cupy = _standin.install()
+            return _cupy
         try:
             import cupy
 
