@@ -239,9 +239,15 @@ class ndarray:
 
     # indexing
     def __getitem__(self, key):
+        # basic indexing makes a view (no kernel, any device); advanced indexing runs a kernel
+        key = _index(key, self._dev)
+        r = self._a[key]
+        if isinstance(r, np.generic):  # an element: CuPy gives a 0-d view of it
+            r = self._a[(key if isinstance(key, tuple) else (key,)) + (Ellipsis,)]
+        if isinstance(r, np.ndarray) and r.base is not None and np.may_share_memory(r, self._a):
+            return _view_of(self, r)
         _check_current(self)
-        r = self._a[_index(key)]
-        return _view_of(self, r) if isinstance(r, np.ndarray) and r.base is not None else wrap(r)
+        return wrap(r)
 
     def __setitem__(self, key, value):
         _check_current(self)
@@ -259,10 +265,14 @@ class ndarray:
 
     # methods that behave like numpy's, with device-array results
     def _call(self, name, *args, **kwargs):
-        _check_current(self)
         args, kwargs = unwrap_args(args, kwargs, name=f"cupy.ndarray.{name}")
         with np.errstate(all="ignore"):
-            return wrap_result(getattr(self._a, name)(*args, **kwargs), self)
+            r = getattr(self._a, name)(*args, **kwargs)
+        if isinstance(r, np.ndarray) and r.base is not None and np.may_share_memory(r, self._a):
+            return _view_of(self, r)  # a view: no kernel ran, so any device will do
+        if name != "copy":  # CuPy's copy() copies onto the current device; kernels refuse
+            _check_current(self)
+        return wrap_result(r)
 
     def view(self, dtype=None):
         if dtype is None:
@@ -440,12 +450,16 @@ def unwrap_args(args, kwargs, name="cupy"):
     return tuple(unwrap(a, name) for a in args), {k: unwrap(v, name) for k, v in kwargs.items()}
 
 
-def _index(key):
-    """Indices may be device arrays (on the current device), numpy arrays or Python values."""
+def _index(key, dev=None):
+    """Indices may be device arrays (of the indexed array's device), numpy arrays or Python values."""
     if isinstance(key, tuple):
-        return tuple(_index(k) for k in key)
+        return tuple(_index(k, dev) for k in key)
     if isinstance(key, ndarray):
-        _check_current(key)
+        if dev is None:
+            _check_current(key)
+        elif key._dev != dev:
+            raise ValueError(f"Array device must be same as the current device: "
+                             f"array device = {key._dev} while current = {dev}")
         return key._a
     return key
 
