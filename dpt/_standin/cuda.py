@@ -14,23 +14,25 @@ from ._core import (N_DEVICES, CUDARuntimeError, check_device_id, current_device
                     current_stream_of, ndarray, set_current_device_id, set_current_stream_of)
 
 _ptrs = itertools.count(0x7F0000001000, 0x100)  # stream/event handles: opaque, unique
-_live_pointers: dict = {}  # data.ptr -> WeakSet of arrays: what the NCCL stand-in may touch
+live_streams = weakref.WeakValueDictionary()  # stream.ptr -> Stream
+_live_pointers: dict = {}  # data.ptr -> {id: weakref to array}: what the NCCL stand-in may touch
 
 
 def _remember(ptr, arr):
     if len(_live_pointers) > 4096:
-        for k in [k for k, v in _live_pointers.items() if not v]:
+        for k in [k for k, v in _live_pointers.items() if all(w() is None for w in v.values())]:
             del _live_pointers[k]
-    _live_pointers.setdefault(ptr, weakref.WeakSet()).add(arr)
+    _live_pointers.setdefault(ptr, {})[id(arr)] = weakref.ref(arr)
 
 
 def device_array_at(ptr: int, nbytes: int, device_id: int):
     """The live device array whose memory [ptr, ptr + nbytes) is, on device_id, or None."""
-    for arr in _live_pointers.get(ptr, ()):
-        if arr._dev == device_id and arr._a.flags.c_contiguous and arr.nbytes >= nbytes:
+    for w in list(_live_pointers.get(ptr, {}).values()):
+        arr = w()
+        if arr is not None and arr._dev == device_id and arr._a.flags.c_contiguous \
+                and arr.nbytes >= nbytes:
             return arr
     return None
-live_streams = weakref.WeakValueDictionary()   # stream.ptr -> Stream
 
 
 class Device:
