@@ -18,7 +18,7 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(skip)
         elif "multi_gpu" in item.keywords and N_GPUS < 2:
             item.add_marker(skip_multi)
-        elif "multi_gpu" in item.keywords and item.nodeid in GPU_BUGS:
+        elif "cuda" in item.keywords and item.nodeid in GPU_BUGS:
             item.add_marker(pytest.mark.xfail(
                 strict=True, reason="GPU bug: " + GPU_BUGS[item.nodeid]))
 

@@ -106,4 +106,42 @@ BUGS = {
         'dpt/ops/reduction.py _amax_amin',
     'tests/ops/test_sorting.py::test_sorting_on_device[cuda:1]':
         'dpt/ops/sorting.py _argsort (called outside Function.apply)',
+    'tests/test_on_cuda.py::test_reductions_match_cpu[cuda:1-amax]':
+        'dpt/ops/reduction.py _amax_amin',
+    'tests/test_on_cuda.py::test_reductions_match_cpu[cuda:1-amin]':
+        'dpt/ops/reduction.py _amax_amin',
+    'tests/test_on_cuda.py::test_reduction_to_python_scalars[cuda:1]':
+        'dpt/ops/reduction.py _amax_amin',
+    'tests/test_on_cuda.py::test_conv_pool_norm_layers_match_cpu[cuda:1]':
+        'dpt/nn/modules/batchnorm.py BatchNorm forward: running-stat update on raw arrays',
+    'tests/test_on_cuda.py::test_embedding_and_cross_entropy_match_cpu[cuda:1]':
+        'dpt/nn/functional/sparse.py _check_range: index bounds check',
+    'tests/test_on_cuda.py::test_optimizer_steps_match_cpu[cuda:1-SGD]':
+        'dpt/optim/sgd.py sgd: raw-array update of a cuda:1 parameter',
+    'tests/test_on_cuda.py::test_optimizer_steps_match_cpu[cuda:1-Adam]':
+        'dpt/optim/optimizer.py _zeros_like (state buffers) and the raw-array update',
+    'tests/test_on_cuda.py::test_optimizer_steps_match_cpu[cuda:1-AdamW]':
+        'dpt/optim/optimizer.py _zeros_like and the raw-array update',
+    'tests/test_on_cuda.py::test_optimizer_steps_match_cpu[cuda:1-RMSprop]':
+        'dpt/optim/optimizer.py _zeros_like and the raw-array update',
+    'tests/test_on_cuda.py::test_optimizer_steps_match_cpu[cuda:1-Adagrad]':
+        'dpt/optim/adagrad.py __init__: full_like state on the current device',
+    'tests/test_on_cuda.py::test_distribution_sample_and_log_prob_on_device[cuda:1-Normal]':
+        'dpt/ops/comparison.py _compare (argument validation in dpt/distributions)',
+    'tests/test_on_cuda.py::test_distribution_sample_and_log_prob_on_device[cuda:1-Bernoulli]':
+        'dpt/ops/comparison.py _compare (argument validation in dpt/distributions)',
+    'tests/test_on_cuda.py::test_distribution_sample_and_log_prob_on_device[cuda:1-Categorical]':
+        'dpt/ops/comparison.py _compare (argument validation in dpt/distributions)',
+    'tests/test_on_cuda.py::test_distribution_sample_and_log_prob_on_device[cuda:1-Gamma]':
+        'dpt/ops/comparison.py _compare (argument validation in dpt/distributions)',
+    'tests/test_on_cuda.py::test_distribution_sample_and_log_prob_on_device[cuda:1-Poisson]':
+        'dpt/ops/comparison.py _compare (argument validation in dpt/distributions)',
+    'tests/test_on_cuda.py::test_distribution_sample_and_log_prob_on_device[cuda:1-Dirichlet]':
+        'dpt/ops/comparison.py _compare (argument validation in dpt/distributions)',
+    'tests/test_on_cuda.py::test_distribution_sample_and_log_prob_on_device[cuda:1-Uniform]':
+        'dpt/ops/comparison.py _compare (argument validation in dpt/distributions)',
+    "tests/test_on_cuda.py::test_ddp_example_gpu_branch":
+        "dpt/nn/parallel/distributed.py _broadcast_flat (and bucket packing): xp.concatenate of "
+        "rank 1's cuda:1 parameters while cuda:0 is current (the example does not call "
+        "dpt.cuda.set_device, which torch does not require)",
 }

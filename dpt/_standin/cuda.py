@@ -242,20 +242,14 @@ def get_default_pinned_memory_pool():
     return _pinned_pool
 
 
-class PinnedMemoryPointer:
-    """Host memory; numpy.frombuffer(ptr, ...) works on it, as on CuPy's."""
+class PinnedMemoryPointer(bytearray):
+    """Host memory with the buffer protocol (numpy.frombuffer works on it, as on CuPy's);
+    a bytearray underneath because Python 3.11 classes cannot export buffers themselves."""
 
     def __init__(self, size):
-        self._buf = bytearray(size)
+        super().__init__(size)
         self.size = size
-        self.ptr = int(np.frombuffer(self._buf, np.uint8).__array_interface__["data"][0]) \
-            if size else 0
-
-    def __buffer__(self, flags):
-        return memoryview(self._buf)
-
-    def __len__(self):
-        return self.size
+        self.ptr = int(np.frombuffer(self, np.uint8).__array_interface__["data"][0]) if size else 0
 
 
 def alloc_pinned_memory(size):
