@@ -85,9 +85,8 @@ def build_module(name, np_mod, handwritten: dict, submodules: dict | None = None
         if n in handwritten:
             setattr(mod, n, handwritten[n])
         elif kind == "module":
-            if submodules and n in submodules:
-                setattr(mod, n, submodules[n])
-            continue  # unimplemented submodule: __getattr__ raises NotImplementedError
+            setattr(mod, n, submodules[n] if submodules and n in submodules
+                    else _Missing(f"{name}.{n}"))  # hasattr() is True, any use raises
         elif isinstance(kind, dict):
             setattr(mod, n, kind["value"])
         elif np_mod is not None and hasattr(np_mod, n):
