@@ -116,16 +116,6 @@ BUGS = {
         'dpt/nn/modules/batchnorm.py BatchNorm forward: running-stat update on raw arrays',
     'tests/test_on_cuda.py::test_embedding_and_cross_entropy_match_cpu[cuda:1]':
         'dpt/nn/functional/sparse.py _check_range: index bounds check',
-    'tests/test_on_cuda.py::test_optimizer_steps_match_cpu[cuda:1-SGD]':
-        'dpt/optim/sgd.py sgd: raw-array update of a cuda:1 parameter',
-    'tests/test_on_cuda.py::test_optimizer_steps_match_cpu[cuda:1-Adam]':
-        'dpt/optim/optimizer.py _zeros_like (state buffers) and the raw-array update',
-    'tests/test_on_cuda.py::test_optimizer_steps_match_cpu[cuda:1-AdamW]':
-        'dpt/optim/optimizer.py _zeros_like and the raw-array update',
-    'tests/test_on_cuda.py::test_optimizer_steps_match_cpu[cuda:1-RMSprop]':
-        'dpt/optim/optimizer.py _zeros_like and the raw-array update',
-    'tests/test_on_cuda.py::test_optimizer_steps_match_cpu[cuda:1-Adagrad]':
-        'dpt/optim/adagrad.py __init__: full_like state on the current device',
     'tests/test_on_cuda.py::test_distribution_sample_and_log_prob_on_device[cuda:1-Normal]':
         'dpt/ops/comparison.py _compare (argument validation in dpt/distributions)',
     'tests/test_on_cuda.py::test_distribution_sample_and_log_prob_on_device[cuda:1-Bernoulli]':
