@@ -8,6 +8,7 @@ Importing dpt never requires cupy.
 from __future__ import annotations
 
 import importlib
+import os
 
 import numpy as np
 
@@ -17,10 +18,15 @@ _cupy_checked = False
 
 def gpu_module():
     """The GPU array module (cupy) if it imports and sees at least one GPU, else None
-    (checked once)."""
+    (checked once). DPT_CUDA_STANDIN=1 gives dpt._standin's CuPy test double instead
+    (2 devices, no GPU)."""
     global _cupy, _cupy_checked
     if not _cupy_checked:
         _cupy_checked = True
+        if os.environ.get("DPT_CUDA_STANDIN") == "1":  # tests: the strict CuPy/NCCL test double
+            from . import _standin
+            _cupy = _standin.install()
+            return _cupy
         try:
             import cupy
 
@@ -29,8 +35,6 @@ def gpu_module():
         except Exception:  # no cupy, no driver, or no device: CPU only
             _cupy = None
     return _cupy
-
-
 
 
 def gpu_available() -> bool:

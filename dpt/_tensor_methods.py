@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import functools
 
-from . import functional, linalg, ops
+from . import _device, functional, linalg, ops
 from ._tensor import Tensor
 from .ops.inplace import inplace
 
@@ -202,7 +202,8 @@ def __pos__(self):
 
 
 def __setitem__(self, index, value):
-    ops.setitem(self, index, value)
+    with _device.device_context(self.device):  # index conversion and the write run on self's GPU
+        ops.setitem(self, index, value)
 
 
 def _T(self):

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import numpy as _np
 
-from .._device import xp_of
+from .._device import device_context, xp_of
 from .._tensor import Tensor
 from .engine import _accumulate, run_backward
 
@@ -31,9 +31,11 @@ def _make_grads(outputs, grad_outputs):
                 raise RuntimeError("grad can be implicitly created only for real scalar outputs "
                                    f"but got {out.dtype}")
             xp = _np if type(arr) is _np.ndarray else xp_of(arr)
-            g = Tensor._make(xp.ones(arr.shape, arr.dtype))
+            with device_context(out.device):  # on the output's GPU, not the current one
+                g = Tensor._make(xp.ones(arr.shape, arr.dtype))
         elif not isinstance(g, Tensor):
-            g = Tensor._make(xp_of(out._data).full_like(out._data, g))
+            with device_context(out.device):
+                g = Tensor._make(xp_of(out._data).full_like(out._data, g))
         else:
             if g._data.shape != out._data.shape:
                 raise RuntimeError(f"Mismatch in shape: grad_output[{i}] has a shape of {g.shape} "

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import threading
 
+from .._device import device_context
 from .._tensor import Tensor
 from .function import _FREED_MSG, AccumulateGrad
 from .grad_mode import _state as _grad_state
@@ -196,12 +197,18 @@ def _run_node(node, grads, capture, captured, buffers, owned, accumulate, create
         if all(g is None for g in grads):
             return
         if getattr(node, "_materialize", True) and any(g is None for g in grads):
-            grads = [g if g is not None or m is None else _zeros_like_meta(m)
+            ref = next(g for g in grads if g is not None)  # zeros go on its device
+            grads = [g if g is not None or m is None else _zeros_like_meta(m, ref)
                      for g, m in zip(grads, node._out_meta)]
     elif grads[0] is None:
         return
 
-    in_grads = node.backward(*grads)
+    on = _on_device_of(grads)
+    if on is None:
+        in_grads = node.backward(*grads)
+    else:  # raw-array backward formulas run their kernels on the gradients' GPU
+        with on:
+            in_grads = node.backward(*grads)
     if type(in_grads) is not tuple:
         in_grads = (in_grads,)
     post = d.get("_post_hooks")
@@ -248,9 +255,18 @@ def _as_tensor(g):
     return g if g is None or isinstance(g, Tensor) else Tensor._make(g)
 
 
-def _zeros_like_meta(meta):
+def _on_device_of(grads):
+    """A device context for the first GPU gradient, or None when they live on the CPU."""
+    for g in grads:
+        if g is not None:
+            return None if g.is_cpu else device_context(g.device)
+    return None
+
+
+def _zeros_like_meta(meta, ref):
     shape, dt, _, xp = meta
-    return Tensor._make(xp.zeros(shape, dt))
+    with device_context(ref.device):
+        return Tensor._make(xp.zeros(shape, dt))
 
 
 def _accumulate(leaf, g, create_graph, owned):

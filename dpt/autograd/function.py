@@ -11,7 +11,7 @@ import warnings
 
 import numpy as np
 
-from .._device import xp_of
+from .._device import device_context, device_of, xp_of
 from .._dtype import bfloat16, from_numpy_dtype
 from .._tensor import Tensor
 from . import grad_mode as _grad_mode_module
@@ -112,15 +112,22 @@ class Function(Node):
         self = _new(cls)
         arrays = []
         any_need = False
+        gpu = None
         for a in args:
             if isinstance(a, Tensor):
                 arrays.append(a._data)
                 if a._requires_grad:
                     any_need = True
+                if gpu is None and type(a._data) is not _ndarray:
+                    gpu = a._data
             else:
                 arrays.append(a)
         try:
-            raw = self.forward(*arrays, **kwargs)
+            if gpu is None:
+                raw = self.forward(*arrays, **kwargs)
+            else:  # GPU kernels run on the current device: make it the inputs' device
+                with device_context(device_of(gpu)):
+                    raw = self.forward(*arrays, **kwargs)
         except ValueError as e:  # numpy's broadcast failure -> torch's message, naming the op
             if "could not be broadcast" not in str(e):
                 raise

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._device import to_numpy, xp_of
+from .._device import device_context, to_numpy, xp_of
 from .._tensor import Tensor
 from ..ops.creation import tensor
 from .api import grad
@@ -30,13 +30,17 @@ def _numerical_jacobians(func, inputs, diff_idx, eps):
            for o in outs]
     for col, j in enumerate(diff_idx):
         x = inputs[j]._data
+        on = device_context(inputs[j].device)  # writing x[idx] runs a kernel on x's GPU
         for e, idx in enumerate(np.ndindex(*x.shape)):
             orig = x[idx].item()
-            x[idx] = orig + eps
+            with on:
+                x[idx] = orig + eps
             plus = [to_numpy(o._data).astype(np.float64).ravel() for o in _diff_outputs(func(*inputs))]
-            x[idx] = orig - eps
+            with on:
+                x[idx] = orig - eps
             minus = [to_numpy(o._data).astype(np.float64).ravel() for o in _diff_outputs(func(*inputs))]
-            x[idx] = orig
+            with on:
+                x[idx] = orig
             for k in range(len(outs)):
                 jac[k][col][:, e] = (plus[k] - minus[k]) / (2 * eps)
     return outs, jac
@@ -52,8 +56,9 @@ def _analytical_jacobians(func, inputs, diff_idx):
             continue
         xp = xp_of(o._data)
         for i in range(o.numel()):
-            onehot = xp.zeros(o._data.size, dtype=o._data.dtype)
-            onehot[i] = 1
+            with device_context(o.device):  # allocate on o's GPU, not the current one
+                onehot = xp.zeros(o._data.size, dtype=o._data.dtype)
+                onehot[i] = 1
             grads = grad(o, diff_inputs, Tensor._make(onehot.reshape(o._data.shape)),
                                   retain_graph=True, allow_unused=True)
             for col, g in enumerate(grads):

@@ -33,7 +33,8 @@ class Adagrad(Optimizer):
                 init = group["initial_accumulator_value"]
                 if p.is_complex():
                     init = complex(init, init)
-                st["sum"] = Tensor._make(xp.full_like(p._data, init))
+                with _device.device_context(p.device):
+                    st["sum"] = Tensor._make(xp.full_like(p._data, init))
 
     def step(self, closure=None):
         loss = _closure_loss(closure)

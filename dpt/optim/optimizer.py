@@ -64,13 +64,22 @@ def _wrap_step(step):
                     raise RuntimeError(f"{step} must return None or a tuple of (new_args, "
                                        f"new_kwargs), but got {out}.")
                 args, kwargs = out
-        result = step(self, *args, **kwargs)
+        with _params_device(self):  # raw-array updates run on the parameters' GPU
+            result = step(self, *args, **kwargs)
         self._opt_called = True
         for hook in list(self._optimizer_step_post_hooks.values()):
             hook(self, args, kwargs)
         return result
     wrapper._dpt_step_wrapped = True
     return wrapper
+
+
+def _params_device(opt):
+    """A device context for the first parameter's device (a no-op on the CPU)."""
+    for group in opt.param_groups:
+        for p in group["params"]:
+            return _device.device_context(p.device)
+    return _device.device_context(_device.CPU)
 
 
 class Optimizer:

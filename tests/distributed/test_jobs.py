@@ -187,7 +187,8 @@ def test_without_cupy_nccl_is_refused_cleanly():
 
 
 GPU_JOB = """
-    import sys, numpy as np, cupy as cp, dpt, dpt.distributed as dist
+    import sys, numpy as np, dpt, dpt.distributed as dist
+    cp = dpt._device.cupy_module()  # real cupy, or the stand-in under DPT_CUDA_STANDIN=1
     backend = sys.argv[1]
     cp.cuda.Device(dist.get_local_rank() % cp.cuda.runtime.getDeviceCount()).use()
     dist.init_process_group(backend)
@@ -222,7 +223,7 @@ GPU_JOB = """
 
 
 @pytest.mark.cuda
-@pytest.mark.parametrize("backend", ["mpi", "nccl"])
+@pytest.mark.parametrize("backend", ["mpi", "nccl"], ids=["backend-mpi", "backend-nccl"])  # not 'mpi': pytest-mpi reads it as its marker
 def test_gpu_collectives(mpirun, backend):
     """cupy tensors over NCCL and over MPI (staged through the host); runs where a GPU exists."""
     import dpt.distributed as dist
