@@ -7,6 +7,7 @@ Importing dpt never requires cupy.
 """
 from __future__ import annotations
 
+import functools
 import importlib
 import os
 
@@ -182,6 +183,23 @@ def device_context(dev: device):
     if dev.type == "cpu":
         return _NULL
     return array_module(dev).cuda.Device(dev.index)
+
+
+def runs_on(position: int = 0):
+    """Decorator: run the function with the device of its argument at ``position`` (a Tensor
+    or a raw array) current, for raw GPU work done outside Function.apply (which does this
+    itself). A host argument costs one attribute check."""
+    def wrap(fn):
+        @functools.wraps(fn)
+        def wrapper(*args, **kwargs):
+            arg = args[position] if len(args) > position else None
+            data = getattr(arg, "_data", arg)
+            if data is None or isinstance(data, np.ndarray) or not hasattr(data, "device"):
+                return fn(*args, **kwargs)
+            with data.device:
+                return fn(*args, **kwargs)
+        return wrapper
+    return wrap
 
 
 class _Null:

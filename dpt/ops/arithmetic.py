@@ -8,7 +8,7 @@ import math
 import numpy as np
 
 from .. import _dtype
-from .._device import xp_of
+from .._device import runs_on, xp_of
 from .._tensor import Tensor
 from ..autograd.function import Function
 from ..autograd.grad_mode import is_grad_enabled
@@ -535,6 +535,7 @@ def _type_word(dt: _dtype.dtype) -> str:
     return _TYPE_WORDS[dt.name]
 
 
+@runs_on(1)
 def _with_out(result: Tensor, out: Tensor | None, op: str = "out=") -> Tensor:
     """Honour torch's ``out=`` argument: copy result into out (resizing it) and return out.
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import _dtype
-from .._device import xp_of
+from .._device import runs_on, xp_of
 from .._tensor import Tensor
 from ..autograd.function import Function
 from ._promote import binary, check_same_device
@@ -24,6 +24,7 @@ _NP_NAME = {"eq": "equal", "ne": "not_equal", "lt": "less", "le": "less_equal", 
             "ge": "greater_equal"}
 
 
+@runs_on(1)
 def _compare(name, input, other, out):
     a, b, rt = binary(input, other, name)
     if rt.is_complex and name not in ("eq", "ne"):

@@ -13,7 +13,7 @@ import warnings
 import numpy as np
 
 from .. import _dtype
-from .._device import device_of, move, ufunc_at, xp_of
+from .._device import device_of, move, runs_on, ufunc_at, xp_of
 from .._tensor import Tensor, _wrap_dim
 from ..autograd.function import Function
 from ..autograd.grad_mode import is_grad_enabled
@@ -31,6 +31,7 @@ __all__ = ["getitem", "setitem", "index_select", "masked_select", "masked_fill",
 # =======================================================================================
 # helpers
 # =======================================================================================
+@runs_on(0)
 def _check_range(arr, n: int, dim: int, op: str, allow_negative: bool = False,
                  error: type = IndexError):
     """``error`` (torch's type for the op) naming the first index outside dim's range."""
@@ -130,6 +131,7 @@ def _is_array(it):
     return hasattr(it, "shape") and hasattr(it, "dtype")
 
 
+@runs_on(1)
 def _convert_index(index, x, op="index"):
     """Validate a torch-style index against x and return (stages, basic)."""
     xp, dev = xp_of(x._data), x.device
@@ -490,6 +492,7 @@ def index_fill(input: Tensor, dim: int, index: Tensor, value) -> Tensor:
     return IndexFill.apply(input, value, d, idx)
 
 
+@runs_on(0)
 def take(input: Tensor, index: Tensor) -> Tensor:
     """take(index): input.flatten()[index], shaped like index (negative indices wrap)."""
     idx = _index_array(index, input, "take", long_only=True)
@@ -529,6 +532,7 @@ class Put(Function):
         return gx, gs
 
 
+@runs_on(0)
 def put(input: Tensor, index: Tensor, source: Tensor, accumulate: bool = False) -> Tensor:
     """put(input, index, source, accumulate=False): a copy of input with its flattened
     elements at index set to (or, with accumulate, incremented by) source's elements.
@@ -663,6 +667,7 @@ class MaskedScatter(Function):
         return gx, None, gs
 
 
+@runs_on(0)
 def masked_scatter(input: Tensor, mask: Tensor, source: Tensor) -> Tensor:
     """masked_scatter(mask, source): copy source's first elements, in order, where mask is True."""
     _check_mask(mask, "masked_scatter")

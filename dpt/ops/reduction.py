@@ -20,7 +20,7 @@ import warnings
 import numpy as np
 
 from .. import _dtype, return_types
-from .._device import xp_of
+from .._device import runs_on, xp_of
 from .._tensor import Tensor, _wrap_dim
 from ..autograd.function import Function, autocast_fp32
 from ..autograd.sum_to import sum_to
@@ -545,6 +545,7 @@ class _EvenlyDistributed(Function):
         return expand_reduced(gz, self.shape, self.dims, self.keepdim) * _const(self.scale)
 
 
+@runs_on(0)
 def _amax_amin(input, dim, keepdim, largest, op):
     dims = _reduce_dims(dim, input.ndim, op)
     x = input._data

@@ -10,7 +10,7 @@ import numbers
 import numpy as np
 
 from .. import return_types
-from .._device import xp_of
+from .._device import runs_on, xp_of
 from .._tensor import Tensor
 from .reduction import _int_dim, _pick, _picked_along
 
@@ -18,6 +18,7 @@ __all__ = ["sort", "argsort", "msort", "topk", "kthvalue", "unique", "unique_con
            "searchsorted", "bucketize", "histc"]
 
 
+@runs_on(0)
 def _argsort(x, d: int, descending: bool):
     """Stable argsort along d; NaN counts as the largest value (last ascending, first descending)."""
     xp = xp_of(x)

@@ -188,7 +188,7 @@ def test_without_cupy_nccl_is_refused_cleanly():
 
 GPU_JOB = """
     import sys, numpy as np, dpt, dpt.distributed as dist
-    cp = dpt._device.cupy_module()  # real cupy, or the stand-in under DPT_CUDA_STANDIN=1
+    cp = dpt._device.gpu_module()  # real cupy, or the stand-in under DPT_CUDA_STANDIN=1
     backend = sys.argv[1]
     cp.cuda.Device(dist.get_local_rank() % cp.cuda.runtime.getDeviceCount()).use()
     dist.init_process_group(backend)

@@ -11,6 +11,7 @@ import warnings
 
 import numpy as np
 
+from ..._device import runs_on
 from ... import _device, random as _random
 from ..._tensor import Tensor
 
@@ -48,6 +49,7 @@ def _check_float(input, name: str) -> None:
         raise RuntimeError(f"{name}: expected a floating point input, got {input.dtype}")
 
 
+@runs_on(0)
 def _dropout_impl(input: Tensor, p: float, training: bool, inplace: bool, shape,
                   name: str) -> Tensor:
     p = _check_p(p)

@@ -12,7 +12,7 @@ import warnings
 import numpy as np
 
 from ... import ops
-from ..._device import xp_of
+from ..._device import runs_on, xp_of
 from ..._tensor import Tensor
 from ...autograd.function import Function, autocast_fp32
 from ...autograd.grad_mode import is_grad_enabled, no_grad
@@ -131,6 +131,7 @@ def huber_loss(input: Tensor, target: Tensor, reduction: str = "mean", delta: fl
 
 
 # ---- classification: nll and cross entropy -------------------------------------------------
+@runs_on(0)
 def _class_layout(input: Tensor, target: Tensor, weight, op: str):
     """Checks input (C) / (N, C) / (N, C, d1, ...) against class-index targets and returns
     (x2 (M, C) tensor, t (M,) int array, output shape for reduction='none')."""

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from ... import ops
-from ..._device import scatter_add, xp_of
+from ..._device import runs_on, scatter_add, xp_of
 from ..._tensor import Tensor
 from ...autograd.function import Function
 
@@ -19,6 +19,7 @@ def _check_indices(indices: Tensor, opname: str) -> None:
                            f"(while checking arguments for {opname})")
 
 
+@runs_on(0)
 def _check_range(idx, num: int) -> None:
     if idx.size and (int(idx.min()) < 0 or int(idx.max()) >= num):
         raise IndexError("index out of range in self")

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from ... import distributed as dist, ops
-from ..._device import xp_of
+from ..._device import runs_on, xp_of
 from ..._dtype import int64
 from ..._tensor import Tensor
 from ...autograd.grad_mode import is_grad_enabled, no_grad
@@ -75,6 +75,7 @@ class _NormBase(Module):
 
 
 class _BatchNorm(_NormBase):
+    @runs_on(1)
     def forward(self, input: Tensor) -> Tensor:
         self._check_input_dim(input)
         factor = 0.0 if self.momentum is None else self.momentum

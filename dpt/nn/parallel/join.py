@@ -86,13 +86,19 @@ def _broadcast_flat(dist, tensors, group, src: int = 0) -> None:
         by_dtype.setdefault((t._data.dtype, t.device), []).append(t)
     with no_grad():
         for (dt, dev), ts in by_dtype.items():
-            xp = _device.xp_of(ts[0]._data)
-            flat = xp.concatenate([t._data.reshape(-1) for t in ts]) if ts else xp.zeros(0, dt)
-            buf = Tensor._make(flat)
-            dist.broadcast(buf, group=group, group_src=src)
-            offset = 0
-            for t in ts:
-                n = t._data.size
-                t._data[...] = flat[offset:offset + n].reshape(t._data.shape)
-                t._vc[0] += 1
-                offset += n
+            with _device.device_context(dev):
+                _broadcast_one(dist, ts, dt, group, src)
+
+
+def _broadcast_one(dist, ts, dt, group, src: int) -> None:
+    """One dtype's broadcast (with its device current)."""
+    xp = _device.xp_of(ts[0]._data)
+    flat = xp.concatenate([t._data.reshape(-1) for t in ts]) if ts else xp.zeros(0, dt)
+    buf = Tensor._make(flat)
+    dist.broadcast(buf, group=group, group_src=src)
+    offset = 0
+    for t in ts:
+        n = t._data.size
+        t._data[...] = flat[offset:offset + n].reshape(t._data.shape)
+        t._vc[0] += 1
+        offset += n
