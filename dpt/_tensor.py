@@ -427,40 +427,41 @@ class Tensor:
     def cuda(self, device=None, non_blocking=False) -> "Tensor":
         return self.to(_device.device("cuda", device) if isinstance(device, int) else (device or "cuda"))
 
-    def float(self):
+    # dtype shorthands; memory_format is accepted and ignored (dpt tensors are strided arrays)
+    def float(self, memory_format=None):
         return self.to(_dtype.float32)
 
-    def double(self):
+    def double(self, memory_format=None):
         return self.to(_dtype.float64)
 
-    def half(self):
+    def half(self, memory_format=None):
         return self.to(_dtype.float16)
 
-    def bfloat16(self):
+    def bfloat16(self, memory_format=None):
         return self.to(_dtype.bfloat16)
 
-    def long(self):
+    def long(self, memory_format=None):
         return self.to(_dtype.int64)
 
-    def int(self):
+    def int(self, memory_format=None):
         return self.to(_dtype.int32)
 
-    def short(self):
+    def short(self, memory_format=None):
         return self.to(_dtype.int16)
 
-    def char(self):
+    def char(self, memory_format=None):
         return self.to(_dtype.int8)
 
-    def byte(self):
+    def byte(self, memory_format=None):
         return self.to(_dtype.uint8)
 
-    def bool(self):
+    def bool(self, memory_format=None):
         return self.to(_dtype.bool)
 
-    def cfloat(self):
+    def cfloat(self, memory_format=None):
         return self.to(_dtype.complex64)
 
-    def cdouble(self):
+    def cdouble(self, memory_format=None):
         return self.to(_dtype.complex128)
 
     def type_as(self, other):

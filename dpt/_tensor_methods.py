@@ -21,6 +21,7 @@ import functools
 
 from . import _device, functional, linalg, ops
 from ._tensor import Tensor
+from .autograd.sum_to import sum_to
 from .ops.inplace import inplace
 
 METHODS = """
@@ -126,6 +127,16 @@ def transpose_(self, dim0, dim1):
     return ops.set_view_(self, ops.transpose(self, dim0, dim1))
 
 
+def sum_to_size(self, *size) -> Tensor:
+    """sum_to_size(*size): self summed down to size, which must broadcast to self's shape."""
+    shape = tuple(size[0]) if len(size) == 1 and isinstance(size[0], (tuple, list)) else size
+    lead = self.ndim - len(shape)
+    if lead < 0 or any(s != 1 and s != n for s, n in zip(shape, self.shape[lead:])):
+        raise RuntimeError(f"size {{{list(shape)}}} is not expandable to size "
+                           f"{{{list(self.shape)}}}.")
+    return sum_to(self, tuple(shape))
+
+
 def to(self, *args, **kwargs) -> Tensor:
     """to(dtype) / to(device, dtype=None) / to(other): differentiable copy, or self."""
     return ops.to(self, *args, **kwargs)
@@ -222,7 +233,7 @@ _PROPERTIES = {
     "mH": lambda self: ops.conj(_mT(self)), "real": ops.real, "imag": ops.imag,
 }
 
-_WRITTEN_OUT = [polygamma, polygamma_, flip, where, squeeze_, unsqueeze_, t_, transpose_, to,
+_WRITTEN_OUT = [sum_to_size, polygamma, polygamma_, flip, where, squeeze_, unsqueeze_, t_, transpose_, to,
                 new_full, new_tensor, __eq__, __ne__, __pos__, __setitem__]
 
 

@@ -263,3 +263,15 @@ def test_new_factories_inherit_dtype():
     assert x.new_full((2,), 3).dtype == dpt.float64
     assert x.new_tensor([1, 2]).dtype == dpt.float64
     assert x.new_empty(1, dtype=dpt.int32).dtype == dpt.int32
+
+
+def test_sum_to_size_and_memory_format_shorthands():
+    x = dpt.ones(3, 4, requires_grad=True)
+    y = x.sum_to_size((1, 4))
+    assert y.shape == (1, 4) and x.sum_to_size(4).tolist() == [3.0] * 4
+    y.sum().backward()
+    assert x.grad.shape == (3, 4)
+    with pytest.raises(RuntimeError, match=r"size \{\[3, 5\]\} is not expandable to size \{\[3, 4\]\}"):
+        x.sum_to_size(3, 5)
+    assert x.double(memory_format=dpt.preserve_format).dtype is dpt.float64 \
+        if hasattr(dpt, "preserve_format") else x.double(memory_format=None).dtype is dpt.float64

@@ -18,7 +18,10 @@ __all__ = ["gather", "scatter", "scatter_add", "scatter_reduce", "take_along_dim
 def _gs_check(input, dim, index, src, op):
     """Shared checks of gather/scatter: (dim, index array) with torch's messages."""
     d = _wrap_dim(dim, input.ndim, op)
-    idx = _index_array(index, input, op, long_only=True)
+    if isinstance(index, Tensor) and index.numel() and index.dtype not in (_dtype.int32,
+                                                                        _dtype.int64):
+        raise RuntimeError(f"{op}(): Expected dtype int32/int64 for index")
+    idx = _index_array(index, input, op)
     if idx.size == 0:
         # torch checks nothing else for an empty index: the op reads and writes nothing.
         return d, idx.reshape((0,) * max(input.ndim, 1))
