@@ -1,6 +1,6 @@
 """Strict CuPy and NCCL stand-ins: a TEST DOUBLE, not a GPU implementation.
 
-With DPT_CUDA_STANDIN=1, ``dpt._device.cupy_module()`` returns this package's ``cupy``
+With DPT_CUDA_STANDIN=1, ``dpt._device.gpu_module()`` returns this package's ``cupy``
 module (and ``install()`` registers it, ``cupyx`` and ``cupy.cuda.nccl`` in
 ``sys.modules``), so that every CUDA path of dpt runs on a machine without a GPU:
 two stand-in devices, arrays stored in numpy, NCCL collectives over MPI with host copies.
@@ -12,6 +12,10 @@ numpy operands, arrays of another device than the current one, dtypes CuPy lacks
 answers a real CuPy name it does not implement with NotImplementedError instead of
 borrowing numpy semantics that CuPy lacks. A bug it finds is fixed in dpt, never here.
 Nothing here is fast, and nothing here touches a GPU.
+
+Its modules import each other inside functions on purpose: the array type, the devices and
+the namespaces refer to one another, and the namespaces are built only when installed.
+The word cupy appears here and in the device module and the NCCL transport only.
 """
 from __future__ import annotations
 

@@ -16,6 +16,7 @@ import os
 import time
 from datetime import timedelta
 
+from ..futures import Future
 from . import monitor
 
 # Waiting strategy: spin while the operation is probably about to finish, then
@@ -127,8 +128,6 @@ class Work:
 
     def get_future(self):
         """A dpt.futures.Future of the output tensors, done when this operation is."""
-        from ..futures import Future
-
         return Future.from_work(self, self._outputs)
 
     def __repr__(self) -> str:
