@@ -17,8 +17,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from ... import distributed as _distributed
 from ..._device import xp_of
 from ..._tensor import Tensor
+from ...nn.parallel.join import _broadcast_flat
 from ...optim.optimizer import Optimizer
 from ..collectives import broadcast
 from ..object_collectives import gather_object
@@ -112,14 +114,10 @@ class ZeroRedundancyOptimizer(Optimizer):
                     for p, _ in views:
                         p._vc[0] += 1
             return
-        for r in range(self.world_size):
-            for params in _by_kind([p for g in self._per_rank[r] for p in g]):
-                xp = xp_of(params[0]._data)
-                flat = Tensor._make(xp.concatenate([p._data.reshape(-1) for p in params]))
-                broadcast(flat, src=get_global_rank(self.process_group, r),
-                          group=self.process_group)
-                if r != self.rank:
-                    _unpack(flat._data, params)
+        for r in range(self.world_size):  # one broadcast per dtype/device of rank r's shard
+            params = [p for g in self._per_rank[r] for p in g]
+            if params:
+                _broadcast_flat(_distributed, params, self.process_group, src=r)
 
     def _make_buckets(self) -> list:
         """(owner rank, flat Tensor, [(param, its view)]) per rank and dtype/device; each
@@ -212,13 +210,3 @@ def _by_kind(params: list[Tensor]) -> list[list[Tensor]]:
     for p in params:
         kinds.setdefault((str(p.device), p._data.dtype), []).append(p)
     return list(kinds.values())
-
-
-def _unpack(flat, params: list[Tensor]) -> None:
-    off = 0
-    for p in params:
-        n = p._data.size
-        p._data[...] = flat[off:off + n].reshape(p._data.shape)
-        p._vc[0] += 1
-        off += n
-
