@@ -147,3 +147,23 @@ def test_gradscaler_disabled_is_a_pass_through():
     if not dpt.cuda.is_available():
         with pytest.warns(UserWarning, match="CUDA is not available"):
             assert not GradScaler().is_enabled()
+
+
+@pytest.mark.cuda
+def test_cuda_lists_cast_on_cuda_tensors_only():
+    F = dpt.nn.functional
+    x = dpt.randn(4, 6, device="cuda", requires_grad=True)
+    w = dpt.randn(5, 6, device="cuda", requires_grad=True)
+    with autocast("cuda"):
+        y = F.linear(x, w)
+        assert y.dtype is dpt.float16
+        for out in (y.sum(), y.sum(1), y.cumsum(1), F.softmax(y, 1), F.log_softmax(y, 1),
+                    y.exp(), F.layer_norm(y, (5,)), F.group_norm(y[:, :4, None], 2),
+                    F.cross_entropy(y, dpt.zeros(4, dtype=dpt.int64, device="cuda"))):
+            assert out.dtype is dpt.float32
+        assert dpt.mv(x, x[0]).dtype is dpt.float16  # on CUDA's list only
+        y.float().sum().backward()
+    assert x.grad.dtype is w.grad.dtype is dpt.float32
+    xc = dpt.randn(4, 6)
+    with autocast("cpu"):
+        assert xc.bfloat16().sum().dtype is dpt.bfloat16  # the CPU list leaves sums alone

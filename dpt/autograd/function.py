@@ -273,20 +273,26 @@ _FLOAT32 = np.dtype(np.float32)
 _AUTOCAST_ELIGIBLE = (np.dtype(np.float16), np.dtype(bfloat16.np), _FLOAT32)
 
 
-def autocast_fp32(fn):
-    """Decorator for composite ops on torch's float32 autocast list (the losses): inside an
-    autocast region their floating tensor arguments are cast to float32 first."""
-    @functools.wraps(fn)
-    def wrapper(*args, **kwargs):
-        regions = _grad_mode.autocast
-        if regions is not None:
-            args = _autocast_args("fp32", args, regions)
-            if kwargs:
-                keys = [k for k in kwargs if k != "out"]  # out= is written, never cast
-                kwargs = dict(zip(keys, _autocast_args("fp32", [kwargs[k] for k in keys],
-                                                       regions)))
-        return fn(*args, **kwargs)
-    return wrapper
+def autocast_policy(policy: str):
+    """Decorator for composite ops on one of torch's autocast lists (the losses, layer_norm):
+    inside an autocast region their floating tensor arguments are cast as ``policy`` says
+    (see Function.autocast) before the op runs; out= is written, never cast."""
+    def decorate(fn):
+        @functools.wraps(fn)
+        def wrapper(*args, **kwargs):
+            regions = _grad_mode.autocast
+            if regions is not None:
+                args = _autocast_args(policy, args, regions)
+                keys = [k for k in kwargs if k != "out"]
+                if keys:
+                    cast = _autocast_args(policy, [kwargs[k] for k in keys], regions)
+                    kwargs = {**kwargs, **dict(zip(keys, cast))}
+            return fn(*args, **kwargs)
+        return wrapper
+    return decorate
+
+
+autocast_fp32 = autocast_policy("fp32")
 
 
 def _autocast_args(policy: str, args, regions: dict):

@@ -270,6 +270,7 @@ class _Shift(Function):
 
 # ---- sum, nansum, mean, nanmean -------------------------------------------------------
 class Sum(Function):
+    autocast = "fp32_cuda"  # torch's autocast list
     def forward(self, x, dims, keepdim, dtype):
         self.shape, self.dims, self.keepdim = x.shape, dims, keepdim
         return x.sum(axis=dims, keepdims=keepdim, dtype=dtype)
@@ -295,13 +296,15 @@ def sum(input, dim=None, keepdim=False, *, dtype=None, out=None) -> Tensor:
     if dim is None and dtype is None and out is None:  # fast path: a full float sum
         idt = input.dtype
         if idt.category >= 2:
-            return Sum.apply(input, tuple(range(input._data.ndim)), keepdim, idt.np)
+            return Sum.apply(input, tuple(range(input._data.ndim)), keepdim, None)
     dtype = _out_dtype(dtype, out, "sum")
     dims = _reduce_dims(dim, input.ndim, "sum")
     dt = _sum_dtype(input, dtype)
     if dt is not input.dtype and dt.category >= 2:
         input = input.to(dt)
-    return _to_out(Sum.apply(input, dims, keepdim, dt.np), out, "sum")
+    # dtype None: the input's own (an autocast cast to float32 then sums in float32)
+    return _to_out(Sum.apply(input, dims, keepdim, None if dt is input.dtype else dt.np), out,
+                   "sum")
 
 
 class NanSum(Function):

@@ -36,6 +36,8 @@ def _scan(input, dim, op, fn, *args, **kwargs):
 
 
 class Cumsum(Function):
+    autocast = "fp32_cuda"  # torch's autocast list
+
     def forward(self, x, dim, dtype):
         self.dim = dim
         out = xp_of(x).cumsum(x, axis=dim, dtype=dtype)
@@ -50,7 +52,7 @@ def _cumsum(input, d, dtype):
     dt = _sum_dtype(input, dtype)
     if dt is not input.dtype and dt.category >= 2:
         input = input.to(dt)
-    return Cumsum.apply(input, d, dt.np)
+    return Cumsum.apply(input, d, None if dt is input.dtype else dt.np)
 
 
 @_numpy_kwargs
@@ -62,6 +64,8 @@ def cumsum(input, dim, *, dtype=None, out=None) -> Tensor:
 
 
 class Cumprod(Function):
+    autocast = "fp32_cuda"  # torch's autocast list
+
     def forward(self, x, dim, dtype):
         self.dim = dim
         self.has_zero = bool((x == 0).any())
@@ -112,7 +116,7 @@ def _cumprod(input, d, dtype):
     dt = _sum_dtype(input, dtype)
     if dt is not input.dtype and dt.category >= 2:
         input = input.to(dt)
-    return Cumprod.apply(input, d, dt.np)
+    return Cumprod.apply(input, d, None if dt is input.dtype else dt.np)
 
 
 @_numpy_kwargs

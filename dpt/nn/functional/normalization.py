@@ -12,7 +12,7 @@ import math
 
 from ... import ops
 from ..._tensor import Tensor
-from ...autograd.function import Function
+from ...autograd.function import Function, autocast_policy
 from ...autograd.grad_mode import is_grad_enabled
 
 __all__ = ["batch_norm", "instance_norm", "layer_norm", "group_norm", "rms_norm",
@@ -225,6 +225,7 @@ def _check_normalized_shape(input, shape):
                            f"{list(input.shape)}")
 
 
+@autocast_policy("fp32_cuda")  # torch's CUDA autocast list
 def layer_norm(input: Tensor, normalized_shape, weight: Tensor | None = None,
                bias: Tensor | None = None, eps: float = 1e-5) -> Tensor:
     """layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5): normalise
@@ -239,6 +240,7 @@ def layer_norm(input: Tensor, normalized_shape, weight: Tensor | None = None,
     return Normalize.apply(input, weight, bias, axes=axes, eps=eps)
 
 
+@autocast_policy("fp32_cuda")  # torch's CUDA autocast list
 def group_norm(input: Tensor, num_groups: int, weight: Tensor | None = None,
                bias: Tensor | None = None, eps: float = 1e-5) -> Tensor:
     """group_norm(input, num_groups, weight=None, bias=None, eps=1e-5): split the C
