@@ -7,7 +7,8 @@ Every op declares its list as ``Function.autocast`` and ``Function.apply`` casts
 tensors are never cast, backward runs in the dtypes forward chose, and gradients reach
 float32 parameters in float32. Ops outside the lists run in their inputs' dtype, and
 mixed inputs promote as usual. On the CPU numpy has no fast half-precision kernels: autocast
-there saves memory, not time.
+there saves memory, not time. bfloat16 exists only on the CPU (CuPy has no such dtype):
+``autocast('cuda', dtype=dpt.bfloat16)`` and moving a bfloat16 tensor to a GPU raise.
 
 ``GradScaler`` is the full loss-scaling algorithm (scale, unscale_, step skipping on
 inf/nan, update with growth and backoff); under a process group the inf/nan finding is
@@ -31,6 +32,8 @@ __all__ = ["autocast", "GradScaler", "is_autocast_enabled", "get_autocast_dtype"
            "is_autocast_available", "custom_fwd", "custom_bwd"]
 
 _DEFAULT_DTYPE = {"cuda": _dtype.float16, "cpu": _dtype.bfloat16}
+_BF16_ON_GPU = ("dpt does not support bfloat16 on CUDA devices: CuPy has no bfloat16 dtype. "
+                "Use float16 there (autocast('cuda') defaults to it); bfloat16 works on the CPU.")
 _state = threading.local()
 
 
@@ -92,6 +95,8 @@ class autocast:
                 _dtype.float16, _dtype.bfloat16, _dtype.float32):
             raise RuntimeError(f"In CUDA autocast, but the target dtype {self.fast_dtype} is not "
                                f"supported.")
+        if device_type == "cuda" and self._enabled and self.fast_dtype is _dtype.bfloat16:
+            raise RuntimeError(_BF16_ON_GPU)
 
     def __enter__(self):
         stack = getattr(_state, self.device, None)

@@ -167,3 +167,13 @@ def test_cuda_lists_cast_on_cuda_tensors_only():
     xc = dpt.randn(4, 6)
     with autocast("cpu"):
         assert xc.bfloat16().sum().dtype is dpt.bfloat16  # the CPU list leaves sums alone
+
+
+@pytest.mark.cuda
+def test_bfloat16_on_cuda_is_a_clear_error():
+    with pytest.raises(RuntimeError, match="bfloat16 on CUDA"):
+        autocast("cuda", dtype=dpt.bfloat16)
+    with pytest.raises(RuntimeError, match="bfloat16 on CUDA"):
+        dpt.ones(2, device="cuda").bfloat16()
+    with pytest.raises(RuntimeError, match="bfloat16 on CUDA"):
+        dpt.ones(2, dtype=dpt.bfloat16).cuda()

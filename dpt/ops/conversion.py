@@ -69,6 +69,9 @@ def to(input: Tensor, *args, **kwargs) -> Tensor:
         dt = None
     if dev is None and dt is None and not copy:
         return input
+    if (dev or input.device).type == "cuda" and (dt or input.dtype) is _dtype.bfloat16:
+        raise RuntimeError("to(): dpt does not support bfloat16 on CUDA devices (CuPy has no "
+                           "bfloat16 dtype); use float16 there")
     return ToCopy.apply(input, None if dt is None else dt.np, dev)
 
 
