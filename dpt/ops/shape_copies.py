@@ -146,13 +146,21 @@ def narrow_copy(input: Tensor, dim: int, start: int, length: int) -> Tensor:
 # joining: cat, stack and friends
 # =======================================================================================
 class Cat(Function):
-    def forward(self, *xs, dim):
-        self.dim, self.sizes = dim, [x.shape[dim] for x in xs]
-        return xp_of(xs[0]).concatenate(xs, axis=dim)
+    """Join along dim; the inputs at positions ``skip`` (torch's legacy 1-D empty tensors)
+    join nothing but stay inputs, so their gradient is an empty tensor, not None."""
+
+    def forward(self, *xs, dim, skip=()):
+        self.dim = dim
+        self.sizes = [None if i in skip else x.shape[dim] for i, x in enumerate(xs)]
+        return xp_of(xs[0]).concatenate([x for i, x in enumerate(xs) if i not in skip],
+                                        axis=dim)
 
     def backward(self, gz):
         out, a = [], 0
         for n in self.sizes:
+            if n is None:
+                out.append(gz.new_zeros(0))
+                continue
             out.append(gz.narrow(self.dim, a, n))
             a += n
         return tuple(out)
@@ -206,8 +214,9 @@ def cat(tensors, dim: int = 0, *, out=None) -> Tensor:
                 raise RuntimeError(f"Sizes of tensors must match except in dimension {d}. Expected "
                                    f"size {ref.shape[k]} but got size {t.shape[k]} for tensor number "
                                    f"{i} in the list.")
-    keep = [t if t.dtype is rt else t.to(rt) for t in keep]
-    res = Cat.apply(*keep, dim=d)
+    skip = frozenset(i for i, t in enumerate(tensors)
+                     if t.ndim == 1 and t.shape[0] == 0 and t is not ref)
+    res = Cat.apply(*[t if t.dtype is rt else t.to(rt) for t in tensors], dim=d, skip=skip)
     if out is not None:
         return out.resize_(res.shape).copy_(res)
     return res

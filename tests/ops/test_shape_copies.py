@@ -24,3 +24,11 @@ def test_rot90_errors():
         dpt.rot90(dpt.ones(2, 2), 1, (0,))
     with pytest.raises(RuntimeError, match="different"):
         dpt.rot90(dpt.ones(2, 2), 1, (1, -1))
+
+
+def test_cat_gives_skipped_legacy_empty_inputs_an_empty_gradient():
+    """torch skips 1-D empty tensors in cat but still hands them a (0,)-shaped gradient."""
+    a = dpt.zeros(0, dtype=dpt.float64, requires_grad=True)
+    b = dpt.ones(2, 3, dtype=dpt.float64, requires_grad=True)
+    ga, gb = dpt.autograd.grad(dpt.cat([a, b], 1).sum(), [a, b])
+    assert ga.shape == (0,) and gb.tolist() == [[1.0] * 3] * 2
