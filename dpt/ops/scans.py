@@ -48,11 +48,17 @@ class Cumsum(Function):
         return _reverse_cumsum(gz, self.dim)
 
 
-def _cumsum(input, d, dtype):
+def _accumulate(fn_class, input, d, dtype):
+    """cumsum/cumprod in their result dtype: int64 for integers, dtype= when given, else the
+    input's own (dtype None, so an input autocast made float32 accumulates in float32)."""
     dt = _sum_dtype(input, dtype)
     if dt is not input.dtype and dt.category >= 2:
         input = input.to(dt)
-    return Cumsum.apply(input, d, None if dt is input.dtype else dt.np)
+    return fn_class.apply(input, d, None if dt is input.dtype else dt.np)
+
+
+def _cumsum(input, d, dtype):
+    return _accumulate(Cumsum, input, d, dtype)
 
 
 @_numpy_kwargs
@@ -113,10 +119,7 @@ def _cumprod_backward(x: Tensor, gz: Tensor, d: int, y=None) -> Tensor:
 
 
 def _cumprod(input, d, dtype):
-    dt = _sum_dtype(input, dtype)
-    if dt is not input.dtype and dt.category >= 2:
-        input = input.to(dt)
-    return Cumprod.apply(input, d, None if dt is input.dtype else dt.np)
+    return _accumulate(Cumprod, input, d, dtype)
 
 
 @_numpy_kwargs

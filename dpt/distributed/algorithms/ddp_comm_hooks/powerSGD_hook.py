@@ -113,6 +113,12 @@ def _orthogonalize(matrix, epsilon: float = 0) -> None:
             rest -= (col * rest).sum(axis=0, keepdims=True) * col
 
 
+def _warm_up(state, bucket) -> Future:
+    """Before start_powerSGD_iter: the plain all-reduce, counting the iteration."""
+    state.maybe_increase_iter(bucket)
+    return allreduce_hook(state.process_group, bucket)
+
+
 def _start_compression(state, bucket):
     """Error feedback in, the buffer's value before compression kept (or None)."""
     x = bucket.buffer()._data
@@ -152,8 +158,7 @@ def powerSGD_hook(state: PowerSGDState, bucket) -> Future:
     """powerSGD_hook(state, bucket): rank-r PowerSGD of each gradient matrix of the bucket."""
     pg = state.process_group
     if state.iter < state.start_powerSGD_iter:
-        state.maybe_increase_iter(bucket)
-        return allreduce_hook(pg, bucket)
+        return _warm_up(state, bucket)
     world = get_world_size(pg)
     before = _start_compression(state, bucket)
     plain, mats = [], []
@@ -202,8 +207,7 @@ def batched_powerSGD_hook(state: PowerSGDState, bucket) -> Future:
     matrix, compressed at rank r (fewer, larger products than powerSGD_hook; coarser)."""
     pg = state.process_group
     if state.iter < state.start_powerSGD_iter:
-        state.maybe_increase_iter(bucket)
-        return allreduce_hook(pg, bucket)
+        return _warm_up(state, bucket)
     world = get_world_size(pg)
     before = _start_compression(state, bucket)
     x = bucket.buffer()._data
