@@ -104,9 +104,10 @@ def _enter(op: str, group, **tensors):
 
 
 def _start(pg, op: str, tensors=(), *, shapes=True, root=None, red=None, outputs=(),
-           count=None) -> Work:
+           count=None, speculate=False) -> Work:
     """Number the collective, mark this rank as having entered it, check that every rank
-    makes the same call (fingerprint.py)."""
+    makes the same call (fingerprint.py): at once, or, with ``speculate``, in flight beside
+    the data as the Work's gate."""
     monitor.check_usable(pg)
     seq = pg.next_seq()
     mon = monitor.current()
@@ -114,19 +115,20 @@ def _start(pg, op: str, tensors=(), *, shapes=True, root=None, red=None, outputs
         mon.enter(pg.group_name, seq, op)
         if mon.departed:
             monitor.check_departed(pg, seq, op)
-    agreed = False
+    work = Work(pg, op, seq, lambda: _desc(tensors), outputs)
     if pg.size() > 1:
         if monitor.get_debug_level() == monitor.DebugLevel.DETAIL:
             fingerprint.check_detail(pg, seq, op, tensors, shapes, red, root)
-            agreed = True
+            work.agreed = True
         elif fingerprint.enabled():
             dtype = tensors[0].dtype if tensors else None
             if count is None:
                 count = tensors[0].numel() if tensors else 0
-            fingerprint.check(pg, seq, op, dtype, count, red, root)
-            agreed = True
-    work = Work(pg, op, seq, lambda: _desc(tensors), outputs)
-    work.agreed = agreed
+            if speculate:
+                work.gate = fingerprint.start(pg, seq, op, dtype, count, red, root)
+            else:
+                fingerprint.check(pg, seq, op, dtype, count, red, root)
+            work.agreed = True
     return work
 
 
@@ -136,12 +138,15 @@ def _launch(pg, op: str, async_op: bool, run, tensors=(), *, outputs=(), modifie
     transport of the tensors' device, check the reduce op, number the call and check that
     every rank makes the same one (``count`` elements of ``tensors[0]``'s dtype, by default
     its numel), launch it with ``run(transport, work, red)``, mark the tensors it writes
-    (``modified``, default ``outputs``) as changed, then wait or return the Work."""
+    (``modified``, default ``outputs``) as changed, then wait or return the Work.
+
+    Where the transport allows it, the data moves while the check is in flight (one round
+    trip instead of two); the Work then verifies the check before it reports completion."""
     transport = pg.transport_for(device or (tensors[0].device.type if tensors else "cpu"))
     if red is not None:
         red = transport.check_reduce(as_red_op(red), tensors[0].dtype.np)
     work = _start(pg, op, tensors, shapes=shapes, root=root, red=red, outputs=outputs,
-                  count=count)
+                  count=count, speculate=transport.speculative_check and pg.hierarchical is None)
     run(transport, work, red)
     _bump(*(outputs if modified is None else modified))
     if async_op:
@@ -410,7 +415,8 @@ def barrier(group=None, async_op: bool = False, device_ids=None):
     pg = _enter("barrier", group)
     if pg is None:
         return None
-    # The check before it already waited for every rank: then it is the barrier.
+    # The check (done at once, or in flight as the Work's gate) waits for every rank: then it
+    # is the barrier.
     return _launch(pg, "barrier", async_op,
                    lambda tr, work, _: None if work.agreed else tr.barrier(work), device="cpu")
 

@@ -2,26 +2,28 @@
 
 Ranks that disagree on a collective's kind, reduce op, dtype, element count or
 root would otherwise read each other's bytes, reduce part of a buffer, or match
-a barrier with an all-reduce: a silent wrong result. So before each collective
+a barrier with an all-reduce: a silent wrong result. So with each collective
 every rank encodes its call and the group's sequence number into four int64
 words, and one small non-blocking all-reduce on the group's control
 communicator (the MAX of the words and of their negations, 64 bytes) tells
-every rank whether all agree. Nothing of the collective itself is sent before
-that. Only when they disagree do the ranks exchange descriptions, and then
+every rank whether all agree. Only when they disagree do the ranks exchange descriptions, and then
 every rank raises the same DistError, naming each rank's call::
 
     all_reduce mismatch in group 'default_pg' at collective #12: rank 0 called
     all_reduce(float32[4], SUM), rank 1 called all_reduce(float64[4], SUM)
 
-The group stays usable afterwards (no rank launched anything). Point-to-point
-operations are not checked (their sides differ by design); all_to_all compares
-the dtype and the row width only, since split sizes legitimately differ.
-
-The check is synchronous: an ``async_op=True`` collective returns once every
-rank of the group has reached it (its data then moves in the background as
-before). So a program that posts an async collective and then blocks in a
-receive whose sender joins that collective only after sending now waits there
-(under the group timeout) where it used to proceed.
+Where the transport allows it (MPI), the collective's data moves while its check
+is in flight: one round trip instead of two. The Work then verifies the check
+before it reports completion, so a mismatch still raises on every rank, from
+``wait()`` (or from the group's next collective, for an async Work not waited
+on); the mismatched call may have written unspecified values into its tensors
+(never past them: MPI bounds every receive by its buffer), and the group moves
+its data to a fresh communicator, so it stays usable. Transports that cannot
+launch a mismatched call safely (NCCL would hang the GPU) wait for the check
+first. An ``async_op=True`` collective returns without waiting for its peers.
+Point-to-point operations are not checked (their sides differ by design);
+all_to_all compares the dtype and the row width only, since split sizes
+legitimately differ.
 
 Settings:
 
@@ -111,24 +113,20 @@ def _describe(op: str, dtype, count: int, red, root) -> str:
 
 class _Agreement:
     """One group's check: the buffer the all-reduce fills and, where MPI has persistent
-    collectives (MPI 4), an all-reduce request bound to it, so that each check only starts it."""
+    collectives (MPI 4), an all-reduce request bound to it, so that each check only starts it.
+    One check of the group is in flight at a time on the persistent request; starting the next
+    one first settles it (only async collectives leave one in flight)."""
 
-    __slots__ = ("agreed", "request")
+    __slots__ = ("agreed", "request", "pending")
 
     def __init__(self, comm):
         MPI = _mpi()
         self.agreed = array("q", bytes(64))
+        self.pending = None  # the Gate whose check is in flight on the persistent request
         try:
             self.request = comm.Allreduce_init(MPI.IN_PLACE, [self.agreed, MPI.INT64_T], MPI.MAX)
         except (AttributeError, NotImplementedError, MPI.Exception):  # before MPI 4
             self.request = None
-
-    def start(self, comm, mine):
-        self.agreed[:] = mine
-        if self.request is None:
-            return comm.Iallreduce(_MPI.IN_PLACE, [self.agreed, _MPI.INT64_T], _MPI.MAX)
-        self.request.Start()
-        return self.request
 
     def free(self) -> None:
         if self.request is not None:
@@ -136,22 +134,74 @@ class _Agreement:
             self.request = None
 
 
-def check(pg, seq: int, op: str, dtype, count: int, red, root) -> None:
-    """Raise DistError on every rank unless every rank of pg calls the same collective now."""
-    state = pg.check_state
-    if state is None:
-        state = pg.check_state = _Agreement(pg.ctl)
+class Gate:
+    """The check of one collective, in flight: ``test()`` is True once every rank has reached
+    the collective, then ``verify()`` raises DistError on every rank unless all made the same
+    call. A Work tests its gate before its data (work.py)."""
+
+    __slots__ = ("pg", "seq", "op", "call", "mine", "agreed", "request", "state", "error")
+
+    def __init__(self, pg, seq: int, op: str, call: tuple, mine):
+        self.pg, self.seq, self.op, self.call, self.mine = pg, seq, op, call, mine
+        self.error = None
+        state = pg.check_state
+        if state is None:
+            state = pg.check_state = _Agreement(pg.ctl)
+        if state.request is None:  # MPI 3: a request and a buffer of its own
+            self.state, self.agreed = None, array("q", mine)
+            self.request = pg.ctl.Iallreduce(_MPI.IN_PLACE, [self.agreed, _MPI.INT64_T], _MPI.MAX)
+            return
+        if state.pending is not None:
+            state.pending.settle()
+        self.state, self.agreed, self.request = state, None, state.request
+        state.agreed[:] = mine
+        state.request.Start()
+        state.pending = self
+
+    def test(self) -> bool:
+        request = self.request
+        if request is not None:
+            if not request.Test():
+                return False
+            self.request = None
+            if self.state is not None:  # copy the result out of the shared buffer
+                self.agreed = array("q", self.state.agreed)
+                self.state.pending = None
+        return True
+
+    def settle(self) -> None:
+        """Wait (under the group's timeout) until every rank has reached this collective, then
+        verify: called before the group's next check reuses the persistent request, so that
+        a mismatch is raised before any later traffic on the control communicator."""
+        if not self.test():
+            work = Work(self.pg, self.op, self.seq, lambda: _describe(self.op, *self.call))
+            work.add_test(self.test)
+            work.wait()
+        self.verify()
+
+    def verify(self) -> None:
+        if self.error is None and self.agreed != self.mine:
+            try:
+                _mismatch(self.pg, self.seq, self.op, _describe(self.op, *self.call))
+            except DistError as e:
+                self.error = e
+        if self.error is not None:
+            raise self.error
+
+
+def start(pg, seq: int, op: str, dtype, count: int, red, root) -> Gate:
+    """Start the check that every rank of pg calls the same collective now; returns its Gate."""
     kind = _KINDS[op] | (0 if red is None else int(red) + 1) << 8 \
         | (0 if root is None else root + 1) << 16
     code = 0 if dtype is None else _dtype_code(dtype)
-    mine = array("q", (seq, kind, code, count, -seq, -kind, -code, -count))
-    req = state.start(pg.ctl, mine)
-    if not req.Test():  # wait under the group's timeout, like any collective
-        work = Work(pg, op, seq, lambda: _describe(op, dtype, count, red, root))
-        work.add_request(req)
-        work.wait()
-    if state.agreed != mine:
-        _mismatch(pg, seq, op, _describe(op, dtype, count, red, root))
+    _mpi()
+    return Gate(pg, seq, op, (dtype, count, red, root),
+                array("q", (seq, kind, code, count, -seq, -kind, -code, -count)))
+
+
+def check(pg, seq: int, op: str, dtype, count: int, red, root) -> None:
+    """Raise DistError on every rank unless every rank of pg calls the same collective now."""
+    start(pg, seq, op, dtype, count, red, root).settle()
 
 
 def _mismatch(pg, seq: int, op: str, call: str) -> None:
@@ -160,9 +210,12 @@ def _mismatch(pg, seq: int, op: str, call: str) -> None:
     same_seq = all(s == seq for s, _ in calls)
     named = ", ".join(f"rank {r} called {c}" + ("" if same_seq else f" as collective #{s}")
                       for r, (s, c) in enumerate(calls))
+    # A collective launched before its check completed (collectives.py) may still be pending
+    # on the data communicator: every rank moves to a fresh one, so the group stays usable.
+    pg.renew_data_comm()
     raise DistError(f"{op} mismatch in group '{pg.group_name}' at collective #{seq}: {named}. "
                     "Every rank of a group must make the same collective calls in the same "
-                    "order.")
+                    "order. The tensors of the mismatched call hold unspecified values.")
 
 
 # -- DETAIL: the full fingerprint -----------------------------------------------------------

@@ -57,6 +57,12 @@ class ProcessGroup:
         self._seq += 1
         return self._seq
 
+    def renew_data_comm(self) -> None:
+        """Move the group's data traffic to a fresh communicator (collective, on ctl): after a
+        mismatched collective the old one may hold an operation that never completes, so it is
+        abandoned, not freed."""
+        self.comm = self.ctl.Dup()
+
     def transport_for(self, device_type: str):
         """The Transport moving this group's tensors on device_type ('cpu' or 'cuda')."""
         name = self.transports.get(device_type, "mpi")

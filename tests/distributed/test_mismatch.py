@@ -106,3 +106,42 @@ def test_matching_calls_with_the_check_off(pg):
         assert t.tolist() == [float(n * n)] * 5
     finally:
         fingerprint.set_enabled(True)
+
+
+def test_async_mismatch_raises_at_wait_and_the_group_recovers(pg):
+    work = dist.all_reduce(dpt.zeros(4 + min(dist.get_rank(), 1)), async_op=True)
+    with pytest.raises(dist.DistError, match="all_reduce mismatch"):
+        work.wait()
+    with pytest.raises(dist.DistError, match="all_reduce mismatch"):  # and again, not success
+        work.wait()
+    t = dpt.ones(3)
+    dist.all_reduce(t)
+    assert t.tolist() == [float(dist.get_world_size())] * 3
+
+
+def test_mismatch_of_an_unwaited_async_call_raises_at_the_next_collective(pg):
+    work = dist.all_reduce(dpt.zeros(2, dtype=dpt.float64 if dist.get_rank() else dpt.float32),
+                           async_op=True)
+    with pytest.raises(dist.DistError, match="all_reduce mismatch"):
+        dist.all_reduce(dpt.ones(2))  # the next check on this group settles the pending one
+    with pytest.raises(dist.DistError, match="all_reduce mismatch"):
+        work.wait()
+    dist.barrier()
+
+
+def test_async_collective_returns_before_its_peers_arrive(pg):
+    """The check travels beside the data: posting an async all_reduce does not wait for the
+    other ranks, so a rank may post it and then serve a peer that joins only afterwards."""
+    rank, n = dist.get_rank(), dist.get_world_size()
+    t = dpt.ones(4)
+    if rank == 1:
+        work = dist.all_reduce(t, async_op=True)
+        dist.send(dpt.tensor([7.0]), dst=0)
+        work.wait()
+    else:
+        got = dpt.zeros(1)
+        if rank == 0:
+            dist.recv(got, src=1)
+            assert got.item() == 7.0
+        dist.all_reduce(t)
+    assert t.tolist() == [float(n)] * 4

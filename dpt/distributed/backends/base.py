@@ -76,6 +76,10 @@ class Transport(abc.ABC):
                                        ReduceOp.MIN, ReduceOp.MAX, ReduceOp.BAND,
                                        ReduceOp.BOR, ReduceOp.BXOR})
     requires = ""                             # what is missing when is_available() is False
+    # True when a collective may be launched before the check that every rank makes the same
+    # call has completed (dpt.distributed.fingerprint): a mismatched launch must fail or finish
+    # without writing past the buffers, and may not hang the device.
+    speculative_check = False
 
     def __init__(self, pg):
         self.pg = pg

@@ -57,9 +57,13 @@ class MPITransport(Transport):
     devices = frozenset({"cpu", "cuda"})
     requires = "install mpi4py and an MPI library (pip install 'dpt[mpich]')"
 
-    def __init__(self, pg):
-        super().__init__(pg)
-        self.comm = pg.comm
+    # A mismatched call is safe to launch before its check completes: MPI never writes past a
+    # receive buffer, and the group moves to a fresh communicator after a mismatch.
+    speculative_check = True
+
+    @property
+    def comm(self):
+        return self.pg.comm  # renewed after a mismatched collective
 
     @classmethod
     def is_available(cls) -> bool:
