@@ -586,8 +586,9 @@ def main(argv=None) -> int:
         else:
             thr = rate.get(name) or spec[name][0]
         compute[name] = b / thr
+        rate_text = f"{thr:,.0f}" if thr >= 100 else f"{thr:.3g}"
         print(f"# {name}: {m.params / 1e6:.1f} M parameters, {m.flops / 2e9:.2f} GMACs per "
-              f"{m.unit[:-1]}, batch {b:g} {m.unit}/GPU at {thr:,.0f} {m.unit}/s "
+              f"{m.unit[:-1]}, batch {b:g} {m.unit}/GPU at {rate_text} {m.unit}/s "
               f"= {compute[name] * 1e3:.1f} ms compute, {len(buckets(m, args.bucket_mb * MiB))}"
               f" buckets")
     if flop_rate:
@@ -601,7 +602,8 @@ def main(argv=None) -> int:
         nets.append(Cluster(f"fit:{os.path.basename(path)}"[:16], 1, link, link, 1))
 
     print_tables(compute, nets, [int(g) for g in args.gpus.split(",")], args.bucket_mb,
-                 args.algo, f"Predicted efficiency and step time, {args.gpu.upper()}, "
+                 args.algo, f"Predicted efficiency and step time, "
+                 f"{'compute measured here' if flop_rate else args.gpu.upper()}, "
                  f"{args.bucket_mb:g} MB buckets, algorithm {args.algo}")
 
     if args.check:
