@@ -152,5 +152,5 @@ def test_measure_scales_every_model_by_the_flop_rate(monkeypatch, capsys):
     assert sm.main(["--measure", "--gpus", "8", "--networks", "ib-hdr"]) == 0
     out = capsys.readouterr().out
     rn50 = sm.models()["resnet50"]
-    assert f"at {1e12 / (3 * rn50.flops):,.0f} images/s" in out
+    assert f"= {256 * 3 * rn50.flops / 1e12 * 1e3:.1f} ms compute" in out  # batch 256
     assert "1000.0 GFLOP/s" in out
