@@ -30,6 +30,10 @@ _MAX_SLEEP_S = 1e-3
 class Work:
     """Returned by collectives called with ``async_op=True`` (torch.distributed.Work)."""
 
+    __slots__ = ("_pg", "_op", "_seq", "_describe", "_outputs", "_requests", "_tests",
+                 "_finalizers", "_keep", "_started", "_done", "_exception", "_statuses",
+                 "source_rank", "_on_timeout", "agreed", "gate", "_group_ranks")
+
     def __init__(self, pg, op: str, seq: int | None, desc="", outputs=()):
         self._pg = pg
         self._op = op
@@ -186,8 +190,7 @@ class Work:
 
 
 def _testall(reqs) -> bool:
-    from mpi4py import MPI
-    return MPI.Request.Testall(reqs)
+    return type(reqs[0]).Testall(reqs)  # MPI.Request.Testall, without importing mpi4py here
 
 
 def _seconds(t) -> float:

@@ -21,7 +21,8 @@ from ..._device import xp_of
 from ..reduce_op import ReduceOp
 from .base import Transport, average, register_transport
 
-_HALF = (np.dtype(np.float16), np.dtype(ml_dtypes.bfloat16))
+_HALF = frozenset((np.dtype(np.float16), np.dtype(ml_dtypes.bfloat16)))
+MPI = None  # mpi4py.MPI, bound when the first transport is made (importing it starts MPI)
 
 
 def _cuda_aware() -> bool:
@@ -37,8 +38,6 @@ _OPS = {}
 
 def _mpi_op(op, dtype: np.dtype):
     if not _OPS:
-        from mpi4py import MPI
-
         _OPS["num"] = {ReduceOp.SUM: MPI.SUM, ReduceOp.AVG: MPI.SUM, ReduceOp.PRODUCT: MPI.PROD,
                        ReduceOp.MIN: MPI.MIN, ReduceOp.MAX: MPI.MAX, ReduceOp.BAND: MPI.BAND,
                        ReduceOp.BOR: MPI.BOR, ReduceOp.BXOR: MPI.BXOR}
@@ -60,6 +59,12 @@ class MPITransport(Transport):
     # A mismatched call is safe to launch before its check completes: MPI never writes past a
     # receive buffer, and the group moves to a fresh communicator after a mismatch.
     speculative_check = True
+
+    def __init__(self, pg):
+        global MPI
+        super().__init__(pg)
+        if MPI is None:
+            from mpi4py import MPI
 
     @property
     def comm(self):
@@ -108,8 +113,6 @@ class MPITransport(Transport):
     @staticmethod
     def _bytes(buf):
         """MPI buffer spec moving buf's raw bytes (any dtype, even bfloat16)."""
-        from mpi4py import MPI
-
         if _is_numpy(buf):
             return [buf.reshape(-1).view(np.uint8), MPI.BYTE]
         return [buf.reshape(-1).view("uint8"), MPI.BYTE]
@@ -123,9 +126,10 @@ class MPITransport(Transport):
 
     # -- collectives ----------------------------------------------------------------------
     def all_reduce(self, work, arr, op):
-        from mpi4py import MPI
-
-        buf = self._buffer(work, arr, compute_dtype=self._compute_dtype(arr.dtype))
+        if type(arr) is np.ndarray and arr.flags.c_contiguous and arr.dtype not in _HALF:
+            buf = arr  # the common case, without the stand-in machinery
+        else:
+            buf = self._buffer(work, arr, compute_dtype=self._compute_dtype(arr.dtype))
         if op == ReduceOp.AVG:
             work.then(lambda: average(buf, self.comm.Get_size()), first=True)
         if self.pg.hierarchical is not None:  # node reduce -> leaders all-reduce -> node broadcast
@@ -141,8 +145,6 @@ class MPITransport(Transport):
         work.keep(buf)
 
     def reduce(self, work, arr, op, root: int):
-        from mpi4py import MPI
-
         is_root = self._root_only(root)
         buf = self._buffer(work, arr, compute_dtype=self._compute_dtype(arr.dtype),
                            write_back=is_root)
@@ -221,7 +223,6 @@ class MPITransport(Transport):
             rc = [r * out_row for r in out_rows]
             sd = np.concatenate([[0], np.cumsum(sc)[:-1]]).astype(int).tolist()
             rd = np.concatenate([[0], np.cumsum(rc)[:-1]]).astype(int).tolist()
-            from mpi4py import MPI
             req = self.comm.Ialltoallv([self._bytes(src)[0], (sc, sd), MPI.BYTE],
                                        [self._bytes(dst)[0], (rc, rd), MPI.BYTE])
         work.add_request(req)
@@ -237,8 +238,6 @@ class MPITransport(Transport):
         work.keep(buf)
 
     def recv(self, work, arr, peer, tag: int):
-        from mpi4py import MPI
-
         buf = self._buffer(work, arr, copy_in=False)
         src = MPI.ANY_SOURCE if peer is None else peer
         work.add_request(self.comm.Irecv(self._bytes(buf), source=src, tag=tag), MPI.Status())
