@@ -425,8 +425,9 @@ def monitored_barrier(group=None, timeout: timedelta | None = None, wait_all_ran
     """Rank 0 waits for every other rank with a timeout and names the ones that did not come.
 
     Raises RuntimeError on rank 0 ("Ranks 1, 3 failed to pass monitoredBarrier in 2000 ms"; with
-    wait_all_ranks=False only the first missing rank); the others then time out waiting for
-    rank 0's release.
+    wait_all_ranks=False only the first missing rank), saying where each missing rank is, and
+    naming the call it made instead where it made another collective call at this place (a
+    mismatch); the others then time out waiting for rank 0's release.
     """
     from mpi4py import MPI
 
@@ -455,8 +456,10 @@ def monitored_barrier(group=None, timeout: timedelta | None = None, wait_all_ran
                     q.Cancel()
             shown = missing if wait_all_ranks else missing[:1]
             who = ", ".join(map(str, shown))
+            notes = monitor.whereabouts(pg, seq, "monitored_barrier", shown)
             raise RuntimeError(f"[Rank 0]: Rank{'s' if len(shown) > 1 else ''} {who} failed to "
-                               f"pass monitoredBarrier in {int(limit * 1000)} ms") from None
+                               f"pass monitoredBarrier in {int(limit * 1000)} ms"
+                               + (f" ({'; '.join(notes)})" if notes else "")) from None
         sends = [ctl.Isend([token, MPI.INT64_T], dest=r, tag=tag + 1) for r in range(1, n)]
         MPI.Request.Waitall(sends)
     else:

@@ -293,6 +293,30 @@ def _missing_ranks(pg, seq, answers: dict, mon):
     return missing, notes
 
 
+def whereabouts(pg, seq: int, op: str, group_ranks) -> list:
+    """A note on each of group_ranks that did not reach collective seq of pg as op: where it
+    is, and whether it made another call at that place (a mismatch)."""
+    mon = _monitor
+    if mon is None:
+        return []
+    answers = mon.locate([pg.ranks[r] for r in group_ranks])
+    notes = []
+    for r in group_ranks:
+        ans = answers.get(pg.ranks[r])
+        if ans is None:
+            notes.append(f"rank {r}: no answer (hung outside Python, or dead)")
+            continue
+        last = ans["entered"].get(pg.group_name)
+        if last is not None and last[0] == seq and last[1] != op:
+            notes.append(f"rank {r} called {last[1]} as collective #{seq} of group "
+                         f"'{pg.group_name}' where this rank called {op}: a mismatch")
+        elif last is not None:
+            notes.append(f"rank {r}: last joined {last[1]} #{last[0]}")
+        else:
+            notes.append(f"rank {r}: joined no collective of group '{pg.group_name}' yet")
+    return notes
+
+
 # -- timeouts ---------------------------------------------------------------------------------
 def timeout_error(work, limit: float) -> DistBackendError:
     """Build the error of a timed-out Work, naming the ranks that never joined it."""

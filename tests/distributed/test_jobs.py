@@ -233,3 +233,19 @@ def test_gpu_collectives(mpirun, backend):
     res = mpirun(2, GPU_JOB, args=(backend,), timeout=120)
     assert res.returncode == 0, res.stderr
     assert res.stdout == f"gpu ok {backend} [0, 1]\n"
+
+
+def test_monitored_barrier_names_the_other_ranks_call(mpirun):
+    res = mpirun(2, """
+        import datetime, dpt, dpt.distributed as dist
+        dist.init_process_group()
+        dist.barrier()
+        if dist.get_rank() == 0:
+            dist.monitored_barrier(timeout=datetime.timedelta(seconds=2))
+        else:
+            dist.all_reduce(dpt.ones(3))
+    """)
+    assert res.returncode != 0
+    assert ("Rank 1 failed to pass monitoredBarrier in 2000 ms (rank 1 called all_reduce as "
+            "collective #2 of group 'default_pg' where this rank called monitored_barrier: a "
+            "mismatch)") in res.stderr, res.stderr[-3000:]
