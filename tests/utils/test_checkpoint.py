@@ -7,7 +7,6 @@ import numpy as np
 import pytest
 
 import dpt
-import dpt.nn.functional as F
 from dpt import nn
 from dpt.utils.checkpoint import CheckpointError, checkpoint, checkpoint_sequential
 
@@ -28,7 +27,7 @@ def _grads(model, run, x, seed=1):
     dpt.manual_seed(seed)
     out = run(x)
     (out ** 2).sum().backward()
-    return [x.grad.numpy()] + [p.grad.numpy() for p in model.parameters()]
+    return [x.grad.cpu().numpy()] + [p.grad.cpu().numpy() for p in model.parameters()]
 
 
 def _assert_same(a, b, atol=0.0):
@@ -214,18 +213,19 @@ def test_non_reentrant_supports_autograd_grad_and_double_backward():
 
 def test_non_reentrant_frees_or_recomputes_like_torch():
     model = _mlp()
-    x = X.detach().requires_grad_(True)
     ref = _grads(model, model, X)
     model.zero_grad(set_to_none=True)
-    y = (checkpoint(model, x, use_reentrant=False) ** 2).sum()
-    y.backward(retain_graph=True)
-    first = [x.grad.numpy().copy()]
-    node = model[0].weight  # the nodes gave their values up again after that backward
-    y.backward()  # recomputes a second time
-    np.testing.assert_allclose(x.grad.numpy(), 2 * first[0], atol=1e-12)
-    np.testing.assert_allclose(node.grad.numpy(), 2 * ref[1], atol=1e-12)
+    x = X.detach().requires_grad_(True)
+    out = checkpoint(model, x, use_reentrant=False)
+    loss = (out ** 2).sum()
+    loss.backward(retain_graph=True)
+    # even with retain_graph, the recomputed values are let go at the end of the backward...
+    assert "_inputs" not in out.grad_fn.__dict__
+    loss.backward()  # ...and the second backward recomputes them
+    np.testing.assert_allclose(x.grad.numpy(), 2 * ref[0], atol=1e-12)
+    np.testing.assert_allclose(model[0].weight.grad.numpy(), 2 * ref[1], atol=1e-12)
     with pytest.raises(RuntimeError, match="backward through the graph a second time"):
-        y.backward()
+        loss.backward()
 
 
 def test_saved_values_are_dropped_after_forward():
@@ -381,3 +381,29 @@ def test_no_warning_when_use_reentrant_is_given():
         checkpoint(dpt.sin, X.detach().requires_grad_(True), use_reentrant=False)
         checkpoint_sequential([nn.Tanh(), nn.Tanh()], 2, X.detach().requires_grad_(True),
                               use_reentrant=False)
+
+
+@BOTH
+def test_on_every_device_dropout_and_gradients_match(device, reentrant):
+    model = _mlp(dropout=0.5).to(device)
+    x = X.to(device)
+
+    ref = _grads(model, model, x)
+    _assert_same(_grads(model, lambda t: checkpoint(model, t, use_reentrant=reentrant), x), ref)
+
+
+def test_inputs_are_freed_with_the_graph_without_the_cycle_collector():
+    import gc
+    import weakref
+
+    gc.disable()
+    try:
+        h = X.detach().requires_grad_(True) * 2
+        alive = weakref.ref(h)
+        out = checkpoint(dpt.sin, h, use_reentrant=False)
+        del h
+        assert alive() is not None  # kept for the rerun
+        del out
+        assert alive() is None
+    finally:
+        gc.enable()
