@@ -13,6 +13,8 @@ the same weights, up to float rounding. Rank 0 alone logs (with a tqdm bar) and 
 checkpoint, atomically, after every epoch; a restarted job resumes from it (same epoch,
 optimizer and scheduler state), and a finished one just reports its accuracy. The logged loss
 is the mean over the whole epoch and all ranks, so the log does not depend on the world size.
+With --tensorboard DIR rank 0 also writes that loss and the test accuracy per epoch as
+TensorBoard scalars (needs the `tensorboard` extra; view with `tensorboard --logdir DIR`).
 With the defaults (10 epochs, seed 0) the test accuracy is 0.9849 for any world size.
 
 Needs dpt's dependencies and the `examples` extra (scikit-learn, tqdm).
@@ -67,6 +69,8 @@ def parse_args(argv=None):
     ap.add_argument("--device", default="cpu", help="cpu or cuda (one GPU per rank)")
     ap.add_argument("--checkpoint", default=None, help="save every epoch here; resume if present")
     ap.add_argument("--no-progress", action="store_true", help="no tqdm bar")
+    ap.add_argument("--tensorboard", metavar="DIR", default=None,
+                    help="write loss and accuracy per epoch as TensorBoard scalars to DIR")
     ap.add_argument("--stop-after", type=int, default=None,
                     help="leave after this many epochs of this run (simulates a preempted job)")
     return ap.parse_args(argv)
@@ -74,6 +78,8 @@ def parse_args(argv=None):
 
 def main(argv=None) -> float:
     args = parse_args(argv)
+    if args.tensorboard:  # on every rank, so a missing package stops them all at once
+        from dpt.utils.tensorboard import SummaryWriter
     dist.init_process_group()
     rank, world = dist.get_rank(), dist.get_world_size()
     if args.batch_size % world:
@@ -113,6 +119,10 @@ def main(argv=None) -> float:
     if start_epoch >= args.epochs and rank == 0:
         print(f"{args.checkpoint} holds a finished run ({start_epoch} of {args.epochs} epochs); "
               "evaluating it", flush=True)
+    writer = None
+    if rank == 0 and args.tensorboard:
+        # purge_step: a resumed run hides what the interrupted one logged past its checkpoint
+        writer = SummaryWriter(args.tensorboard, purge_step=start_epoch or None)
     bar = None
     if rank == 0 and not args.no_progress and last > start_epoch:
         from tqdm import tqdm
@@ -141,14 +151,20 @@ def main(argv=None) -> float:
         sched.step()
         acc = evaluate_accuracy(model, test_loader, device=device)
         if rank == 0:
-            msg = (f"epoch {epoch}: train loss {(total[0] / total[1]).item():.4f}, "
-                   f"test accuracy {acc:.4f}")
+            train_loss = (total[0] / total[1]).item()
+            msg = f"epoch {epoch}: train loss {train_loss:.4f}, test accuracy {acc:.4f}"
             (bar.write if bar is not None else print)(msg)
+            if writer is not None:
+                writer.add_scalar("loss/train", train_loss, epoch)
+                writer.add_scalar("accuracy/test", acc, epoch)
+                writer.flush()
             if args.checkpoint:
                 dpt.save({"model": model.module.state_dict(), "optimizer": opt.state_dict(),
                           "scheduler": sched.state_dict(), "epoch": epoch}, args.checkpoint)
     if bar is not None:
         bar.close()
+    if writer is not None:
+        writer.close()
     if acc is None:  # nothing left to train: report the restored (or initial) model
         acc = evaluate_accuracy(model, test_loader, device=device)
     if rank == 0:

@@ -7,9 +7,9 @@ gradcheck, functional (jacobian, hessian, ...) and the old Variable.
 from __future__ import annotations
 
 from .._tensor import Tensor
-from . import functional
+from . import functional, graph
 from .api import backward, grad
-from .engine import queue_callback
+from .engine import _is_checkpoint_valid, queue_callback
 from .function import FunctionBase as Function
 from .function import FunctionCtx
 from .gradcheck import gradcheck, gradgradcheck
@@ -17,7 +17,7 @@ from .grad_mode import (enable_grad, inference_mode, is_grad_enabled, is_inferen
                         no_grad, set_grad_enabled)
 
 __all__ = ["backward", "grad", "Function", "FunctionCtx", "gradcheck", "gradgradcheck",
-           "functional", "no_grad", "enable_grad", "set_grad_enabled", "inference_mode",
+           "functional", "graph", "no_grad", "enable_grad", "set_grad_enabled", "inference_mode",
            "is_grad_enabled", "is_inference_mode_enabled", "queue_callback", "Variable"]
 
 

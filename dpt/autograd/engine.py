@@ -28,6 +28,13 @@ def queue_callback(callback) -> None:
     stack[-1].append(callback)
 
 
+def _is_checkpoint_valid() -> bool:
+    """False inside a backward pass that runs only toward given inputs (autograd.grad,
+    backward(inputs=)): a reentrant checkpoint's inner backward could not honour them."""
+    partial = getattr(_local, "partial", None)
+    return not partial or not partial[-1]
+
+
 def _collect(roots):
     """For every node reachable from roots: how many reachable edges point at it.
 
@@ -107,6 +114,10 @@ def run_backward(roots, grad_roots, retain_graph=False, create_graph=False,
         stack = _local.callbacks = []
     callbacks = []
     stack.append(callbacks)
+    partial = getattr(_local, "partial", None)
+    if partial is None:
+        partial = _local.partial = []
+    partial.append(bool(capture))
     prev_mode, prev_autocast = _grad_state.enabled, _grad_state.autocast
     # The whole pass, hooks included, records a graph only when asked to (create_graph), and
     # runs each backward in the dtypes its forward chose (no autocast, as in torch).
@@ -135,6 +146,7 @@ def run_backward(roots, grad_roots, retain_graph=False, create_graph=False,
     finally:
         _grad_state.enabled, _grad_state.autocast = prev_mode, prev_autocast
         stack.pop()
+        partial.pop()
 
     if inputs is not None and not allow_unused:
         for g in captured:

@@ -156,6 +156,8 @@ class Function(Node):
         self._inputs = args
         self.needs_input_grad = tuple(need)
         self._versions, self._edges, self._in_meta = tuple(versions), tuple(edges), tuple(in_meta)
+        if _grad_mode.recorder is not None:
+            _grad_mode.recorder.append(self)
 
         if type(raw) is not tuple:
             t = make(raw, False, base)
@@ -479,6 +481,8 @@ class FunctionBase(metaclass=_FunctionMeta):
         node._inputs, node._versions = args, tuple(None for _ in args)
         node._materialize = ctx.materialize_grads
         node.needs_input_grad = ctx.needs_input_grad
+        if _grad_mode.recorder is not None:
+            _grad_mode.recorder.append(node)
         node._edges = tuple(a._edge() if need else None for a, need in zip(args, ctx.needs_input_grad))
         node._in_meta = tuple((a._data.shape, a._data.dtype) if need else None
                               for a, need in zip(args, ctx.needs_input_grad))

@@ -15,6 +15,8 @@ class _State(threading.local):
     # {device type: numpy dtype} of the enabled autocast regions (dpt.amp.autocast), or None;
     # read by Function.apply for the ops that declare an autocast policy
     autocast = None
+    # a list collecting every node recorded while it is set (autograd.graph.record_nodes)
+    recorder = None
 
 
 _state = _State()

@@ -8,7 +8,7 @@ import pytest
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 OUTPUTS = ["activations.png", "sin_derivative.png", "digits.png", "run.ckpt",
-           "logs/attempt_0/rank_0.log"]
+           "logs/attempt_0/rank_0.log", "runs/dig/events.out.tfevents.0.host.1.0"]
 
 
 @pytest.mark.timeout(60)
