@@ -4,8 +4,9 @@ Every window takes the length M and keyword-only arguments: its own parameters, 
 sym=True (the symmetric window, for filter design; sym=False gives the periodic one, for
 spectral analysis: the symmetric window of length M + 1 without its last sample), dtype
 (float32 or float64; the default dtype when None), layout, device and requires_grad.
-Values are computed in float64 and rounded once to dtype. Deviation: with
-requires_grad=True the result is a leaf (torch builds it from differentiable ops).
+Values are computed in float64 and rounded once to dtype. Deviations: with
+requires_grad=True the result is a leaf (torch builds it from differentiable ops); kaiser
+stays finite for large beta (torch's overflows into nan past beta ~ 700).
 """
 from __future__ import annotations
 
@@ -46,7 +47,7 @@ def _make(M: int, sym: bool, dt, device, requires_grad, formula) -> Tensor:
     return tensor(w, dtype=dt, device=device, requires_grad=requires_grad)
 
 
-# ---- the cosine-sum family -----------------------------------------------------------------------
+# ---- the cosine-sum family -----------------------------------------------------------------
 def _cosine_sum(a):
     def formula(n, L):
         phase = 2 * math.pi * n / (L - 1)
@@ -105,7 +106,7 @@ def blackman(M: int, *, sym: bool = True, dtype=None, layout=None, device=None,
     return _make(M, sym, dt, device, requires_grad, _cosine_sum([0.42, 0.5, 0.08]))
 
 
-# ---- the others ------------------------------------------------------------------------------------
+# ---- the others ---------------------------------------------------------------------------
 def bartlett(M: int, *, sym: bool = True, dtype=None, layout=None, device=None,
              requires_grad: bool = False) -> Tensor:
     """bartlett(M, *, sym=True, ...): the triangle 1 - |2n / (M - 1) - 1|."""
