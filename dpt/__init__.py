@@ -29,6 +29,7 @@ from .serialization import load, save
 from . import fft, linalg, quasirandom
 from . import backends, cuda
 from . import amp, jit, special, testing
+from . import signal
 from .amp import autocast, get_autocast_dtype, is_autocast_enabled
 from .jit import compile  # noqa: A001  (torch.compile: returns its argument, see dpt.jit)
 from . import __config__, __future__

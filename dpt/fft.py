@@ -18,9 +18,11 @@ from ._dtype import complex64, complex128, float32, get_default_dtype
 from ._tensor import Tensor, _wrap_dim
 from .autograd.function import Function
 from . import ops as _ops
+from .ops.arithmetic import _with_out
 
 __all__ = ["fft", "ifft", "fft2", "ifft2", "fftn", "ifftn", "rfft", "irfft", "rfft2", "irfft2",
-           "rfftn", "irfftn", "hfft", "ihfft", "fftfreq", "rfftfreq", "fftshift", "ifftshift"]
+           "rfftn", "irfftn", "hfft", "ihfft", "hfft2", "ihfft2", "hfftn", "ihfftn", "fftfreq",
+           "rfftfreq", "fftshift", "ifftshift"]
 
 _DUAL = {"backward": "forward", "forward": "backward", "ortho": "ortho"}
 _COMPLEX = {np.dtype(np.float32): np.complex64, np.dtype(np.float64): np.complex128,
@@ -89,7 +91,7 @@ def _norm(norm, op: str) -> str:
     if norm is None:
         return "backward"
     if norm not in _DUAL:
-        raise ValueError(f"Invalid normalization mode: \"{norm}\"")
+        raise RuntimeError(f"Invalid normalization mode: \"{norm}\"")
     return norm
 
 
@@ -124,16 +126,28 @@ def _resize(x: Tensor, dim: int, n: int, op: str) -> Tensor:
     return x
 
 
+def _signal_size(n) -> tuple | None:
+    """s of a one-dimensional transform; n = -1 means 'the default' only in the n-dim forms."""
+    if n is None:
+        return None
+    if n < 1:
+        raise RuntimeError(f"Invalid number of data points ({n}) specified")
+    return (int(n),)
+
+
 def _dims(x: Tensor, s, dim, op: str) -> tuple:
     """(dims, sizes) for the n-dimensional transforms, following torch's rules for s and dim."""
     if isinstance(dim, int):
         dim = (dim,)
     if dim is None:
+        if s is not None and len(s) > x.ndim:
+            raise RuntimeError(f"Got shape with {len(s)} values but input tensor only has "
+                               f"{x.ndim} dimensions.")
         dims = tuple(range(x.ndim)) if s is None else tuple(range(x.ndim - len(s), x.ndim))
     else:
         dims = tuple(_wrap_dim(d, x.ndim, op) for d in dim)
         if len(set(dims)) != len(dims):
-            raise RuntimeError(f"{op} dims must be unique")
+            raise RuntimeError("FFT dims must be unique")
     if s is not None:
         s = [int(v) for v in s]
         if len(s) != len(dims):
@@ -156,33 +170,33 @@ def _c2c(input, s, dim, norm, op, inverse) -> Tensor:
 def fft(input: Tensor, n: int | None = None, dim: int = -1, norm: str | None = None, *,
         out=None) -> Tensor:
     """fft(input, n=None, dim=-1, norm=None): one-dimensional DFT (real input is promoted)."""
-    return _c2c(input, None if n is None else (n,), (dim,), norm, "fft", False)
+    return _with_out(_c2c(input, _signal_size(n), (dim,), norm, "fft", False), out, "fft")
 
 
 def ifft(input: Tensor, n: int | None = None, dim: int = -1, norm: str | None = None, *,
          out=None) -> Tensor:
     """ifft(input, n=None, dim=-1, norm=None): inverse of fft."""
-    return _c2c(input, None if n is None else (n,), (dim,), norm, "ifft", True)
+    return _with_out(_c2c(input, _signal_size(n), (dim,), norm, "ifft", True), out, "ifft")
 
 
 def fft2(input: Tensor, s=None, dim=(-2, -1), norm: str | None = None, *, out=None) -> Tensor:
     """fft2(input, s=None, dim=(-2, -1), norm=None)."""
-    return _c2c(input, s, dim, norm, "fft2", False)
+    return _with_out(_c2c(input, s, dim, norm, "fft2", False), out, "fft2")
 
 
 def ifft2(input: Tensor, s=None, dim=(-2, -1), norm: str | None = None, *, out=None) -> Tensor:
     """ifft2(input, s=None, dim=(-2, -1), norm=None)."""
-    return _c2c(input, s, dim, norm, "ifft2", True)
+    return _with_out(_c2c(input, s, dim, norm, "ifft2", True), out, "ifft2")
 
 
 def fftn(input: Tensor, s=None, dim=None, norm: str | None = None, *, out=None) -> Tensor:
     """fftn(input, s=None, dim=None, norm=None): over every dim, or the last len(s), or dim."""
-    return _c2c(input, s, dim, norm, "fftn", False)
+    return _with_out(_c2c(input, s, dim, norm, "fftn", False), out, "fftn")
 
 
 def ifftn(input: Tensor, s=None, dim=None, norm: str | None = None, *, out=None) -> Tensor:
     """ifftn(input, s=None, dim=None, norm=None)."""
-    return _c2c(input, s, dim, norm, "ifftn", True)
+    return _with_out(_c2c(input, s, dim, norm, "ifftn", True), out, "ifftn")
 
 
 # ---- real transforms -------------------------------------------------------------------------
@@ -212,7 +226,7 @@ def _irfftn(input, s, dim, norm, op) -> Tensor:
     if not dims:
         raise RuntimeError(f"{op} must transform at least one axis")
     last = dims[-1]
-    n = sizes[-1] if s is not None else 2 * (x.shape[last] - 1)
+    n = sizes[-1] if s is not None and s[-1] != -1 else 2 * (x.shape[last] - 1)
     if n < 1:
         raise RuntimeError(f"Invalid number of data points ({n}) specified")
     for d, size in zip(dims[:-1], sizes[:-1]):
@@ -228,48 +242,83 @@ def rfft(input: Tensor, n: int | None = None, dim: int = -1, norm: str | None = 
          out=None) -> Tensor:
     """rfft(input, n=None, dim=-1, norm=None): the n // 2 + 1 non-negative frequencies of a real
     signal."""
-    return _rfftn(input, None if n is None else (n,), (dim,), norm, "rfft")
+    return _with_out(_rfftn(input, _signal_size(n), (dim,), norm, "rfft"), out, "rfft")
 
 
 def irfft(input: Tensor, n: int | None = None, dim: int = -1, norm: str | None = None, *,
           out=None) -> Tensor:
     """irfft(input, n=None, dim=-1, norm=None): inverse of rfft; n defaults to 2 * (m - 1)."""
-    return _irfftn(input, None if n is None else (n,), (dim,), norm, "irfft")
+    return _with_out(_irfftn(input, _signal_size(n), (dim,), norm, "irfft"), out, "irfft")
 
 
 def rfft2(input: Tensor, s=None, dim=(-2, -1), norm: str | None = None, *, out=None) -> Tensor:
     """rfft2(input, s=None, dim=(-2, -1), norm=None)."""
-    return _rfftn(input, s, dim, norm, "rfft2")
+    return _with_out(_rfftn(input, s, dim, norm, "rfft2"), out, "rfft2")
 
 
 def irfft2(input: Tensor, s=None, dim=(-2, -1), norm: str | None = None, *, out=None) -> Tensor:
     """irfft2(input, s=None, dim=(-2, -1), norm=None)."""
-    return _irfftn(input, s, dim, norm, "irfft2")
+    return _with_out(_irfftn(input, s, dim, norm, "irfft2"), out, "irfft2")
 
 
 def rfftn(input: Tensor, s=None, dim=None, norm: str | None = None, *, out=None) -> Tensor:
     """rfftn(input, s=None, dim=None, norm=None): one-sided in the last transformed dim."""
-    return _rfftn(input, s, dim, norm, "rfftn")
+    return _with_out(_rfftn(input, s, dim, norm, "rfftn"), out, "rfftn")
 
 
 def irfftn(input: Tensor, s=None, dim=None, norm: str | None = None, *, out=None) -> Tensor:
     """irfftn(input, s=None, dim=None, norm=None): inverse of rfftn."""
-    return _irfftn(input, s, dim, norm, "irfftn")
+    return _with_out(_irfftn(input, s, dim, norm, "irfftn"), out, "irfftn")
 
 
 def hfft(input: Tensor, n: int | None = None, dim: int = -1, norm: str | None = None, *,
          out=None) -> Tensor:
     """hfft(input, n=None, dim=-1, norm=None): the real spectrum of a signal with Hermitian
     symmetry given by its first half."""
-    return _irfftn(_to_complex(_floating(input, "hfft")).conj(), None if n is None else (n,),
-                   (dim,), _DUAL[_norm(norm, "hfft")], "hfft")
+    y = _irfftn(_to_complex(_floating(input, "hfft")).conj(), _signal_size(n), (dim,),
+                _DUAL[_norm(norm, "hfft")], "hfft")
+    return _with_out(y, out, "hfft")
 
 
 def ihfft(input: Tensor, n: int | None = None, dim: int = -1, norm: str | None = None, *,
           out=None) -> Tensor:
     """ihfft(input, n=None, dim=-1, norm=None): inverse of hfft (real input)."""
-    return _rfftn(input, None if n is None else (n,), (dim,), _DUAL[_norm(norm, "ihfft")],
-                  "ihfft").conj()
+    y = _rfftn(input, _signal_size(n), (dim,), _DUAL[_norm(norm, "ihfft")], "ihfft").conj()
+    return _with_out(y, out, "ihfft")
+
+
+# A Hermitian signal's forward transform is the conjugate of its inverse one with the dual
+# scaling, so the n-dimensional forms are irfftn / rfftn around a conjugation, like hfft.
+def _hfftn(input, s, dim, norm, op) -> Tensor:
+    x = _to_complex(_floating(input, op)).conj()
+    return _irfftn(x, s, dim, _DUAL[_norm(norm, op)], op)
+
+
+def _ihfftn(input, s, dim, norm, op) -> Tensor:
+    return _rfftn(input, s, dim, _DUAL[_norm(norm, op)], op).conj()
+
+
+def hfft2(input: Tensor, s=None, dim=(-2, -1), norm: str | None = None, *, out=None) -> Tensor:
+    """hfft2(input, s=None, dim=(-2, -1), norm=None): hfftn over two dims."""
+    return _with_out(_hfftn(input, s, dim, norm, "hfft2"), out, "hfft2")
+
+
+def ihfft2(input: Tensor, s=None, dim=(-2, -1), norm: str | None = None, *, out=None) -> Tensor:
+    """ihfft2(input, s=None, dim=(-2, -1), norm=None): ihfftn over two dims."""
+    return _with_out(_ihfftn(input, s, dim, norm, "ihfft2"), out, "ihfft2")
+
+
+def hfftn(input: Tensor, s=None, dim=None, norm: str | None = None, *, out=None) -> Tensor:
+    """hfftn(input, s=None, dim=None, norm=None): the real n-dimensional spectrum of a
+    Hermitian-symmetric signal given by its half in the last transformed dim (whose output
+    size defaults to 2 * (m - 1))."""
+    return _with_out(_hfftn(input, s, dim, norm, "hfftn"), out, "hfftn")
+
+
+def ihfftn(input: Tensor, s=None, dim=None, norm: str | None = None, *, out=None) -> Tensor:
+    """ihfftn(input, s=None, dim=None, norm=None): inverse of hfftn for a real input, one-sided
+    in the last transformed dim."""
+    return _with_out(_ihfftn(input, s, dim, norm, "ihfftn"), out, "ihfftn")
 
 
 # ---- helpers -------------------------------------------------------------------------------

@@ -5,7 +5,12 @@ under torch.special's names; the rest are Functions here. Derivatives follow tor
 ones torch differentiates are differentiable (written with dpt ops, so double backward
 works); zeta, bessel_y*, modified_bessel_k*, airy_ai and spherical_bessel_j0 are not
 (backward raises), except bessel_j0/j1, which dpt differentiates (j0' = -j1,
-j1' = j0 - j1 / x) where torch does not.
+j1' = j0 - j1 / x) where torch does not. The orthogonal polynomials (chebyshev_*, hermite_*,
+laguerre_polynomial_l, legendre_polynomial_p) live in dpt/ops/polynomials.py.
+
+Deviation: bessel_j0/j1/y0/y1 are accurate to a few ulps in float64; torch's CPU values are
+off by up to ~1e-6 for 5 < x < ~10 (its large-x branch drops the leading 1 of Cephes'
+denominator polynomial), and dpt does not copy that error.
 """
 from __future__ import annotations
 
@@ -21,6 +26,12 @@ from .ops.arithmetic import _NoGrad, _with_out
 from .ops.creation import tensor
 from .ops.pointwise import (_float_binary, _mask, _unary, exp, exp2, expm1, log, log1p, logit,
                             round, sigmoid, sinc, xlogy)
+from .ops.polynomials import (chebyshev_polynomial_t, chebyshev_polynomial_u,
+                              chebyshev_polynomial_v, chebyshev_polynomial_w,
+                              hermite_polynomial_h, hermite_polynomial_he, laguerre_polynomial_l,
+                              legendre_polynomial_p, shifted_chebyshev_polynomial_t,
+                              shifted_chebyshev_polynomial_u, shifted_chebyshev_polynomial_v,
+                              shifted_chebyshev_polynomial_w)
 from .ops.reduction import logsumexp
 from .ops.special_functions import (_special, _zero_safe, digamma, erf, erfc, erfinv, i0, i0e, i1,
                                     i1e, igamma as gammainc, igammac as gammaincc, lgamma,
@@ -32,7 +43,12 @@ __all__ = ["expit", "logit", "erf", "erfc", "erfinv", "erfcx", "ndtr", "ndtri", 
            "exp2", "round", "softmax", "log_softmax", "logsumexp", "bessel_j0", "bessel_j1",
            "bessel_y0", "bessel_y1", "modified_bessel_i0", "modified_bessel_i1",
            "modified_bessel_k0", "modified_bessel_k1", "scaled_modified_bessel_k0",
-           "scaled_modified_bessel_k1", "spherical_bessel_j0", "airy_ai"]
+           "scaled_modified_bessel_k1", "spherical_bessel_j0", "airy_ai",
+           "chebyshev_polynomial_t", "chebyshev_polynomial_u", "chebyshev_polynomial_v",
+           "chebyshev_polynomial_w", "shifted_chebyshev_polynomial_t",
+           "shifted_chebyshev_polynomial_u", "shifted_chebyshev_polynomial_v",
+           "shifted_chebyshev_polynomial_w", "hermite_polynomial_h", "hermite_polynomial_he",
+           "laguerre_polynomial_l", "legendre_polynomial_p"]
 
 expit = sigmoid
 gammaln = lgamma
