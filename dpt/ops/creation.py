@@ -18,7 +18,8 @@ from ..autograd.grad_mode import is_grad_enabled
 __all__ = ["tensor", "as_tensor", "asarray", "from_numpy", "from_dlpack", "zeros", "ones", "empty",
            "full", "zeros_like", "ones_like", "empty_like", "full_like", "arange", "range",
            "linspace", "logspace", "eye", "scalar_tensor", "complex", "polar", "fill", "fill_",
-           "zero_", "copy_", "frombuffer", "empty_strided", "empty_permuted", "tril_indices", "triu_indices"]
+           "zero_", "copy_", "frombuffer", "empty_strided", "empty_permuted", "tril_indices",
+           "triu_indices"]
 
 _PY_TYPES = (bool, int, float, complex)  # bool first: it is an int too
 _PY = frozenset(_PY_TYPES)

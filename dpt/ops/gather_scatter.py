@@ -266,9 +266,12 @@ def index_reduce(input: Tensor, dim: int, index: Tensor, source: Tensor, reduce:
         raise TypeError(f"index_reduce(): argument 'source' (position 3) must be Tensor, not "
                         f"{type(source).__name__}")
     d = _wrap_dim(dim, input.ndim, "index_reduce")
-    if not isinstance(index, Tensor) or index.dtype not in (_dtype.int32, _dtype.int64):
+    if not isinstance(index, Tensor):
+        raise TypeError(f"index_reduce(): argument 'index' (position 2) must be Tensor, not "
+                        f"{type(index).__name__}")
+    if index.dtype not in (_dtype.int32, _dtype.int64):
         raise RuntimeError(f"index_reduce_(): Expected dtype int32/int64 for index but got: "
-                           f"{_tname(index) if isinstance(index, Tensor) else type(index).__name__}")
+                           f"{_tname(index)}")
     if index.ndim > 1:
         raise IndexError("index_reduce_(): Index is supposed to be a vector")
     x, src = input.reshape(1) if input.ndim == 0 else input, \

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import operator
 
+import numpy as np
+
 from .. import _dtype
-from .._device import move, ufunc_at, xp_of
+from .._device import move, to_numpy, ufunc_at, xp_of
 from .._tensor import Size, Tensor, _wrap_dim
 from ..autograd.function import Function
 from .reduction import normalize_dims
 
-__all__ = ["repeat", "repeat_interleave", "tile", "flip", "fliplr", "flipud", "roll", "rot90", "narrow_copy",
+__all__ = ["repeat", "repeat_interleave", "tile", "flip", "fliplr", "flipud", "roll", "rot90",
+           "narrow_copy",
            "cat", "concat", "concatenate", "stack", "hstack", "vstack", "row_stack", "dstack",
            "column_stack", "atleast_1d", "atleast_2d", "atleast_3d", "tril", "triu"]
 
@@ -110,28 +113,28 @@ def repeat_interleave(input: Tensor, repeats=None, dim: int | None = None, *,
         d = _wrap_dim(dim, input.ndim, "repeat_interleave")
         if input.ndim == 0:
             input = input.reshape(1)
-    xp = xp_of(input._data)
     n = input.shape[d]
+    # the counts fix the output's shape, so they are read on the host
     if isinstance(repeats, Tensor):
         if repeats.dtype.category != 1:
             raise NotImplementedError(f"\"repeat_interleave_cpu\" not implemented for "
                                       f"'{repeats.dtype.name}'")
         if repeats.ndim > 1:
             raise RuntimeError("repeats must be 0-dim or 1-dim tensor")
-        counts = move(repeats._data, input.device).reshape(-1).astype(xp.int64)
+        counts = to_numpy(repeats._data).reshape(-1).astype(np.int64)
         if counts.size == 1:
-            counts = xp.full(n, int(counts[0]), dtype=xp.int64)
+            counts = np.full(n, int(counts[0]), dtype=np.int64)
         elif counts.size != n:
             raise RuntimeError(f"repeats must have the same size as input along dim, but got "
                                f"repeats.size(0) = {counts.size} and input.size({d}) = {n}")
     else:
-        counts = xp.full(n, operator.index(repeats), dtype=xp.int64)
+        counts = np.full(n, operator.index(repeats), dtype=np.int64)
     if counts.size and int(counts.min()) < 0:
         raise RuntimeError("Repeats must be non-negative")
-    idx = xp.repeat(xp.arange(n, dtype=xp.int64), counts)
+    idx = np.repeat(np.arange(n, dtype=np.int64), counts)
     if output_size is not None and int(output_size) != idx.size:
         raise RuntimeError("allocated size does not match required size")
-    return RepeatInterleave.apply(input, idx, d)
+    return RepeatInterleave.apply(input, move(idx, input.device), d)
 
 
 class Flip(Function):
