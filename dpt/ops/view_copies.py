@@ -228,6 +228,8 @@ def as_strided_scatter(input: Tensor, src: Tensor, size, stride,
     elements of as_strided(input, size, stride, storage_offset) replaced by src.
 
     Strides and offset address input's storage, as in torch (for a view, the base's).
+    Deviation: input's gradient is zero where src lands (finite differences agree); torch's
+    backward gives the complement (its op_db marks that gradient an expected failure).
     """
     with no_grad():  # checks the arguments and gives the place's shape
         place = as_strided(input.detach(), size, stride, storage_offset)
