@@ -222,8 +222,13 @@ def data_ptr(arr) -> int:
 
 def root_array(arr):
     """The array that owns the memory arr views."""
-    while getattr(arr, "base", None) is not None and hasattr(arr.base, "shape"):
-        arr = arr.base
+    while getattr(arr, "base", None) is not None:
+        base = arr.base
+        if not hasattr(base, "shape"):  # numpy's as_strided keeps its source one level down
+            base = getattr(base, "base", None)
+            if not hasattr(base, "shape"):
+                break
+        arr = base
     return arr
 
 

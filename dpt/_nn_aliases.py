@@ -13,7 +13,8 @@ __all__ = ["conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d",
            "dropout", "alpha_dropout", "feature_alpha_dropout", "dropout_", "alpha_dropout_",
            "feature_alpha_dropout_", "max_pool1d", "max_pool2d", "max_pool3d",
            "max_pool1d_with_indices", "avg_pool1d", "adaptive_avg_pool1d", "adaptive_max_pool1d",
-           "batch_norm", "instance_norm", "layer_norm", "group_norm", "embedding"]
+           "batch_norm", "instance_norm", "layer_norm", "group_norm", "embedding",
+           "constant_pad_nd"]
 
 conv1d = F.conv1d
 conv2d = F.conv2d
@@ -117,3 +118,8 @@ def embedding(weight, indices, padding_idx=-1, scale_grad_by_freq=False, sparse=
     padding_idx -1 means none)."""
     return F.embedding(indices, weight, None if padding_idx == -1 else padding_idx,
                           scale_grad_by_freq=scale_grad_by_freq, sparse=sparse)
+
+
+def constant_pad_nd(input: Tensor, pad, value=0) -> Tensor:
+    """constant_pad_nd(input, pad, value=0): F.pad in 'constant' mode."""
+    return F.pad(input, pad, "constant", value)

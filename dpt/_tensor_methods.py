@@ -49,7 +49,9 @@ METHODS = """
     igamma igammac addr cov corrcoef narrow_copy is_nonzero i0 gcd lcm logaddexp2
     is_same_size is_conj resolve_conj resolve_neg conj_physical put argwhere unfold fill_
     zero_ copy_ uniform_ normal_ random_ bernoulli_ bernoulli multinomial exponential_
-    geometric_ cauchy_ log_normal_ resize_
+    geometric_ cauchy_ log_normal_ resize_ resize_as_ split_with_sizes unsafe_split
+    unsafe_chunk repeat_interleave index_reduce nonzero_static diagonal_scatter select_scatter
+    slice_scatter as_strided_scatter
 """.split()
 
 INPLACE = """
@@ -62,7 +64,7 @@ INPLACE = """
     fmod atan2 lerp addcmul addcdiv hypot copysign xlogy logical_and logical_or logical_xor
     bitwise_and bitwise_or bitwise_xor bitwise_left_shift bitwise_right_shift eq ne lt le gt
     ge cumsum cumprod tril triu scatter scatter_add scatter_reduce masked_fill
-    masked_scatter index_add index_copy index_fill index_put put
+    masked_scatter index_add index_copy index_fill index_put put index_reduce
 """.split()
 
 # torch's method spellings of functions that live outside dpt.ops
@@ -159,6 +161,12 @@ def new_full(self, size, fill_value, dtype=None, device=None, requires_grad=Fals
                     requires_grad=requires_grad)
 
 
+def new_empty_strided(self, size, stride, dtype=None, device=None, requires_grad=False,
+                      layout=None, pin_memory=False):
+    return ops.empty_strided(size, stride, dtype=dtype or self.dtype,
+                             device=device or self.device, requires_grad=requires_grad)
+
+
 def new_tensor(self, data, dtype=None, device=None, requires_grad=False):
     return ops.tensor(data, dtype=dtype or self.dtype, device=device or self.device,
                       requires_grad=requires_grad)
@@ -234,7 +242,7 @@ _PROPERTIES = {
 }
 
 _WRITTEN_OUT = [sum_to_size, polygamma, polygamma_, flip, where, squeeze_, unsqueeze_, t_, transpose_, to,
-                new_full, new_tensor, __eq__, __ne__, __pos__, __setitem__]
+                new_full, new_empty_strided, new_tensor, __eq__, __ne__, __pos__, __setitem__]
 
 
 def install() -> None:

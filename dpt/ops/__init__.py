@@ -6,7 +6,7 @@ import would rebind dpt.ops.<name> to the module.
 from . import (activation, arithmetic, blas, calculus, comparison, complex_numbers, conversion,
                counting, creation, distance, floating, gather_scatter, indexing, inplace_functions,
                norms, pointwise, predicates, random, reduction, scans, settings, shape,
-               shape_copies, sorting, special_functions, statistics, windows)
+               shape_copies, sorting, special_functions, statistics, view_copies, windows)
 from .activation import *  # noqa: F401,F403
 from .arithmetic import *  # noqa: F401,F403
 from .blas import *  # noqa: F401,F403
@@ -33,11 +33,12 @@ from .shape_copies import *  # noqa: F401,F403
 from .sorting import *  # noqa: F401,F403
 from .special_functions import *  # noqa: F401,F403
 from .statistics import *  # noqa: F401,F403
+from .view_copies import *  # noqa: F401,F403
 from .windows import *  # noqa: F401,F403
 
 __all__ = [name for mod in (activation, arithmetic, blas, calculus, comparison, complex_numbers,
                             conversion, counting, creation, distance, floating, gather_scatter,
                             indexing, inplace_functions, norms, pointwise, predicates, random,
                             reduction, scans, settings, shape, shape_copies, sorting,
-                            special_functions, statistics, windows)
+                            special_functions, statistics, view_copies, windows)
            for name in mod.__all__]

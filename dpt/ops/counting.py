@@ -65,10 +65,9 @@ def _bin_edges(x, bins, rng, d: int, dt, dev, op):
         if bins.dtype is not dt:
             raise RuntimeError(f"{op}: input tensor and bins tensors should have the same dtype, "
                                f"but got input {dt} and bins {bins.dtype}")
-        e = bins._data
-        if e.size > 1 and builtins.bool((e[1:] < e[:-1]).any()):
-            raise RuntimeError(f"{op}: bins tensor must be monotonically increasing")
-        return e
+        # torch does not check that the edges increase: unsorted ones give what its binary
+        # search gives (see _upper_bound)
+        return bins._data
     n = operator.index(bins)
     if n <= 0:
         raise RuntimeError(f"{op}(): bins must be > 0, but got {n} for dimension {d}")
@@ -86,6 +85,26 @@ def _bin_edges(x, bins, rng, d: int, dt, dev, op):
     if lo == hi:  # numpy's rule: widen an empty range so the bins have a width
         lo, hi = lo - 0.5, hi + 0.5
     return linspace(lo, hi, n + 1, dtype=dt, device=dev)._data
+
+
+def _upper_bound(xp, e, v):
+    """For each v, the first position whose edge is greater, by plain bisection.
+
+    Equal to searchsorted(e, v, side='right') for increasing edges; for unsorted ones it is
+    what torch's bisection gives (numpy's searchsorted reuses bounds between keys, which
+    assumes sorted edges).
+    """
+    n = e.size
+    first = xp.zeros(v.shape, dtype=np.int64)
+    count = xp.full(v.shape, n, dtype=np.int64)
+    while n:
+        half = count // 2
+        mid = first + half
+        right = (count > 0) & ~(v < e[xp.minimum(mid, e.size - 1)])
+        first = xp.where(right, mid + 1, first)
+        count = xp.where(right, count - half - 1, half)
+        n //= 2
+    return first
 
 
 def _histogramdd(input, bins, rng, weight, density, op):
@@ -129,7 +148,7 @@ def _histogramdd(input, bins, rng, weight, density, op):
     for d, e in enumerate(edges):
         v = x[:, d]
         keep &= (v >= e[0]) & (v <= e[-1])
-        pos = xp.searchsorted(e, v, side="right") - 1
+        pos = _upper_bound(xp, e, v) - 1
         pos = xp.clip(pos, 0, builtins.max(nbins[d] - 1, 0))  # the last edge closes the last bin
         flat = flat * nbins[d] + pos
     total = int(np.prod(nbins))

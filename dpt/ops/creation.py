@@ -17,8 +17,9 @@ from ..autograd.grad_mode import is_grad_enabled
 
 __all__ = ["tensor", "as_tensor", "asarray", "from_numpy", "from_dlpack", "zeros", "ones", "empty",
            "full", "zeros_like", "ones_like", "empty_like", "full_like", "arange", "range",
-           "linspace", "logspace", "eye", "scalar_tensor", "complex", "polar", "fill_", "zero_",
-           "copy_", "frombuffer", "empty_strided", "tril_indices", "triu_indices"]
+           "linspace", "logspace", "eye", "scalar_tensor", "complex", "polar", "fill", "fill_",
+           "zero_", "copy_", "frombuffer", "empty_strided", "empty_permuted", "tril_indices",
+           "triu_indices"]
 
 _PY_TYPES = (bool, int, float, complex)  # bool first: it is an int too
 _PY = frozenset(_PY_TYPES)
@@ -504,6 +505,17 @@ def _overwrite(input: Tensor, value, op: str) -> Tensor:
     return input
 
 
+def fill(input: Tensor, value) -> Tensor:
+    """fill(input, value): a new tensor of input's shape and dtype holding value (a number or
+    a 0-d tensor); differentiable in value (the gradient's sum), zero gradient to input."""
+    if isinstance(value, Tensor):
+        if value.ndim != 0:
+            raise RuntimeError(f"fill only supports 0-dimension value tensor but got tensor with "
+                               f"{value.ndim} dimensions.")
+        value = value.to(input.device).to(input.dtype)
+    return Overwrite.apply(input, value)
+
+
 def fill_(input: Tensor, value) -> Tensor:
     """fill_(value): set every element to value (a number or a 0-d tensor)."""
     if isinstance(value, Tensor) and value.ndim != 0:
@@ -573,6 +585,28 @@ def empty_strided(size, stride, *, dtype=None, layout=None, device=None, require
         buf = xp.empty(builtins.max(extent, 1), dt.np)
         arr = xp.lib.stride_tricks.as_strided(buf, size, tuple(s * dt.itemsize for s in stride))
     t = Tensor._make(arr)
+    return t.requires_grad_(True) if requires_grad else t
+
+
+def empty_permuted(size, physical_layout, *, dtype=None, layout=None, device=None,
+                   requires_grad=False, pin_memory=False) -> Tensor:
+    """empty_permuted(size, physical_layout, *, dtype=None, device=None, requires_grad=False):
+    a dense tensor of shape size whose dims lie in memory in the order physical_layout
+    (outermost first), so ``t.stride(physical_layout[i])`` is the i-th contiguous stride.
+    Filled with zeros (torch leaves it uninitialised)."""
+    size = tuple(operator.index(s) for s in size)
+    order = tuple(operator.index(p) for p in physical_layout)
+    if len(order) != len(size):
+        raise RuntimeError("Number of dimensions in size does not match the length of the "
+                           "physical_layout")
+    if sorted(order) != list(builtins.range(len(size))):
+        raise RuntimeError(f"empty_permuted: physical_layout {list(order)} is not a permutation "
+                           f"of the dims 0..{len(size) - 1}")
+    buf = _make_filled(0, tuple(size[p] for p in order), dtype, device, requires_grad=False)
+    axes = [0] * len(order)
+    for i, p in enumerate(order):
+        axes[p] = i
+    t = Tensor._make(buf._data.transpose(axes))
     return t.requires_grad_(True) if requires_grad else t
 
 

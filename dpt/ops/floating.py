@@ -7,7 +7,7 @@ from .._device import xp_of
 from .._tensor import Tensor
 from ..autograd.function import Function
 from ._promote import binary
-from .arithmetic import _NoGrad, _with_out
+from .arithmetic import _with_out
 from .counting import _result_type
 from .pointwise import exp2
 
@@ -16,11 +16,18 @@ __all__ = ["frexp", "ldexp", "nextafter"]
 frexp_result = _result_type("frexp", ("mantissa", "exponent"))
 
 
-class Nextafter(_NoGrad):
-    op = "nextafter"
+class Nextafter(Function):
+    """torch's derivative: 1 with respect to input (a step of one ulp is treated as the
+    identity), 0 with respect to other."""
 
     def forward(self, x, y):
+        self.other_shape = getattr(y, "shape", ())
         return xp_of(x).nextafter(x, y)
+
+    def backward(self, gz):
+        need_x, need_y = self.needs_input_grad
+        gy = gz.new_zeros(self.other_shape) if need_y else None
+        return (gz if need_x else None), gy
 
 
 def nextafter(input: Tensor, other: Tensor, *, out=None) -> Tensor:
@@ -33,7 +40,9 @@ def nextafter(input: Tensor, other: Tensor, *, out=None) -> Tensor:
 
 class Frexp(Function):
     def forward(self, x):
-        m, e = xp_of(x).frexp(x)
+        xp = xp_of(x)
+        m, e = xp.frexp(x)
+        m, e = xp.asarray(m), xp.asarray(e)  # a 0-d input gives scalars
         self.exponent = e
         return m, e.astype(np.int32, copy=False)
 

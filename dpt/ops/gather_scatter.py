@@ -6,13 +6,14 @@ from __future__ import annotations
 import numpy as np
 
 from .. import _dtype
-from .._device import ufunc_at, xp_of
+from .._device import move, ufunc_at, xp_of
 from .._tensor import Tensor, _wrap_dim
 from ..autograd.function import Function
 from .creation import full, zeros
 from .indexing import _check_range, _full_index, _index_array, _tname, where
 
-__all__ = ["gather", "scatter", "scatter_add", "scatter_reduce", "take_along_dim"]
+__all__ = ["gather", "scatter", "scatter_add", "scatter_reduce", "index_reduce",
+           "take_along_dim"]
 
 
 def _gs_check(input, dim, index, src, op):
@@ -247,9 +248,62 @@ def scatter_reduce(input: Tensor, dim: int, index: Tensor, src: Tensor, reduce: 
     return ScatterReduce.apply(x, s, d, idx, reduce, bool(include_self)).reshape(input.shape)
 
 
+_INDEX_REDUCE = ("prod", "mean", "amax", "amin")
+
+
+def index_reduce(input: Tensor, dim: int, index: Tensor, source: Tensor, reduce: str, *,
+                 include_self: bool = True) -> Tensor:
+    """index_reduce(dim, index, source, reduce, *, include_self=True): reduce the slices
+    source[..., i, ...] into input[..., index[i], ...] with 'prod', 'mean', 'amax' or 'amin'.
+
+    It is scatter_reduce with index spread over source's other dims, and has its gradients
+    (ties of amax/amin share the gradient evenly).
+    """
+    if reduce not in _INDEX_REDUCE:
+        raise RuntimeError(f"index_reduce(): Expected reduce to be one of prod, mean, amax or "
+                           f"amin but got {reduce}.")
+    if not isinstance(source, Tensor):
+        raise TypeError(f"index_reduce(): argument 'source' (position 3) must be Tensor, not "
+                        f"{type(source).__name__}")
+    d = _wrap_dim(dim, input.ndim, "index_reduce")
+    if not isinstance(index, Tensor):
+        raise TypeError(f"index_reduce(): argument 'index' (position 2) must be Tensor, not "
+                        f"{type(index).__name__}")
+    if index.dtype not in (_dtype.int32, _dtype.int64):
+        raise RuntimeError(f"index_reduce_(): Expected dtype int32/int64 for index but got: "
+                           f"{_tname(index)}")
+    if index.ndim > 1:
+        raise IndexError("index_reduce_(): Index is supposed to be a vector")
+    x, src = input.reshape(1) if input.ndim == 0 else input, \
+        source.reshape(1) if source.ndim == 0 else source
+    if src.ndim != x.ndim:
+        raise RuntimeError("index_reduce_(): Source and self must have the same number of "
+                           "dimensions (or both be scalars)")
+    if index.numel() != src.shape[d]:
+        raise RuntimeError(f"index_reduce_(): Number of indices ({index.numel()}) should be equal "
+                           f"to source.size(dim): ({src.shape[d]}), for dim: {d}")
+    for k in range(x.ndim):
+        if k != d and src.shape[k] != x.shape[k]:
+            raise RuntimeError(f"index_reduce_(): self and source must have the same size apart "
+                               f"from dim {d}, but got self {list(input.shape)} and source "
+                               f"{list(source.shape)}")
+    if source.dtype is not input.dtype:
+        raise RuntimeError("index_reduce_(): self and source must have the same scalar type")
+    idx = move(index._data, input.device).reshape(-1)
+    if idx.size and (int(idx.min()) < 0 or int(idx.max()) >= x.shape[d]):
+        raise IndexError("index out of range in self")
+    shape = [1] * x.ndim
+    shape[d] = idx.size
+    xp = xp_of(x._data)
+    full_idx = xp.ascontiguousarray(xp.broadcast_to(idx.reshape(shape), tuple(src.shape)))
+    out = ScatterReduce.apply(x, src, d, full_idx, reduce, bool(include_self))
+    return out.reshape(input.shape)
+
+
 def take_along_dim(input: Tensor, indices: Tensor, dim: int | None = None) -> Tensor:
     """take_along_dim(indices, dim=None): gather along dim after broadcasting the other dims
-    (the flattened input when dim is None)."""
+    (the flattened input when dim is None). Along a dim, indices wrap modulo its size, as in
+    torch."""
     if indices.dtype is not _dtype.int64:
         raise RuntimeError(f"torch.take_along_dim(): dtype of indices should be Long but got "
                            f"{_tname(indices)}")
@@ -271,4 +325,9 @@ def take_along_dim(input: Tensor, indices: Tensor, dim: int | None = None) -> Te
             raise RuntimeError(f"The size of tensor a ({a}) must match the size of tensor b ({b}) "
                                f"at non-singleton dimension {k}")
         shp_x[k] = shp_i[k] = max(a, b) if min(a, b) else 0
+    n = input.shape[d]
+    if n and indices.numel():
+        # torch wraps the indices along dim modulo its size (so -1 is the last element, and
+        # so is n - 1 + n); the flattened form (dim=None) does not wrap
+        indices = Tensor._make(indices._data % n)
     return gather(input.expand(shp_x), d, indices.expand(shp_i))

@@ -24,8 +24,8 @@ from .shape import broadcast_shapes
 from .shape_copies import cat
 
 __all__ = ["getitem", "setitem", "index_select", "masked_select", "masked_fill", "masked_scatter",
-           "nonzero", "argwhere", "where", "take", "index_add", "index_copy", "index_fill",
-           "index_put", "put"]
+           "nonzero", "nonzero_static", "argwhere", "where", "take", "index_add", "index_copy",
+           "index_fill", "index_put", "put"]
 
 
 # =======================================================================================
@@ -611,18 +611,24 @@ def masked_fill(input: Tensor, mask: Tensor, value) -> Tensor:
                                f"tensor with {value.ndim} dimension(s).")
         if value.dtype is not input.dtype:
             value = value.to(input.dtype)
-    _mask_shape(input, mask, "masked_fill")
+    input = _mask_broadcast(input, mask)
     return MaskedFill.apply(input, Tensor._make(move(mask._data, input.device)), value)
 
 
-def _mask_shape(input, mask, op):
-    try:
-        out = broadcast_shapes(tuple(input.shape), tuple(mask.shape))
-    except RuntimeError:
-        out = None
-    if out is None or tuple(out) != tuple(input.shape):
-        raise RuntimeError(f"{op}: the mask of shape {list(mask.shape)} must be broadcastable to "
-                           f"the input's shape {list(input.shape)}")
+def _mask_broadcast(input, mask):
+    """input expanded to its broadcast shape with mask: the out-of-place masked ops return
+    that shape, as in torch (the in-place ones then refuse a larger shape)."""
+    shape = tuple(input.shape)
+    if tuple(mask.shape) == shape:
+        return input
+    nd = max(len(shape), mask.ndim)
+    a, b = (1,) * (nd - len(shape)) + shape, (1,) * (nd - mask.ndim) + tuple(mask.shape)
+    for k in range(nd):
+        if a[k] != b[k] and 1 not in (a[k], b[k]):
+            raise RuntimeError(f"The size of tensor a ({b[k]}) must match the size of tensor b "
+                               f"({a[k]}) at non-singleton dimension {k}")
+    out = tuple(broadcast_shapes(shape, tuple(mask.shape)))
+    return input if out == shape else input.expand(out)
 
 
 class MaskedSelect(Function):
@@ -674,7 +680,7 @@ def masked_scatter(input: Tensor, mask: Tensor, source: Tensor) -> Tensor:
     if source.dtype is not input.dtype:
         raise RuntimeError(f"masked_scatter: expected self and source to have same dtypes but got "
                            f"{_tname(input)} and {_tname(source)}")
-    _mask_shape(input, mask, "masked_scatter")
+    input = _mask_broadcast(input, mask)
     m = xp_of(input._data).broadcast_to(move(mask._data, input.device), tuple(input.shape))
     k = int(m.sum())
     if source.numel() < k:
@@ -700,6 +706,23 @@ def nonzero(input: Tensor, *, out=None, as_tuple: bool = False):
     if as_tuple:
         return tuple(Tensor._make(c.astype(xp.int64)) for c in coords)
     return Tensor._make(xp.stack(coords, axis=1).astype(xp.int64))
+
+
+def nonzero_static(input: Tensor, *, size: int, fill_value: int = -1) -> Tensor:
+    """nonzero_static(input, *, size, fill_value=-1): nonzero's [n, ndim] coordinates cut or
+    padded (with fill_value rows) to exactly size rows."""
+    if isinstance(size, bool) or not isinstance(size, (int, np.integer)):
+        raise TypeError(f"nonzero_static(): argument 'size' must be int, not "
+                        f"{type(size).__name__}")
+    if size < 0:
+        raise RuntimeError("nonzero_static: 'size' must be an non-negative integer")
+    coords = nonzero(input)._data
+    xp = xp_of(coords)
+    n = coords.shape[0]
+    if n >= size:
+        return Tensor._make(coords[:size].copy())
+    pad = xp.full((size - n, coords.shape[1]), int(fill_value), dtype=xp.int64)
+    return Tensor._make(xp.concatenate([coords, pad]))
 
 
 def argwhere(input: Tensor) -> Tensor:

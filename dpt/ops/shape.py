@@ -23,9 +23,10 @@ from .shape_copies import _sizes, cat, stack
 __all__ = ["view", "view_as", "reshape", "reshape_as", "flatten", "unflatten", "ravel",
            "squeeze", "unsqueeze", "permute", "transpose", "swapaxes", "swapdims", "t",
            "expand", "expand_as", "broadcast_to", "broadcast_tensors", "broadcast_shapes",
-           "narrow", "unbind", "split", "chunk", "tensor_split", "hsplit", "vsplit", "dsplit",
+           "narrow", "unbind", "split", "chunk", "tensor_split", "split_with_sizes",
+           "unsafe_split", "unsafe_chunk", "hsplit", "vsplit", "dsplit",
            "movedim", "moveaxis", "diagonal", "as_strided", "unfold", "select",
-           "adjoint", "resize_", "set_view_"]
+           "adjoint", "resize_", "resize_as_", "set_view_"]
 
 
 def _tracked(fn):
@@ -476,6 +477,18 @@ def split(tensor: Tensor, split_size_or_sections, dim: int = 0) -> tuple:
     return _pieces(tensor, d, [(a, min(a + size, n)) for a in range(0, max(n, 1), size)])
 
 
+def split_with_sizes(input: Tensor, split_sizes, dim: int = 0) -> tuple:
+    """split_with_sizes(split_sizes, dim=0): views of the listed sizes, which must add up to
+    the dimension (split with a list)."""
+    return split(input, [int(s) for s in split_sizes], dim)
+
+
+def unsafe_split(input: Tensor, split_size: int, dim: int = 0) -> tuple:
+    """unsafe_split(split_size, dim=0): split; torch skips its view checks, dpt's views are
+    the same."""
+    return split(input, split_size, dim)
+
+
 @_tracked
 def chunk(input: Tensor, chunks: int, dim: int = 0) -> tuple:
     """chunk(chunks, dim=0): split into ceil-sized pieces (possibly fewer than chunks)."""
@@ -487,6 +500,11 @@ def chunk(input: Tensor, chunks: int, dim: int = 0) -> tuple:
     d = _wrap_dim(dim, input.ndim, "chunk")
     n = input.shape[d]
     return split(input, -(-n // chunks), d)
+
+
+def unsafe_chunk(input: Tensor, chunks: int, dim: int = 0) -> tuple:
+    """unsafe_chunk(chunks, dim=0): chunk (see unsafe_split)."""
+    return chunk(input, chunks, dim)
 
 
 @_tracked
@@ -788,6 +806,11 @@ def resize_(input: Tensor, *sizes) -> Tensor:
     input._data = new
     input._vc[0] += 1
     return input
+
+
+def resize_as_(input: Tensor, the_template: Tensor, *, memory_format=None) -> Tensor:
+    """resize_as_(the_template): resize_ to the template's shape."""
+    return resize_(input, tuple(the_template.shape))
 
 
 def set_view_(input: Tensor, view: Tensor) -> Tensor:

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import operator
 
+import numpy as np
+
 from .. import _dtype
-from .._device import xp_of
+from .._device import move, to_numpy, ufunc_at, xp_of
 from .._tensor import Size, Tensor, _wrap_dim
 from ..autograd.function import Function
 from .reduction import normalize_dims
 
-__all__ = ["repeat", "tile", "flip", "fliplr", "flipud", "roll", "rot90", "narrow_copy",
+__all__ = ["repeat", "repeat_interleave", "tile", "flip", "fliplr", "flipud", "roll", "rot90",
+           "narrow_copy",
            "cat", "concat", "concatenate", "stack", "hstack", "vstack", "row_stack", "dstack",
            "column_stack", "atleast_1d", "atleast_2d", "atleast_3d", "tril", "triu"]
 
@@ -58,6 +61,80 @@ def tile(input: Tensor, dims) -> Tensor:
     dims = _sizes((dims,))
     dims = (1,) * (input.ndim - len(dims)) + dims
     return repeat(input, dims)
+
+
+class RepeatInterleave(Function):
+    """y = x's slices along dim taken in the order idx lists them (each source repeated)."""
+
+    saves_input_values = False
+
+    def forward(self, x, idx, dim):
+        self.n, self.idx, self.dim = x.shape[dim], idx, dim
+        return xp_of(x).take(x, idx, axis=dim)
+
+    def backward(self, gz):
+        return SumRepeats.apply(gz, self.idx, self.dim, self.n)
+
+
+class SumRepeats(Function):
+    """The adjoint of RepeatInterleave: each source slice gets the sum of its copies."""
+
+    saves_input_values = False
+
+    def forward(self, g, idx, dim, n):
+        self.idx, self.dim = idx, dim
+        xp = xp_of(g)
+        gm = xp.moveaxis(g, dim, 0)
+        out = xp.zeros((n,) + gm.shape[1:], g.dtype)
+        ufunc_at(xp, "add", out, idx, gm)
+        return xp.ascontiguousarray(xp.moveaxis(out, 0, dim))
+
+    def backward(self, gg):
+        return RepeatInterleave.apply(gg, self.idx, self.dim)
+
+
+def repeat_interleave(input: Tensor, repeats=None, dim: int | None = None, *,
+                      output_size: int | None = None) -> Tensor:
+    """repeat_interleave(input, repeats, dim=None, *, output_size=None): each element (or
+    slice along dim) repeated repeats times in place; repeats is an int or an integer tensor
+    with one count per slice. dim=None works on the flattened input.
+
+    repeat_interleave(repeats) (one integer tensor) gives arange(len(repeats)) repeated.
+    """
+    if repeats is None:
+        if input.ndim != 1 or input.dtype.category != 1:
+            raise RuntimeError("repeat_interleave: repeats must be a 1-d integer tensor")
+        n = input.shape[0]
+        src = Tensor._make(xp_of(input._data).arange(n, dtype=input._data.dtype))
+        return repeat_interleave(src, input, 0, output_size=output_size)
+    if dim is None:
+        input, d = input.reshape(-1), 0
+    else:
+        d = _wrap_dim(dim, input.ndim, "repeat_interleave")
+        if input.ndim == 0:
+            input = input.reshape(1)
+    n = input.shape[d]
+    # the counts fix the output's shape, so they are read on the host
+    if isinstance(repeats, Tensor):
+        if repeats.dtype.category != 1:
+            raise NotImplementedError(f"\"repeat_interleave_cpu\" not implemented for "
+                                      f"'{repeats.dtype.name}'")
+        if repeats.ndim > 1:
+            raise RuntimeError("repeats must be 0-dim or 1-dim tensor")
+        counts = to_numpy(repeats._data).reshape(-1).astype(np.int64)
+        if counts.size == 1:
+            counts = np.full(n, int(counts[0]), dtype=np.int64)
+        elif counts.size != n:
+            raise RuntimeError(f"repeats must have the same size as input along dim, but got "
+                               f"repeats.size(0) = {counts.size} and input.size({d}) = {n}")
+    else:
+        counts = np.full(n, operator.index(repeats), dtype=np.int64)
+    if counts.size and int(counts.min()) < 0:
+        raise RuntimeError("Repeats must be non-negative")
+    idx = np.repeat(np.arange(n, dtype=np.int64), counts)
+    if output_size is not None and int(output_size) != idx.size:
+        raise RuntimeError("allocated size does not match required size")
+    return RepeatInterleave.apply(input, move(idx, input.device), d)
 
 
 class Flip(Function):

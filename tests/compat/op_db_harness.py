@@ -93,8 +93,26 @@ def dpt_callable(op):
     return obj
 
 
-def to_dpt(x):
+# ops that read the storage around their input (as_strided's storage_offset): a view input is
+# converted with its whole storage, so dpt sees the same memory; every other op sees only the
+# tensor's own elements, which a plain copy keeps
+STORAGE_OPS = {"as_strided", "as_strided_copy", "as_strided_scatter"}
+
+
+def _to_dpt_view(x):
+    """A torch view as a dpt view of a copy of its whole storage (same strides and offset)."""
+    t = x.detach()
+    n = t.untyped_storage().nbytes() // t.element_size()
+    whole = dpt.from_numpy(torch.as_strided(t, (n,), (1,), 0).numpy().copy())
+    out = dpt.as_strided(whole, tuple(t.shape), t.stride(), t.storage_offset())
+    return out.requires_grad_(True) if x.requires_grad else out
+
+
+def to_dpt(x, keep_storage=False):
     """A sample's argument, torch -> dpt (tensors keep dtype, shape, strides' values)."""
+    if keep_storage and isinstance(x, torch.Tensor) and x.dtype != torch.bfloat16 and (
+            x.storage_offset() or x.untyped_storage().nbytes() != x.numel() * x.element_size()):
+        return _to_dpt_view(x)
     if isinstance(x, torch.Tensor):
         t = x.detach()
         if t.dtype == torch.bfloat16:
@@ -116,10 +134,10 @@ def to_dpt(x):
     if isinstance(x, torch.Generator):
         return None
     if isinstance(x, (list, tuple)):
-        return type(x)(to_dpt(v) for v in x) if not hasattr(x, "_fields") else \
-            type(x)(*(to_dpt(v) for v in x))
+        return type(x)(to_dpt(v, keep_storage) for v in x) if not hasattr(x, "_fields") else \
+            type(x)(*(to_dpt(v, keep_storage) for v in x))
     if isinstance(x, dict):
-        return {k: to_dpt(v) for k, v in x.items()}
+        return {k: to_dpt(v, keep_storage) for k, v in x.items()}
     return x
 
 
@@ -220,8 +238,13 @@ def check_sample(op, dfn, sample, dtype, grad: bool):
         t_out = _call(op.op, sample, lambda x: x)
     except Exception:  # torch itself refuses this sample: nothing to compare
         return None
+    keep = name in STORAGE_OPS
+
+    def to_d(x):
+        return to_dpt(x, keep)
+
     try:
-        d_out = _call(dfn, sample, to_dpt)
+        d_out = _call(dfn, sample, to_d)
     except Exception as e:  # noqa: BLE001
         return f"raised {type(e).__name__}: {str(e).splitlines()[0][:160] if str(e) else ''}"
     values = name.split(".")[0] not in RANDOM and name not in RANDOM and name not in VECTOR_SIGN
@@ -240,13 +263,13 @@ def check_sample(op, dfn, sample, dtype, grad: bool):
     def convert(x):
         if isinstance(x, torch.Tensor) and x.requires_grad:
             if id(x) not in conv:
-                conv[id(x)] = to_dpt(x)
+                conv[id(x)] = to_d(x)
             return conv[id(x)]
         if isinstance(x, (list, tuple)) and not isinstance(x, torch.Size):
             return type(x)(convert(v) for v in x)
         if isinstance(x, dict):
             return {k: convert(v) for k, v in x.items()}
-        return to_dpt(x)
+        return to_d(x)
 
     try:
         t_out = _call(op.op, sample, lambda x: x)

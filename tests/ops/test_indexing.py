@@ -569,7 +569,8 @@ def test_masked_errors_and_inplace():
     with pytest.raises(RuntimeError, match=r"Number of elements of source \(1\) < number of ones in "
                                            r"mask \(4\)"):
         x.masked_scatter(L([True, True]), dpt.ones(1))
-    with pytest.raises(RuntimeError, match="must be broadcastable to the input's shape"):
+    with pytest.raises(RuntimeError, match=r"size of tensor a \(3\) must match the size of "
+                                           r"tensor b \(2\) at non-singleton dimension 1"):
         x.masked_fill(L([True, True, False]), 0.0)
 
 
