@@ -28,6 +28,16 @@ def queue_callback(callback) -> None:
     stack[-1].append(callback)
 
 
+def queue_callback_outermost(callback) -> None:
+    """Like queue_callback, but run at the end of the outermost backward pass running: a
+    reentrant checkpoint's inner backward ends before the gradients of the rest of the graph
+    are ready (DistributedDataParallel waits for all of them)."""
+    stack = getattr(_local, "callbacks", None)
+    if not stack:
+        raise RuntimeError("queue_callback can only be called during a backward pass")
+    stack[0].append(callback)
+
+
 def _is_checkpoint_valid() -> bool:
     """False inside a backward pass that runs only toward given inputs (autograd.grad,
     backward(inputs=)): a reentrant checkpoint's inner backward could not honour them."""

@@ -59,9 +59,12 @@ def test_checkpointed_blocks_give_the_same_ddp_gradients(pg, reentrant):
         np.testing.assert_allclose(a, b, rtol=0, atol=1e-12)
 
 
-def test_checkpointed_head_non_reentrant(pg):
+@pytest.mark.parametrize("reentrant", [False, True], ids=["non_reentrant", "reentrant"])
+def test_checkpointed_head(pg, reentrant):
+    """The output layer's gradient arrives first, inside a reentrant checkpoint's own backward:
+    DDP still waits for the end of the outer backward."""
     plain = _step_grads(None)
-    for a, b in zip(_step_grads(False, head_in_ckpt=True), plain):
+    for a, b in zip(_step_grads(reentrant, head_in_ckpt=True), plain):
         np.testing.assert_allclose(a, b, rtol=0, atol=1e-12)
 
 

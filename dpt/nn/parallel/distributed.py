@@ -218,7 +218,7 @@ class DistributedDataParallel(Module):
             for bucket in self._buckets:
                 bucket.reset()
             self._next_launch = 0
-            engine.queue_callback(self._finish_backward)
+            engine.queue_callback_outermost(self._finish_backward)
         bucket, i = self._param_slot[id(param)]
         if i in bucket.ready:
             raise RuntimeError(
