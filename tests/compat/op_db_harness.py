@@ -13,7 +13,11 @@ Allowed differences, each reasoned:
 - ties in sort/topk-like indices (TIE_INDICES): the indices must pick the same values;
 - eigenvectors and singular vectors (VECTOR_SIGN): only defined up to sign/phase, so those
   ops are compared through their reconstructions or values;
-- sparse, masked, quantized and aten-internal OpInfos are out of scope (SKIPPED_PREFIXES).
+- sparse, masked, quantized and aten-internal OpInfos are out of scope (SKIPPED_PREFIXES, and
+  every OpInfo whose op is an aten operator object, torch.ops.aten.*, or a private torch._ name);
+- torch's float64 Bessel functions j0/j1/y0/y1 are off by up to ~8.5e-7 near x ~ 5 (its
+  rational approximation for x > 5 drops Cephes' implicit leading 1.0 of the denominator;
+  dpt agrees with mpmath to 1e-14), so TORCH_INACCURATE compares them to 1e-6 absolute.
 """
 from __future__ import annotations
 
@@ -43,6 +47,8 @@ SKIPPED_PREFIXES = ("sparse.", "masked.", "_", "to_sparse", "jiterator_", "ops.a
                     "torch.ops", "quantile_q", "special.airy_ai")
 DTYPES = (torch.float32, torch.float64)
 TOL = {torch.float32: (1.3e-5, 1e-5), torch.float64: (1e-7, 1e-7)}
+TORCH_INACCURATE = {"special.bessel_j0": 1e-6, "special.bessel_j1": 1e-6,
+                    "special.bessel_y0": 1e-6, "special.bessel_y1": 1e-6}
 
 
 def _translate_lambda(fn):
@@ -164,7 +170,7 @@ def _np(t):
     return np.asarray(t.numpy())
 
 
-def compare(t_out, d_out, dtype, where="out", values=True):
+def compare(t_out, d_out, dtype, where="out", values=True, atol_floor=0.0):
     """None, or a string saying where and how the outputs differ."""
     if isinstance(t_out, torch.Tensor):
         if not isinstance(d_out, dpt.Tensor):
@@ -179,6 +185,7 @@ def compare(t_out, d_out, dtype, where="out", values=True):
         a, b = _np(t_out), _np(d_out)
         if a.dtype.kind in "fc":
             rtol, atol = TOL.get(dtype, (1e-5, 1e-5))
+            atol = max(atol, atol_floor)
             scale = max(1.0, float(np.nanmax(np.abs(a[np.isfinite(a)]))) if np.isfinite(
                 a).any() else 1.0)
             if not np.allclose(b, a, rtol=rtol, atol=atol * scale, equal_nan=True):
@@ -192,7 +199,7 @@ def compare(t_out, d_out, dtype, where="out", values=True):
         if not isinstance(d_out, (list, tuple)) or len(t_out) != len(d_out):
             return f"{where}: torch gave a sequence of {len(t_out)}, dpt {type(d_out).__name__}"
         for i, (a, b) in enumerate(zip(t_out, d_out)):
-            msg = compare(a, b, dtype, f"{where}[{i}]", values)
+            msg = compare(a, b, dtype, f"{where}[{i}]", values, atol_floor)
             if msg:
                 return msg
         return None
@@ -250,7 +257,8 @@ def check_sample(op, dfn, sample, dtype, grad: bool):
     values = name.split(".")[0] not in RANDOM and name not in RANDOM and name not in VECTOR_SIGN
     if name in TIE_INDICES and isinstance(t_out, (tuple, list)) and len(t_out) == 2:
         t_out, d_out = t_out[0], d_out[0]  # indices may differ on ties; values may not
-    msg = compare(t_out, d_out, dtype, values=values)
+    msg = compare(t_out, d_out, dtype, values=values,
+                  atol_floor=TORCH_INACCURATE.get(op.name, 0.0))
     if msg or not grad or not values:
         return msg
     t_in = [x for x in _leaves([sample.input, sample.args, list(sample.kwargs.values())])
@@ -298,6 +306,9 @@ def check_op(op, max_samples: int = 12):
     """(verdict, reason): 'pass', 'fail' (some sample differs), 'missing', 'skipped'."""
     if op.name.startswith(SKIPPED_PREFIXES):
         return "skipped", "out of scope (sparse, masked, aten-internal)"
+    if isinstance(op.op, (torch._ops.OpOverload, torch._ops.OpOverloadPacket)) or \
+            op.name.startswith("torch._"):
+        return "skipped", "out of scope (an aten operator or a private torch._ function)"
     dfn = dpt_callable(op)
     if dfn is None and getattr(op.op, "__name__", "") == "<lambda>":
         return "skipped", "the harness could not translate the OpInfo's lambda wrapper"
