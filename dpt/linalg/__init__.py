@@ -18,8 +18,7 @@ This file is the namespace only; the code lives in one file per theme:
                          returning V, ``dpt.lu`` ...), re-exported at the top level
 
 Deviations from torch: LU (lu_factor, lu, lu_solve) runs on the host through scipy for
-GPU tensors too; eig/eigvals are not differentiable; the backward of lu_factor/lu is
-implemented for square matrices only; inv_ex/cholesky_ex report info but never raise.
+GPU tensors too; eig/eigvals are not differentiable; inv_ex/cholesky_ex report info but never raise.
 """
 from ._det_inv_solve import det, inv, inv_ex, slogdet, solve, solve_ex, solve_triangular
 from ._factorizations import (cholesky, cholesky_ex, eig, eigh, eigvals, eigvalsh, qr, svd,

@@ -3,9 +3,13 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
+
+from .._device import xp_of
 from .._tensor import Tensor, _wrap_dim
+from ..autograd.function import Function
 from .. import ops as _ops
-from ._common import _TITLE, _with_out
+from ._common import _TITLE, _const, _with_out
 from ._factorizations import _Svdvals
 
 
@@ -28,20 +32,59 @@ def vector_norm(x: Tensor, ord=2, dim=None, keepdim: bool = False, *, dtype=None
     if isinstance(dim, int):
         dim = (dim,)
     ord = float(ord)
-    a = x.abs()
-    if math.isinf(ord):
-        if a.numel() == 0:
-            raise RuntimeError(f"linalg.vector_norm cannot compute the {ord} norm on an empty "
-                               f"tensor because the operation does not have an identity")
-        red = _ops.amax if ord > 0 else _ops.amin
-        dims = tuple(range(x.ndim)) if dim is None else tuple(dim)
-        return _with_out(red(a, dims, keepdim=keepdim), out)
-    if ord < 0 or ord == 0:
-        dims = tuple(range(x.ndim)) if dim is None else tuple(dim)
-        if ord == 0:
-            return _with_out((a != 0).to(a.dtype).sum(dims, keepdim=keepdim), out)
-        return _with_out((a ** ord).sum(dims, keepdim=keepdim) ** (1.0 / ord), out)
-    return _with_out(_ops.norm(a if x.dtype.category == 3 else x, ord, dim, keepdim), out)
+    if math.isinf(ord) and x.numel() == 0:
+        raise RuntimeError(f"linalg.vector_norm cannot compute the {ord} norm on an empty "
+                           f"tensor because the operation does not have an identity")
+    if ord == 2:
+        return _with_out(_ops.norm(x.abs() if x.dtype.category == 3 else x, 2, dim, keepdim), out)
+    if ord == 0 or math.isinf(ord):
+        return _with_out(_ops.norm(x, ord, dim, keepdim), out)
+    if dim is None or x.ndim == 0:
+        dims = tuple(range(x.ndim))
+    else:
+        dims = tuple(sorted({_wrap_dim(d, x.ndim, "linalg.vector_norm") for d in dim}))
+    return _with_out(_PNorm.apply(x, ord, dims, keepdim), out)
+
+
+class _PNorm(Function):
+    """(sum |x|^p)^(1/p) over dims for a finite p other than 0 and 2 (negative p too)."""
+
+    def forward(self, x, p, dims, keepdim):
+        self.p, self.dims, self.keepdim = p, dims, keepdim
+        xp = xp_of(x)
+        a = xp.abs(x)
+        with np.errstate(divide="ignore", over="ignore"):  # 0 ** -p is inf, as in torch
+            out = (a ** p).sum(axis=dims, keepdims=True) ** (1.0 / p)
+        out = out.astype(a.dtype, copy=False)
+        self.save_output(out if keepdim else out.reshape(_squeeze(out.shape, dims)))
+        return out if keepdim else out.reshape(_squeeze(out.shape, dims))
+
+    def backward(self, g):
+        # d||x||_p / dx = sgn(x) |x|^(p-1) ||x||^(1-p), with torch's subgradient 0 wherever
+        # x = 0 or the norm is 0 (the norm is 0 for p < 0 as soon as one x is 0).
+        x = self.inputs[0]
+        p, dims, keepdim = self.p, self.dims, self.keepdim
+        nrm = self.saved_output(recompute=lambda: _PNorm.apply(x, p, dims, keepdim))
+        if not keepdim:
+            g, nrm = (_unsqueeze_dims(t, dims) for t in (g, nrm))
+        xp = xp_of(x._data)
+        live = (x._data != 0) & (nrm._data != 0)
+        one = _const(xp.ones((), dtype=nrm._data.dtype))
+        safe_x = _ops.where(_const(live), x, one)
+        safe_n = _ops.where(_const(nrm._data != 0), nrm, one)
+        a = safe_x.abs()
+        grad = _ops.sgn(safe_x) * a ** (p - 1) * safe_n ** (1 - p) * g
+        return _ops.where(_const(live), grad, _const(xp.zeros((), dtype=grad._data.dtype)))
+
+
+def _squeeze(shape, dims):
+    return tuple(s for i, s in enumerate(shape) if i not in dims)
+
+
+def _unsqueeze_dims(t: Tensor, dims) -> Tensor:
+    for d in sorted(dims):
+        t = t.unsqueeze(d)
+    return t
 
 
 def matrix_norm(A: Tensor, ord="fro", dim=(-2, -1), keepdim: bool = False, *, dtype=None,

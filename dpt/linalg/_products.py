@@ -30,6 +30,17 @@ def vecdot(x: Tensor, y: Tensor, *, dim: int = -1, out=None) -> Tensor:
     return _with_out((x.conj() * y).sum(dim), out)
 
 
+class _PowerZero(Function):
+    """A^0: identity matrices, still connected to A (with a zero gradient), as in torch."""
+
+    def forward(self, a):
+        xp = xp_of(a)
+        return xp.broadcast_to(xp.eye(a.shape[-1], dtype=a.dtype), a.shape).copy()
+
+    def backward(self, g):
+        return _ops.zeros_like(self.inputs[0])
+
+
 def matrix_power(A: Tensor, n: int, *, out=None) -> Tensor:
     """linalg.matrix_power(A, n): A multiplied by itself n times (inverse powers for n < 0)."""
     if not isinstance(A, Tensor):
@@ -41,8 +52,7 @@ def matrix_power(A: Tensor, n: int, *, out=None) -> Tensor:
                            f" matrices")
     n = int(n)
     if n == 0:
-        eye = _eye_like(A).expand(A.shape)
-        return _with_out(eye.clone(), out)
+        return _with_out(_PowerZero.apply(A), out)
     if n < 0:
         _check(A, "linalg.matrix_power", square=True)
         A, n = _Inv.apply(A), -n
