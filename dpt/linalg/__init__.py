@@ -20,13 +20,15 @@ This file is the namespace only; the code lives in one file per theme:
 Deviations from torch: LU (lu_factor, lu, lu_solve) runs on the host through scipy for
 GPU tensors too; eig/eigvals are not differentiable; inv_ex/cholesky_ex report info but never raise.
 """
-from ._det_inv_solve import det, inv, inv_ex, slogdet, solve, solve_ex, solve_triangular
+from ._det_inv_solve import (det, inv, inv_ex, slogdet, solve, solve_ex, solve_triangular,
+                             tensorinv, tensorsolve)
 from ._factorizations import (cholesky, cholesky_ex, eig, eigh, eigvals, eigvalsh, qr, svd,
                               svdvals)
 from ._lu import lu, lu_factor, lu_factor_ex, lu_solve
-from ._norms import matrix_norm, norm, vector_norm
+from ._norms import cond, matrix_norm, norm, vector_norm
 from ._pinv_lstsq import lstsq, matrix_rank, pinv
-from ._products import cross, diagonal, matmul, matrix_exp, matrix_power, multi_dot, vecdot
+from ._products import (cross, diagonal, matmul, matrix_exp, matrix_power, multi_dot, vander,
+                        vecdot)
 from ._common import LinAlgError
 
 # Re-exported beyond __all__ (noqa: F401): the named result types, _with_out, and the torch.*
@@ -44,4 +46,4 @@ __all__ = ["norm", "vector_norm", "matrix_norm", "det", "slogdet", "inv", "inv_e
            "solve_ex", "lstsq", "cholesky", "cholesky_ex", "qr", "eigh", "eigvalsh", "eig", "eigvals",
            "svd", "svdvals", "matrix_rank", "matrix_power", "multi_dot", "cross", "lu_factor",
            "lu_factor_ex", "lu", "lu_solve", "solve_triangular", "vecdot", "diagonal",
-           "matmul", "matrix_exp", "LinAlgError"]
+           "matmul", "matrix_exp", "LinAlgError", "cond", "tensorinv", "tensorsolve", "vander"]

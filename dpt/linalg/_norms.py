@@ -1,4 +1,4 @@
-"""Vector and matrix norms: linalg.vector_norm, matrix_norm, norm."""
+"""Vector and matrix norms: linalg.vector_norm, matrix_norm, norm, and cond (built on them)."""
 from __future__ import annotations
 
 import math
@@ -9,7 +9,8 @@ from .._device import xp_of
 from .._tensor import Tensor, _wrap_dim
 from ..autograd.function import Function
 from .. import ops as _ops
-from ._common import _TITLE, _const, _with_out
+from ._common import _TITLE, _check, _const, _eye_like, _to_xp, _with_out
+from ._det_inv_solve import _Inv, _lu_info
 from ._factorizations import _Svdvals
 
 
@@ -139,3 +140,40 @@ def norm(A: Tensor, ord=None, dim=None, keepdim: bool = False, *, dtype=None, ou
         raise RuntimeError(f"linalg.norm: If dim is specified, it must be of length 1 or 2. Got "
                            f"{list(dim) if dim is not None else dim}")
     return vector_norm(A, 2 if ord is None else ord, dim, keepdim, dtype=dtype, out=out)
+
+
+def cond(A: Tensor, p=None, *, out=None) -> Tensor:
+    """linalg.cond(A, p=None): the condition number of each matrix in the norm p.
+
+    p None, 2 or -2: ratio of the extreme singular values (any shape). 'fro', 'nuc', inf, -inf,
+    1, -1: norm(A, p) * norm(A^-1, p) for square A, inf where A is singular. Empty matrices
+    give 0.
+    """
+    if not isinstance(A, Tensor):
+        raise TypeError(f"linalg_cond(): argument 'input' (position 1) must be Tensor, not "
+                        f"{type(A).__name__}")
+    if A.ndim < 2:
+        raise RuntimeError("linalg.cond: The input tensor must have at least 2 dimensions.")
+    if not (p is None or p in ("fro", "nuc") if isinstance(p, str) or p is None else
+            isinstance(p, (int, float)) and p in (2, -2, math.inf, -math.inf, 1, -1)):
+        raise RuntimeError(f"linalg.cond got an invalid norm type: {p}")
+    spectral = p is None or p in (2, -2)
+    _check(A, "linalg.svd" if spectral else "linalg.cond")
+    m, n = A.shape[-2:]
+    if not spectral and m != n:
+        raise RuntimeError(f"linalg.cond(ord={p}): A must be batches of square matrices, but they "
+                           f"are {m} by {n} matrices")
+    xp = xp_of(A._data)
+    real = xp.zeros((), A._data.dtype).real.dtype
+    if A.numel() == 0:
+        return _with_out(_const(xp.zeros(tuple(A.shape[:-2]), real)), out)
+    if spectral:
+        s = _Svdvals.apply(A)
+        r = s[..., -1] / s[..., 0] if p == -2 else s[..., 0] / s[..., -1]
+        return _with_out(r, out)
+    # Singular matrices are swapped for the identity before inverting so that the others keep
+    # their value and gradient; their result is then set to inf.
+    singular = _const(_to_xp(xp, _lu_info(A) > 0))
+    safe = _ops.where(singular[..., None, None], _eye_like(A), A)
+    r = matrix_norm(safe, p) * matrix_norm(_Inv.apply(safe), p)
+    return _with_out(_ops.where(singular, _const(xp.asarray(np.inf, real)), r), out)
