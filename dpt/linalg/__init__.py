@@ -24,6 +24,7 @@ from ._det_inv_solve import (det, inv, inv_ex, slogdet, solve, solve_ex, solve_t
                              tensorinv, tensorsolve)
 from ._factorizations import (cholesky, cholesky_ex, eig, eigh, eigvals, eigvalsh, qr, svd,
                               svdvals)
+from ._householder import householder_product
 from ._lu import lu, lu_factor, lu_factor_ex, lu_solve
 from ._norms import cond, matrix_norm, norm, vector_norm
 from ._pinv_lstsq import lstsq, matrix_rank, pinv
@@ -37,6 +38,7 @@ from ._common import (  # noqa: F401
     _with_out, cholesky_ex_result, eig_result, eigh_result, inv_ex_result, lstsq_result,
     lu_factor_ex_result, lu_factor_result, lu_result, lu_unpack_result, qr_result,
     slogdet_result, solve_ex_result, svd_result, torch_svd_result, triangular_solve_result)
+from ._householder import geqrf, geqrf_result, ormqr  # noqa: F401
 from ._lu import lu_unpack  # noqa: F401
 from ._torch_spellings import (  # noqa: F401
     _torch_cholesky, _torch_cross, _torch_lu, _torch_lu_solve, _torch_qr, _torch_slogdet,
@@ -46,4 +48,5 @@ __all__ = ["norm", "vector_norm", "matrix_norm", "det", "slogdet", "inv", "inv_e
            "solve_ex", "lstsq", "cholesky", "cholesky_ex", "qr", "eigh", "eigvalsh", "eig", "eigvals",
            "svd", "svdvals", "matrix_rank", "matrix_power", "multi_dot", "cross", "lu_factor",
            "lu_factor_ex", "lu", "lu_solve", "solve_triangular", "vecdot", "diagonal",
-           "matmul", "matrix_exp", "LinAlgError", "cond", "tensorinv", "tensorsolve", "vander"]
+           "matmul", "matrix_exp", "LinAlgError", "cond", "tensorinv", "tensorsolve", "vander",
+           "householder_product"]

@@ -11,7 +11,7 @@ from .._device import to_numpy, xp_of
 from .._tensor import Tensor, _wrap_dim
 from ..autograd.function import Function
 from .. import ops as _ops
-from ._common import _check, _eye_like, _to_xp, _with_out
+from ._common import _ZeroGrad, _check, _to_xp, _with_out
 from ._det_inv_solve import _Inv
 
 
@@ -30,17 +30,6 @@ def vecdot(x: Tensor, y: Tensor, *, dim: int = -1, out=None) -> Tensor:
     return _with_out((x.conj() * y).sum(dim), out)
 
 
-class _PowerZero(Function):
-    """A^0: identity matrices, still connected to A (with a zero gradient), as in torch."""
-
-    def forward(self, a):
-        xp = xp_of(a)
-        return xp.broadcast_to(xp.eye(a.shape[-1], dtype=a.dtype), a.shape).copy()
-
-    def backward(self, g):
-        return _ops.zeros_like(self.inputs[0])
-
-
 def matrix_power(A: Tensor, n: int, *, out=None) -> Tensor:
     """linalg.matrix_power(A, n): A multiplied by itself n times (inverse powers for n < 0)."""
     if not isinstance(A, Tensor):
@@ -52,7 +41,9 @@ def matrix_power(A: Tensor, n: int, *, out=None) -> Tensor:
                            f" matrices")
     n = int(n)
     if n == 0:
-        return _with_out(_PowerZero.apply(A), out)
+        xp = xp_of(A._data)
+        eye = xp.broadcast_to(xp.eye(A.shape[-1], dtype=A._data.dtype), A.shape).copy()
+        return _with_out(_ZeroGrad.apply(A, value=eye), out)
     if n < 0:
         _check(A, "linalg.matrix_power", square=True)
         A, n = _Inv.apply(A), -n
