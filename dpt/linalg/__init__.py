@@ -39,6 +39,7 @@ from ._common import (  # noqa: F401
     lu_factor_ex_result, lu_factor_result, lu_result, lu_unpack_result, qr_result,
     slogdet_result, solve_ex_result, svd_result, torch_svd_result, triangular_solve_result)
 from ._householder import geqrf, geqrf_result, ormqr  # noqa: F401
+from ._lowrank import pca_lowrank, svd_lowrank  # noqa: F401
 from ._lu import lu_unpack  # noqa: F401
 from ._torch_spellings import (  # noqa: F401
     _torch_cholesky, _torch_cross, _torch_lu, _torch_lu_solve, _torch_qr, _torch_slogdet,
