@@ -25,6 +25,7 @@ from ._det_inv_solve import (det, inv, inv_ex, slogdet, solve, solve_ex, solve_t
 from ._factorizations import (cholesky, cholesky_ex, eig, eigh, eigvals, eigvalsh, qr, svd,
                               svdvals)
 from ._householder import householder_product
+from ._ldl import ldl_factor, ldl_factor_ex, ldl_solve
 from ._lu import lu, lu_factor, lu_factor_ex, lu_solve
 from ._norms import cond, matrix_norm, norm, vector_norm
 from ._pinv_lstsq import lstsq, matrix_rank, pinv
@@ -50,4 +51,4 @@ __all__ = ["norm", "vector_norm", "matrix_norm", "det", "slogdet", "inv", "inv_e
            "svd", "svdvals", "matrix_rank", "matrix_power", "multi_dot", "cross", "lu_factor",
            "lu_factor_ex", "lu", "lu_solve", "solve_triangular", "vecdot", "diagonal",
            "matmul", "matrix_exp", "LinAlgError", "cond", "tensorinv", "tensorsolve", "vander",
-           "householder_product"]
+           "householder_product", "ldl_factor", "ldl_factor_ex", "ldl_solve"]
