@@ -8,17 +8,24 @@ recomputes it from the inputs when a graph of the gradient is being built.
 This file is the namespace only; the code lives in one file per theme:
 
     _common.py           LinAlgError, the named results, input checks, small helpers
-    _det_inv_solve.py    det, slogdet, inv(_ex), solve(_ex), solve_triangular
+    _det_inv_solve.py    det, slogdet, inv(_ex), solve(_ex), solve_triangular, tensorinv,
+                         tensorsolve
     _factorizations.py   cholesky(_ex), qr, eigh, eigvalsh, eig, eigvals, svd, svdvals
     _pinv_lstsq.py       pinv, lstsq, matrix_rank
-    _norms.py            vector_norm, matrix_norm, norm
-    _products.py         matmul, diagonal, vecdot, matrix_power, multi_dot, cross, matrix_exp
+    _norms.py            vector_norm, matrix_norm, norm, cond
+    _products.py         matmul, diagonal, vecdot, matrix_power, multi_dot, cross, matrix_exp,
+                         vander
     _lu.py               lu_factor(_ex), lu, lu_solve, lu_unpack
+    _ldl.py              ldl_factor(_ex), ldl_solve (Bunch-Kaufman, LAPACK's packed form)
+    _householder.py      householder_product, and the torch.* geqrf and ormqr
+    _lowrank.py          the torch.* svd_lowrank and pca_lowrank (randomized)
     _torch_spellings.py  the torch.* spellings (``dpt.det``, ``dpt.inverse``, ``dpt.svd``
                          returning V, ``dpt.lu`` ...), re-exported at the top level
 
 Deviations from torch: LU (lu_factor, lu, lu_solve) runs on the host through scipy for
-GPU tensors too; eig/eigvals are not differentiable; inv_ex/cholesky_ex report info but never raise.
+GPU tensors too, and LDL (ldl_factor, ldl_solve) on the host in numpy; eig/eigvals are not
+differentiable; inv_ex/cholesky_ex report info but never raise; ldl_factor raises LinAlgError
+where D has an exact zero (torch fails there with an internal assert).
 """
 from ._det_inv_solve import (det, inv, inv_ex, slogdet, solve, solve_ex, solve_triangular,
                              tensorinv, tensorsolve)

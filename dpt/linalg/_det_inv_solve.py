@@ -272,6 +272,7 @@ def tensorsolve(A: Tensor, B: Tensor, dims=None, *, out=None) -> Tensor:
     x_shape = tuple(A.shape[B.ndim:])
     n, m = _prod(x_shape), _prod(A.shape[:B.ndim])
     if n != m:
-        raise RuntimeError(f"Expected self to satisfy the requirement prod(self.shape[other.ndim:]) "
-                           f"== prod(self.shape[:other.ndim]), but got {n} != {m}")
+        raise RuntimeError(f"Expected self to satisfy the requirement "
+                           f"prod(self.shape[other.ndim:]) == prod(self.shape[:other.ndim]), but "
+                           f"got {n} != {m}")
     return _with_out(solve(A.reshape(m, n), B.reshape(m)).reshape(x_shape), out)

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from .._device import xp_of
 from .._tensor import Tensor
-from .. import ops as _ops
 from ..return_types import _result_type
 from ._common import _TITLE, _ZeroGrad, _check, _const, _with_out
 
