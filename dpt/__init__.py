@@ -39,6 +39,7 @@ from .functional import (block_diag, cartesian_prod, combinations, einsum, istft
                          meshgrid, stft, tensordot, unravel_index)
 from .linalg import (cholesky_inverse, cholesky_solve, det, inverse, logdet, matrix_exp,
                      matrix_power, pinverse, triangular_solve)
+from .linalg import geqrf, ormqr, pca_lowrank, svd_lowrank
 from .linalg import (_torch_cholesky as cholesky, _torch_cross as cross,  # torch's older spellings
                      _torch_lu_solve as lu_solve, _torch_qr as qr, _torch_slogdet as slogdet,
                      _torch_svd as svd)

@@ -76,6 +76,7 @@ OTHER_METHODS = {
     "svd": linalg._torch_svd, "lu": linalg._torch_lu, "lu_solve": linalg._torch_lu_solve,
     "triangular_solve": linalg.triangular_solve, "matrix_power": linalg.matrix_power,
     "matrix_exp": linalg.matrix_exp, "stft": functional.stft, "istft": functional.istft,
+    "geqrf": linalg.geqrf, "ormqr": linalg.ormqr,
 }
 
 

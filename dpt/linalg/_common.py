@@ -14,6 +14,7 @@ import numpy as np
 
 from .._device import xp_of
 from .._tensor import Tensor
+from ..autograd.function import Function
 from ..ops.blas import _with_out  # noqa: F401  (out=: the same copy-into rule as dpt.matmul)
 from ..return_types import _result_type
 from .. import ops as _ops
@@ -75,6 +76,17 @@ def _eye_like(A: Tensor, n: int | None = None) -> Tensor:
 
 def _diag(x: Tensor) -> Tensor:
     return _ops.diagonal(x, 0, -2, -1)
+
+
+class _ZeroGrad(Function):
+    """value, kept in the graph of the inputs with zero gradients: torch's results that do not
+    depend on their inputs (A^0, a product of no reflectors) still require grad."""
+
+    def forward(self, *inputs, value):
+        return value
+
+    def backward(self, g):
+        return tuple(_ops.zeros_like(t) for t in self.inputs)
 
 
 def _to_xp(xp, arr):

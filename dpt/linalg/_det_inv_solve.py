@@ -1,5 +1,6 @@
 """Determinants, inverses and linear solves of square matrices: linalg.det, slogdet, inv,
-inv_ex, solve, solve_ex, solve_triangular.
+inv_ex, solve, solve_ex, solve_triangular, and tensorinv/tensorsolve (the same on reshaped
+tensors).
 
 The backward of each is written with the others (det's with inv, solve's with solve on A^H),
 so they share one file; the factorizations build on solve_triangular.
@@ -9,7 +10,8 @@ from __future__ import annotations
 import numpy as np
 
 from .._device import to_numpy, xp_of
-from .._tensor import Tensor
+from .._tensor import Tensor, _wrap_dim
+from .. import ops as _ops
 from ..autograd.function import Function
 from ._common import (LinAlgError, _TITLE, _check, _const, _lu_host, _to_xp, _with_out,
                       inv_ex_result, slogdet_result, solve_ex_result)
@@ -238,3 +240,39 @@ def solve_triangular(A: Tensor, B: Tensor, *, upper: bool, left: bool = True,
         return _with_out(_SolveTriangular.apply(A, B, upper=upper, unitriangular=unitriangular), out)
     X = _SolveTriangular.apply(A.mT, B.mT, upper=not upper, unitriangular=unitriangular)
     return _with_out(X.mT, out)
+
+
+# ---- tensor inverse and solve: the matrix ones on reshaped tensors --------------------------
+def _prod(shape) -> int:
+    n = 1
+    for s in shape:
+        n *= int(s)
+    return n
+
+
+def tensorinv(A: Tensor, ind: int = 2, *, out=None) -> Tensor:
+    """linalg.tensorinv(A, ind=2): the tensor X of shape A.shape[ind:] + A.shape[:ind] with
+    tensordot(A, X, ind) the identity; A reshaped to a square matrix must be invertible."""
+    if not isinstance(ind, int) or ind <= 0:
+        raise RuntimeError(f"Expected a strictly positive integer for 'ind', but got {ind}")
+    rows, cols = _prod(A.shape[:ind]), _prod(A.shape[ind:])
+    if rows != cols:
+        raise RuntimeError(f"Expected self to satisfy the requirement prod(self.shape[ind:]) == "
+                           f"prod(self.shape[:ind]), but got {cols} != {rows}")
+    res = inv(A.reshape(rows, cols)).reshape(tuple(A.shape[ind:]) + tuple(A.shape[:ind]))
+    return _with_out(res, out)
+
+
+def tensorsolve(A: Tensor, B: Tensor, dims=None, *, out=None) -> Tensor:
+    """linalg.tensorsolve(A, B, dims=None): X with tensordot(A, X, X.ndim) = B, where
+    X.shape = A.shape[B.ndim:]; dims of A are first moved to the end."""
+    if dims is not None:
+        dims = [_wrap_dim(d, A.ndim, "linalg.tensorsolve") for d in dims]
+        A = _ops.movedim(A, dims, list(range(A.ndim - len(dims), A.ndim)))
+    x_shape = tuple(A.shape[B.ndim:])
+    n, m = _prod(x_shape), _prod(A.shape[:B.ndim])
+    if n != m:
+        raise RuntimeError(f"Expected self to satisfy the requirement "
+                           f"prod(self.shape[other.ndim:]) == prod(self.shape[:other.ndim]), but "
+                           f"got {n} != {m}")
+    return _with_out(solve(A.reshape(m, n), B.reshape(m)).reshape(x_shape), out)

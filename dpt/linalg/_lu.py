@@ -1,8 +1,8 @@
 """LU with partial pivoting: linalg.lu_factor, lu_factor_ex, lu, lu_solve and lu_unpack.
 
 The factorization runs on the host through scipy, for GPU tensors too (``_common._lu_host``);
-pivots are LAPACK's 1-based int32 row swaps, as in torch. The backward of lu_factor/lu is
-implemented for square matrices only.
+pivots are LAPACK's 1-based int32 row swaps, as in torch. The backward handles square, wide
+and tall matrices.
 """
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ import numpy as np
 from .._device import to_numpy, xp_of
 from .._tensor import Tensor
 from ..autograd.function import Function
+from .. import ops as _ops
 from ._common import (LinAlgError, _check, _const, _diag, _lu_host, _to_xp, _with_out,
                       lu_factor_ex_result, lu_factor_result, lu_result, lu_unpack_result)
 from ._det_inv_solve import solve_triangular
@@ -36,23 +37,40 @@ class _LUFactor(Function):
         return _to_xp(xp, lu_), _to_xp(xp, piv)
 
     def backward(self, gLU, _gpiv):
-        a, = self.inputs
-        m, n = a.shape[-2:]
-        if m != n:
-            raise NotImplementedError("the derivative of lu_factor/lu is implemented for square "
-                                      "matrices only in dpt")
+        a = self.inputs[0]
+        k = min(a.shape[-2:])
         LU, piv = _LUFactor.apply(a)
         P, L, U = lu_unpack(LU, piv)
-        gL, gU = gLU.tril(-1), gLU.triu()
-        return _lu_backward(P, L, U, gL, gU)
+        return _lu_backward(P, L, U, gLU[..., :, :k].tril(-1), gLU[..., :k, :].triu())
 
 
 def _lu_backward(P, L, U, gL, gU):
-    """A = P L U (square): gA = P L^-H (tril_-1(L^H gL) + triu(gU U^H)) U^-H."""
-    X = (L.mH @ gL).tril(-1) + (gU @ U.mH).triu()
-    X = solve_triangular(L.mH, X, upper=True, unitriangular=True)
-    X = solve_triangular(U.mH, X, upper=False, left=False)
-    return P @ X
+    """The gradient of A = P L U from those of L (m x k) and U (k x n), k = min(m, n).
+
+    Square: gA = P L^-H (tril_-1(L^H gL) + triu(gU U^H)) U^-H. A wide A = P L [U1 U2] is the
+    square LU of its first m columns plus U2 = L^-1 P^T A2, which adds P L^-H gU2 to A2's
+    gradient and -gU2 U2^H inside the tril_-1 term. A tall A = P [L1; L2] U likewise: L2 =
+    A2 U^-1 adds gL2 U^-H to A2's (permuted) gradient and -L2^H gL2 inside the triu term.
+    """
+    m, n = L.shape[-2], U.shape[-1]
+    k = min(m, n)
+    L1, U1 = L[..., :k, :], U[..., :, :k]
+    inner = L1.mH @ gL[..., :k, :]
+    upper = gU[..., :, :k] @ U1.mH
+    if n > m:
+        inner = inner - gU[..., :, k:] @ U[..., :, k:].mH
+    if m > n:
+        upper = upper - L[..., k:, :].mH @ gL[..., k:, :]
+    X = inner.tril(-1) + upper.triu()
+    X = solve_triangular(L1.mH, X, upper=True, unitriangular=True)
+    gA = solve_triangular(U1.mH, X, upper=False, left=False)
+    if n > m:
+        gA2 = solve_triangular(L1.mH, gU[..., :, k:], upper=True, unitriangular=True)
+        gA = _ops.cat([gA, gA2], -1)
+    if m > n:
+        gA2 = solve_triangular(U1.mH, gL[..., k:, :], upper=False, left=False)
+        gA = _ops.cat([gA, gA2], -2)
+    return P @ gA
 
 
 def lu_factor(A: Tensor, *, pivot: bool = True, out=None):
@@ -101,7 +119,7 @@ def lu_unpack(LU_data: Tensor, LU_pivots: Tensor, unpack_data: bool = True,
 
 
 def lu(A: Tensor, *, pivot: bool = True, out=None):
-    """linalg.lu(A, *, pivot=True) -> (P, L, U) with A = P L U (differentiable for square A)."""
+    """linalg.lu(A, *, pivot=True) -> (P, L, U) with A = P L U (differentiable)."""
     _check(A, "linalg.lu")
     LU, piv = lu_factor(A, pivot=pivot)
     return lu_result(*lu_unpack(LU, piv))

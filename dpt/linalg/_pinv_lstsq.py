@@ -102,8 +102,7 @@ def lstsq(A: Tensor, B: Tensor, rcond=None, *, driver: str | None = None):
     empty = _const(xp.empty((0,), A._data.real.dtype))
     residuals = empty
     if m > n and driver != "gelsy" and bool((rank == n).all()):
-        r = A.detach() @ X.detach() - Bm.detach()
-        residuals = _const((xp.abs(r._data) ** 2).sum(-2))
+        residuals = ((A @ X - Bm).abs() ** 2).sum(-2)  # differentiable, as torch's
     rank_t = _const(rank) if driver != "gels" else _const(xp.empty((0,), np.int64))
     sv = _const(s.astype(A._data.real.dtype)) if driver in ("gelsd", "gelss") else empty
     return lstsq_result(X.squeeze(-1) if vector else X, residuals, rank_t, sv)

@@ -1,5 +1,5 @@
 """Products, powers and the exponential of matrices: linalg.matmul, diagonal, vecdot,
-matrix_power, multi_dot, cross, matrix_exp.
+matrix_power, multi_dot, cross, matrix_exp, and vander (the powers of a vector).
 """
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from .._device import to_numpy, xp_of
 from .._tensor import Tensor, _wrap_dim
 from ..autograd.function import Function
 from .. import ops as _ops
-from ._common import _check, _eye_like, _to_xp, _with_out
+from ._common import _ZeroGrad, _check, _to_xp, _with_out
 from ._det_inv_solve import _Inv
 
 
@@ -41,8 +41,9 @@ def matrix_power(A: Tensor, n: int, *, out=None) -> Tensor:
                            f" matrices")
     n = int(n)
     if n == 0:
-        eye = _eye_like(A).expand(A.shape)
-        return _with_out(eye.clone(), out)
+        xp = xp_of(A._data)
+        eye = xp.broadcast_to(xp.eye(A.shape[-1], dtype=A._data.dtype), A.shape).copy()
+        return _with_out(_ZeroGrad.apply(A, value=eye), out)
     if n < 0:
         _check(A, "linalg.matrix_power", square=True)
         A, n = _Inv.apply(A), -n
@@ -54,6 +55,26 @@ def matrix_power(A: Tensor, n: int, *, out=None) -> Tensor:
         if n:
             base = base @ base
     return _with_out(result if result is not A else A.clone(), out)
+
+
+def vander(x: Tensor, *, N: int | None = None) -> Tensor:
+    """linalg.vander(x, *, N=None): the Vandermonde matrices [x^0, x^1, ..., x^(N-1)] along a new
+    last dimension (N defaults to x.shape[-1]); integer inputs give int64, as cumprod does."""
+    if not isinstance(x, Tensor):
+        raise TypeError(f"linalg_vander(): argument 'x' (position 1) must be Tensor, not "
+                        f"{type(x).__name__}")
+    if x.dtype.name == "bool":
+        raise RuntimeError("linalg.vander supports floating point, complex, and integer tensors, "
+                           "but got Bool")
+    n = N if N is not None else (x.shape[-1] if x.ndim else 0)
+    if n <= 1:
+        raise RuntimeError("N must be greater than 1.")
+    if x.ndim == 0:  # torch treats a scalar as a 1-vector
+        x = x.reshape(1)
+    shape = tuple(x.shape)
+    powers = _ops.cumprod(x.unsqueeze(-1).expand(shape + (n - 1,)), -1)
+    ones = _ops.ones(shape + (1,), dtype=powers.dtype, device=x.device)
+    return _ops.cat([ones, powers], -1)
 
 
 def multi_dot(tensors, *, out=None) -> Tensor:

@@ -12,8 +12,9 @@ import numpy as np
 
 from .._device import xp_of
 from .._tensor import Tensor
+from ..autograd.function import Function
 from .. import ops as _ops
-from ._common import (_check, _const, _eye_like, _with_out, torch_svd_result,
+from ._common import (LinAlgError, _check, _const, _eye_like, _with_out, torch_svd_result,
                       triangular_solve_result)
 from ._det_inv_solve import _Slogdet, inv, slogdet, solve_triangular
 from ._factorizations import _SVD, _Svdvals, cholesky, qr
@@ -102,18 +103,64 @@ def _torch_lu_solve(b: Tensor, LU_data: Tensor, LU_pivots: Tensor, *, out=None) 
     return lu_solve(LU_data, LU_pivots, b, out=out)
 
 
+def _tri_solve_raw(xp, t, b):
+    try:
+        return xp.linalg.solve(t, b)
+    except np.linalg.LinAlgError:
+        raise LinAlgError("cholesky_solve: the Cholesky factor is singular") from None
+
+
+class _CholeskySolve(Function):
+    """X = A^-1 B with A = L L^H (or U^H U); the forward reads one triangle of the factor."""
+
+    def forward(self, b, f, upper):
+        self.upper = upper
+        xp = xp_of(f)
+        low = xp.conj(xp.swapaxes(xp.triu(f), -1, -2)) if upper else xp.tril(f)
+        y = _tri_solve_raw(xp, low, b)
+        x = _tri_solve_raw(xp, xp.conj(xp.swapaxes(low, -1, -2)), y).astype(f.dtype, copy=False)
+        self.save_output(x)
+        return x
+
+    def backward(self, g):
+        # The factor is differentiated as the full matrix it is given as (so the gradient is
+        # not projected on its triangle), as torch does: with gA = -gB X^H, A = L L^H gives
+        # gL = (gA + gA^H) L and A = U^H U gives gU = U (gA + gA^H).
+        b, f = self.inputs
+        up = self.upper
+        gb = _CholeskySolve.apply(g, f, upper=up)
+        gf = None
+        if self.needs_input_grad[1]:
+            x = self.saved_output(recompute=lambda: _CholeskySolve.apply(b, f, upper=up))
+            sym = -(gb @ x.mH + x @ gb.mH)
+            gf = f @ sym if up else sym @ f
+        return (gb if self.needs_input_grad[0] else None), gf
+
+
+def _check_cholesky_solve(B: Tensor, L: Tensor, op: str) -> None:
+    _check(L, op, square=True, name="A")
+    if not isinstance(B, Tensor) or B.ndim < 2:
+        raise RuntimeError(f"{op}: The input tensor B must have at least 2 dimensions.")
+    if B.dtype is not L.dtype:
+        raise RuntimeError(f"{op}: Expected b and A to have the same dtype, but found b of type "
+                           f"{B.dtype} and A of type {L.dtype} instead.")
+    if B.shape[-2] != L.shape[-1]:
+        raise RuntimeError(f"{op}: Incompatible matrix sizes for cholesky_solve: each A matrix "
+                           f"is {L.shape[-1]} by {L.shape[-1]} but each b matrix is "
+                           f"{B.shape[-2]} by {B.shape[-1]}")
+
+
 def cholesky_solve(B: Tensor, L: Tensor, upper: bool = False, *, out=None) -> Tensor:
-    """cholesky_solve(B, L, upper=False): solve A X = B given A's Cholesky factor."""
-    if upper:
-        X = solve_triangular(L.mH, B, upper=False)
-        return _with_out(solve_triangular(L, X, upper=True), out)
-    X = solve_triangular(L, B, upper=False)
-    return _with_out(solve_triangular(L.mH, X, upper=True), out)
+    """cholesky_solve(B, L, upper=False): solve A X = B given A's Cholesky factor
+    (A = L L^H, or U^H U when upper), batch dimensions broadcasting."""
+    _check_cholesky_solve(B, L, "cholesky_solve")
+    return _with_out(_CholeskySolve.apply(B, L, upper=bool(upper)), out)
 
 
 def cholesky_inverse(L: Tensor, upper: bool = False, *, out=None) -> Tensor:
     """cholesky_inverse(L, upper=False): A^-1 given A's Cholesky factor."""
-    return cholesky_solve(_eye_like(L).expand(L.shape), L, upper, out=out)
+    _check(L, "cholesky_inverse", square=True, name="input")
+    return _with_out(_CholeskySolve.apply(_eye_like(L).expand(L.shape), L, upper=bool(upper)), out)
 
 
 def triangular_solve(b: Tensor, A: Tensor, upper: bool = True, transpose: bool = False,
