@@ -128,3 +128,48 @@ def test_sync_batchnorm_on_cuda_runs_and_matches_cpu(dev):
     for k in gpu:
         np.testing.assert_allclose(gpu[k].astype(np.float64), cpu[k].astype(np.float64),
                                    rtol=0, atol=1e-6, err_msg=k)
+
+
+def test_fsdp_on_cuda_frees_gathered_parameters_and_equals_ddp(dev):
+    """FULL_SHARD on a GPU: after a unit's forward its gathered flat parameter is dropped
+    (the parameter tensors autograd saved are re-pointed at the next gather), and training
+    equals DDP on the CPU."""
+    import gc
+    import weakref
+
+    from dpt.distributed.fsdp import FullyShardedDataParallel as FSDP
+    from dpt.distributed.fsdp.wrap import ModuleWrapPolicy
+
+    def model():
+        dpt.manual_seed(0)
+        return nn.Sequential(nn.Linear(6, 16), nn.Sequential(nn.Linear(16, 16), nn.Tanh()),
+                             nn.Sequential(nn.Linear(16, 16), nn.Tanh()),
+                             nn.Linear(16, 3)).double()
+
+    ref = DDP(model())
+    fsdp = FSDP(model().to(dev), auto_wrap_policy=ModuleWrapPolicy({nn.Sequential}),
+                device_id=dpt.cuda.current_device())
+    units = FSDP.fsdp_modules(fsdp)[1:]
+    gathered = []
+    for unit in units:
+        unit.module.register_forward_hook(
+            lambda m, a, o, u=unit: gathered.append(weakref.ref(u._handle.full)))
+    o1, o2 = (dpt.optim.SGD(m.parameters(), lr=0.1) for m in (ref, fsdp))
+    n, r = dist.get_world_size(), dist.get_rank()
+    for step, (x, y) in enumerate(batches(3, (6,))):
+        x = x.double()
+        per = x.shape[0] // n
+        xs, ys = x[r * per:(r + 1) * per], y[r * per:(r + 1) * per]
+        for m, o, dv in ((ref, o1, "cpu"), (fsdp, o2, dev)):
+            o.zero_grad()
+            loss = F.cross_entropy(m(xs.to(dv)), ys.to(dv))
+            if m is fsdp and step == 0:
+                gc.collect()
+                assert len(gathered) == 2 and all(w() is None for w in gathered)
+            loss.backward()
+            o.step()
+    from dpt.distributed.fsdp import StateDictType
+    with FSDP.state_dict_type(fsdp, StateDictType.FULL_STATE_DICT):
+        got = {k: v.cpu().numpy() for k, v in fsdp.state_dict().items()}
+    for k, v in ref.module.state_dict().items():
+        np.testing.assert_allclose(got[k], v.numpy(), rtol=0, atol=1e-10, err_msg=k)

@@ -6,8 +6,11 @@ autograd graph still holds views of it: ops save the parameters they read. On th
 gathered array therefore lives in an anonymous memory map; freeing it is
 ``madvise(MADV_DONTNEED)``, which returns the pages to the system (the views then read
 zeros), and gathering again writes into the same pages, so every saved view sees the
-parameters again in backward. GPU arrays have no such call: there the gathered array is
-kept (see the package docstring).
+parameters again in backward. GPU arrays have no such call; there the parameter tensors
+handed to the modules are re-pointed instead (torch frees their storage the same way):
+freeing gives each a zero-size stand-in of its shape and drops the gathered array, and
+gathering again points them at the new one. Memory held by other arrays derived from the
+parameters (an op that saved a raw view, a transposed copy) stays until backward frees it.
 """
 from __future__ import annotations
 
@@ -112,7 +115,8 @@ class FlatParamHandle:
         rd = None if mixed_precision is None else (mixed_precision.reduce_dtype or
                                                    mixed_precision.param_dtype)
         self.reduce_dtype = rd.np if rd is not None else ref.dtype
-        self._buffer = None     # the gathered array's home (reused every gather)
+        self._buffer = None     # the gathered array's home (CPU: reused every gather)
+        self._handed = []       # GPU: (parameter tensor, info) handed out, re-pointed on gather
         self.full = None        # the gathered flat array while it is materialised
         self.gathered = False
         self._work = None       # an all-gather in flight (prefetch)
@@ -138,7 +142,7 @@ class FlatParamHandle:
             if self.xp is np:
                 self._buffer = _HostBuffer(self.padded, self.param_dtype)
             else:
-                self._buffer = _KeptBuffer(self.xp.empty(self.padded, dtype=self.param_dtype))
+                self._buffer = _DeviceBuffer(self.xp.empty(self.padded, dtype=self.param_dtype))
         return self._buffer.array
 
     def unshard(self, async_op: bool = False) -> None:
@@ -160,6 +164,7 @@ class FlatParamHandle:
         if self.strategy == ShardingStrategy.NO_SHARD:
             out[...] = src
             self.full, self.gathered = out, True
+            self._repoint()
             return
         self._cast = src
         self._work = all_gather_into_tensor(Tensor._make(out), Tensor._make(src),
@@ -172,6 +177,13 @@ class FlatParamHandle:
         self._work.wait()
         self._work = self._cast = None
         self.full, self.gathered = self._buffer.array, True
+        self._repoint()
+
+    def _repoint(self) -> None:
+        """GPU: point the parameter tensors handed out before the last free at the new array."""
+        full = self.full
+        for t, info in self._handed:
+            t._data = full[info.offset:info.offset + info.numel].reshape(info.shape)
 
     def poll(self) -> None:
         """Move an in-flight prefetch forward (MPICH progresses only inside MPI calls)."""
@@ -187,7 +199,12 @@ class FlatParamHandle:
         self.gathered, self.full = False, None
         self.set_placeholders()
         if not self.uses_shard_directly:
-            self._buffer.release()
+            if self.xp is np:
+                self._buffer.release()
+            else:
+                for t, info in self._handed:  # keeps shape and dtype, holds no memory
+                    t._data = self.xp.broadcast_to(self.xp.zeros((), self.param_dtype), info.shape)
+                self._buffer = None
             self.state.memory.add(-self.full_bytes)
 
     def set_placeholders(self) -> None:
@@ -211,6 +228,8 @@ class FlatParamHandle:
         else:
             outs = tuple(Tensor._make(v) for v in self.views())
         unique = [i for i in self.infos if i.alias_of is None]
+        if self.xp is not np and track_grad and not self.uses_shard_directly:
+            self._handed.extend(zip(outs, unique))
         by_index, k = {}, 0
         for n, info in enumerate(self.infos):
             if info.alias_of is None:
@@ -236,6 +255,7 @@ class FlatParamHandle:
                 self._grad[info.offset:info.offset + info.numel] += g._data.reshape(-1)
         if last:
             self._users = 0
+            self._handed = []  # every node that read them has run
             self.state.on_unit_gradient(self)
 
     def take_gradient(self):
@@ -286,14 +306,11 @@ class FlatParamHandle:
         return (lo - info.offset, max(hi, lo) - info.offset)
 
 
-class _KeptBuffer:
-    """The GPU twin of _HostBuffer: there is no way to release pages under live views."""
+class _DeviceBuffer:
+    """The GPU twin of _HostBuffer: a fresh array per gather, dropped when freed."""
 
     def __init__(self, array):
         self.array = array
-
-    def release(self) -> None:
-        pass
 
 
 class MemoryMeter:

@@ -289,6 +289,7 @@ class FullyShardedDataParallel(_StateDictMixin, Module):
                     h.take_gradient()
                     if h.strategy != ShardingStrategy.NO_SHARD:
                         h.reshard()
+                    h._handed = []
             state.recording = []
         mp = self.mixed_precision
         if mp is not None and mp.param_dtype is not None and (
@@ -382,6 +383,7 @@ class FullyShardedDataParallel(_StateDictMixin, Module):
         for h in self._flat_handles:
             if h.strategy != ShardingStrategy.NO_SHARD:
                 h.reshard()
+            h._handed = []
 
     @contextlib.contextmanager
     def no_sync(self):
