@@ -39,8 +39,9 @@ Deviations from torch:
   ``LOCAL_STATE_DICT``, ``ignored_modules``, ``param_init_fn`` and ``device_mesh`` are not
   supported (they raise).
 * Freeing a gathered parameter under live views uses ``madvise`` on CPU arrays; on GPU
-  arrays the gathered memory of a unit is kept once allocated (about 1x the unsharded
-  model in the param dtype per rank, on top of the sharded state).
+  arrays the parameter tensors autograd saved are re-pointed (a zero-size stand-in until the
+  next gather), so a unit's gathered memory is released unless an op kept a raw view or a
+  copy of a parameter (then that memory lives until backward frees the op).
 * Sharded state dicts hold :class:`ShardedTensor` values (this rank's slice of each
   flattened parameter plus its global shape and offset) instead of DTensors; save and load
   them with :func:`save_sharded_state_dict` / :func:`load_sharded_state_dict` (the role of
