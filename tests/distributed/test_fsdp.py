@@ -367,7 +367,8 @@ import dpt, dpt.distributed as dist
 sys.path.insert(0, {tests!r})
 from test_fsdp import _wrapped, _batches, _step, _full, _max_diff, FSDP, StateDictType
 from dpt.distributed.fsdp import (FullStateDictConfig, ShardingStrategy,
-                                  save_sharded_state_dict, load_sharded_state_dict)
+                                  save_sharded_state_dict, load_sharded_state_dict,
+                                  load_sharded_optimizer_state_dict)
 dist.init_process_group()
 mode, world = sys.argv[1], dist.get_world_size()
 fsdp = _wrapped(sys.argv[2], sharding_strategy=ShardingStrategy[sys.argv[3]])
@@ -378,6 +379,8 @@ if mode == "save":
         _step(fsdp, opt, x, y)
     with FSDP.state_dict_type(fsdp, StateDictType.SHARDED_STATE_DICT):
         save_sharded_state_dict(fsdp.state_dict(), "ckpt")
+        save_sharded_state_dict({{"model": fsdp.state_dict(),
+                                  "optim": FSDP.optim_state_dict(fsdp, opt)}}, "ckpt_both")
     with FSDP.state_dict_type(fsdp, StateDictType.FULL_STATE_DICT,
                               FullStateDictConfig(offload_to_cpu=True, rank0_only=True)):
         osd = FSDP.optim_state_dict(fsdp, opt)
@@ -396,7 +399,14 @@ else:
         fsdp.load_state_dict(sd)
     diff = _max_diff(_full(fsdp), dpt.load("full.pt", weights_only=True))
     assert diff == 0, diff
-    osd = dpt.load("optim.pt", weights_only=True)
+    if sys.argv[4] == "full":
+        osd = dpt.load("optim.pt", weights_only=True)
+    else:  # the sharded optimizer state, resharded to this world size and wrapping
+        with FSDP.state_dict_type(fsdp, StateDictType.SHARDED_STATE_DICT):
+            both = {{"model": fsdp.state_dict()}}
+            load_sharded_state_dict(both, "ckpt_both")
+            assert _max_diff(_full(fsdp), dpt.load("full.pt", weights_only=True)) == 0
+            osd = load_sharded_optimizer_state_dict(fsdp, "ckpt_both", "optim")
     opt.load_state_dict(FSDP.optim_state_dict_to_load(fsdp, opt, osd))
     for x, y in batches[3:]:
         _step(fsdp, opt, x, y)
@@ -408,13 +418,16 @@ else:
 
 @pytest.mark.timeout(180)
 def test_checkpoint_reshards_and_training_resumes_at_other_world_sizes(mpirun):
-    """Saved at 2 ranks (sharded model, full optimizer state); loaded at 4 and 1 ranks under
-    other wrappings and strategies, training continues exactly as it would have."""
+    """Saved at 2 ranks (sharded model; the optimizer state full and sharded); loaded at 4, 3
+    and 1 ranks under other wrappings and strategies, training continues exactly as it
+    would have."""
     src = RESHARD_JOB.format(tests=os.path.dirname(os.path.abspath(__file__)))
-    r = mpirun(2, src, args=("save", "auto", "FULL_SHARD"), timeout=90)
+    r = mpirun(2, src, args=("save", "auto", "FULL_SHARD", "-"), timeout=90)
     assert r.returncode == 0, r.stdout + r.stderr
-    for n, how, strategy in ((4, "size", "FULL_SHARD"), (1, "root", "NO_SHARD")):
-        r = mpirun(n, src, args=("load", how, strategy), timeout=90)
+    for n, how, strategy, optim in ((4, "size", "FULL_SHARD", "full"),
+                                    (3, "explicit", "SHARD_GRAD_OP", "sharded"),
+                                    (1, "root", "NO_SHARD", "sharded")):
+        r = mpirun(n, src, args=("load", how, strategy, optim), timeout=90)
         assert r.returncode == 0, r.stdout + r.stderr
         assert r.stdout.count("loaded") == n  # every rank compared all parameters
 

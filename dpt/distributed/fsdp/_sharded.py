@@ -22,7 +22,8 @@ from ..collectives import barrier
 from ..object_collectives import gather_object
 from ..process_group import get_rank, get_world_size
 
-__all__ = ["ShardedTensor", "load_sharded_state_dict", "save_sharded_state_dict"]
+__all__ = ["ShardedTensor", "load_sharded_optimizer_state_dict", "load_sharded_state_dict",
+           "save_sharded_state_dict"]
 
 
 class ShardedTensor:
@@ -59,19 +60,33 @@ def _file(checkpoint_id, rank: int) -> str:
     return os.path.join(os.fspath(checkpoint_id), f"__{rank}_0.distcp")
 
 
+def _entries(state_dict: dict, prefix: str = ""):
+    """(path, container, key, value) of every leaf of a nested dict; a nested dict's keys join
+    its parent's with '/' (a model's flat state dict keeps its keys as they are)."""
+    for key, value in state_dict.items():
+        path = f"{prefix}{key}"
+        if isinstance(value, dict) and value and all(isinstance(k, (str, int)) for k in value):
+            yield from _entries(value, path + "/")
+        else:
+            yield path, state_dict, key, value
+
+
 def save_sharded_state_dict(state_dict: dict, checkpoint_id, process_group=None) -> None:
     """Write a SHARDED_STATE_DICT into the directory checkpoint_id (call on every rank; the
-    directory must be visible to all of them)."""
+    directory must be visible to all of them). Nested dicts are allowed, e.g.
+    ``{"model": model.state_dict(), "optim": FSDP.optim_state_dict(model, opt)}`` under
+    SHARDED_STATE_DICT: the optimizer's per-element state is sharded like the parameters."""
     rank, world = _rank_and_world(process_group)
     os.makedirs(os.fspath(checkpoint_id), exist_ok=True)
     mine, index = {}, {}
-    for key, value in state_dict.items():
+    for path, _, _, value in _entries(state_dict):
         if isinstance(value, ShardedTensor):
             local = value.local_tensor()
-            mine[key] = Tensor._make(to_numpy(local._data))
-            index[key] = (list(value.shape), value.offset, local.numel(), str(local.dtype))
+            mine[path] = Tensor._make(to_numpy(local._data))
+            index[path] = (list(value.shape), value.offset, local.numel(), str(local.dtype))
         elif rank == 0:
-            mine[key] = Tensor._make(to_numpy(value._data)) if isinstance(value, Tensor) else value
+            mine[path] = Tensor._make(to_numpy(value._data)) if isinstance(value, Tensor) \
+                else value
     save(mine, _file(checkpoint_id, rank))
     indices = [None] * world if rank == 0 else None
     gather_object(index, indices, dst=0, group=process_group)
@@ -87,54 +102,109 @@ def save_sharded_state_dict(state_dict: dict, checkpoint_id, process_group=None)
     barrier(group=process_group)
 
 
+class _Reader:
+    """The checkpoint's metadata and its rank files, each read once, when first needed."""
+
+    def __init__(self, checkpoint_id):
+        self.id = checkpoint_id
+        self.meta = load(os.path.join(os.fspath(checkpoint_id), ".metadata"), weights_only=True)
+        self._files: dict = {}
+
+    def rank_file(self, r: int) -> dict:
+        if r not in self._files:
+            self._files[r] = load(_file(self.id, r), weights_only=True)
+        return self._files[r]
+
+    def fill(self, key: str, value: ShardedTensor) -> None:
+        """Copy the checkpoint's elements of value's range into value's local tensor."""
+        entry = self.meta["params"].get(key)
+        if entry is None:
+            raise RuntimeError(f"load_sharded_state_dict: {key} is not in the checkpoint "
+                               f"{os.fspath(self.id)}")
+        if tuple(entry["shape"]) != value.shape:
+            raise RuntimeError(f"load_sharded_state_dict: {key} has shape {entry['shape']} "
+                               f"in the checkpoint, {list(value.shape)} in the model")
+        local = value.local_tensor()
+        lo, hi = value.offset, value.offset + local.numel()
+        filled = 0
+        for r, off, n in entry["chunks"]:
+            a, b = max(lo, off), min(hi, off + n)
+            if a >= b:
+                continue
+            src = self.rank_file(r)[key]._data
+            local._data[a - lo:b - lo] = _like(src[a - off:b - off], local._data)
+            filled += b - a
+        if filled != hi - lo:
+            raise RuntimeError(f"load_sharded_state_dict: the checkpoint covers {filled} of "
+                               f"the {hi - lo} elements of {key} this rank needs")
+        local._vc[0] += 1
+
+    def plain(self, key: str):
+        """A value saved whole (on rank 0)."""
+        if key in self.meta["params"]:
+            raise RuntimeError(f"load_sharded_state_dict: {key} is sharded in the checkpoint "
+                               f"but a full tensor in the state dict given; make that state "
+                               f"dict under StateDictType.SHARDED_STATE_DICT")
+        saved = self.rank_file(0).get(key)
+        if saved is None:
+            raise RuntimeError(f"load_sharded_state_dict: {key} is not in the checkpoint")
+        return saved
+
+
 def load_sharded_state_dict(state_dict: dict, checkpoint_id, process_group=None) -> None:
-    """Fill state_dict (from ``model.state_dict()`` under SHARDED_STATE_DICT) in place from
-    checkpoint_id, reading only the rank files that hold this rank's ranges; then call
-    ``model.load_state_dict(state_dict)`` under the same state_dict_type."""
-    meta = load(os.path.join(os.fspath(checkpoint_id), ".metadata"), weights_only=True)
-    files: dict = {}
-
-    def rank_file(r):
-        if r not in files:
-            files[r] = load(_file(checkpoint_id, r), weights_only=True)
-        return files[r]
-
-    for key, value in state_dict.items():
+    """Fill state_dict (from ``model.state_dict()`` under SHARDED_STATE_DICT, possibly nested
+    as it was saved) in place from checkpoint_id, reading only the rank files that hold this
+    rank's ranges; then call ``model.load_state_dict(state_dict)`` under the same
+    state_dict_type. For the optimizer use load_sharded_optimizer_state_dict."""
+    reader = _Reader(checkpoint_id)
+    for path, container, key, value in _entries(state_dict):
         if isinstance(value, ShardedTensor):
-            entry = meta["params"].get(key)
-            if entry is None:
-                raise RuntimeError(f"load_sharded_state_dict: {key} is not in the checkpoint "
-                                   f"{os.fspath(checkpoint_id)}")
-            if tuple(entry["shape"]) != value.shape:
-                raise RuntimeError(f"load_sharded_state_dict: {key} has shape {entry['shape']} "
-                                   f"in the checkpoint, {list(value.shape)} in the model")
-            local = value.local_tensor()
-            lo, hi = value.offset, value.offset + local.numel()
-            filled = 0
-            for r, off, n in entry["chunks"]:
-                a, b = max(lo, off), min(hi, off + n)
-                if a >= b:
-                    continue
-                src = rank_file(r)[key]._data
-                local._data[a - lo:b - lo] = _like(src[a - off:b - off], local._data)
-                filled += b - a
-            if filled != hi - lo:
-                raise RuntimeError(f"load_sharded_state_dict: the checkpoint covers {filled} of "
-                                   f"the {hi - lo} elements of {key} this rank needs")
-            local._vc[0] += 1
+            reader.fill(path, value)
+            continue
+        saved = reader.plain(path)
+        if isinstance(value, Tensor):
+            value._data[...] = _like(saved._data, value._data)
+            value._vc[0] += 1
         else:
-            if key in meta["params"]:
-                raise RuntimeError(f"load_sharded_state_dict: {key} is sharded in the checkpoint "
-                                   f"but a full tensor in the state dict given; make that state "
-                                   f"dict under StateDictType.SHARDED_STATE_DICT")
-            saved = rank_file(0).get(key)
-            if saved is None:
-                raise RuntimeError(f"load_sharded_state_dict: {key} is not in the checkpoint")
-            if isinstance(value, Tensor):
-                value._data[...] = _like(saved._data, value._data)
-                value._vc[0] += 1
-            else:
-                state_dict[key] = saved
+            container[key] = saved
+
+
+def load_sharded_optimizer_state_dict(model, checkpoint_id, optimizer_key: str = "optim",
+                                      process_group=None) -> dict:
+    """The optimizer state saved under ``optimizer_key`` (by save_sharded_state_dict, from
+    ``FSDP.optim_state_dict`` under SHARDED_STATE_DICT), cut for this rank of ``model`` at
+    the current world size and wrapping: pass it to ``FSDP.optim_state_dict_to_load`` (the
+    role of torch.distributed.checkpoint.optimizer.load_sharded_optimizer_state_dict)."""
+    from ._optim_state import _handles_by_param
+
+    reader = _Reader(checkpoint_id)
+    infos = {info.fqn_clean: (h, info) for h in _handles_by_param(model).values()
+             for info in h.infos}
+    prefix = f"{optimizer_key}/state/"
+    state: dict = {}
+    keys = set(reader.meta["params"]) | set(reader.rank_file(0))
+    for path in sorted(k for k in keys if k.startswith(prefix)):
+        fqn, key = path[len(prefix):].rsplit("/", 1)
+        if fqn not in infos:
+            raise RuntimeError(f"load_sharded_optimizer_state_dict: {fqn} has optimizer state "
+                               f"in the checkpoint but is not a parameter of the model")
+        h, info = infos[fqn]
+        if path in reader.meta["params"]:
+            lo, hi = h.local_range(info)
+            dtype = reader.meta["params"][path]["dtype"]
+            local = Tensor._make(h.xp.zeros(hi - lo, dtype=_np_dtype(dtype)))
+            value = ShardedTensor(local, info.shape, lo)
+            reader.fill(path, value)
+        else:
+            value = reader.plain(path)
+        state.setdefault(fqn, {})[key] = value
+    groups = reader.plain(f"{optimizer_key}/param_groups")
+    return {"state": state, "param_groups": groups}
+
+
+def _np_dtype(name: str):
+    from ... import _dtype
+    return getattr(_dtype, name.replace("dpt.", "")).np
 
 
 def _like(src: np.ndarray, dst):
