@@ -119,7 +119,35 @@ def test_add_param_group(pg):
     assert sum(counts) == len(first) + len(last)
 
 
-def test_overlap_with_ddp_is_refused(pg):
-    with pytest.raises(NotImplementedError, match="overlap_with_ddp"):
-        ZeroRedundancyOptimizer(_model().parameters(), dpt.optim.SGD, overlap_with_ddp=True,
-                                lr=0.1)
+@pytest.mark.parametrize("shard_buckets", [False, True])
+@pytest.mark.parametrize("opt_class,kw", [(dpt.optim.Adam, {"lr": 0.01}),
+                                          (dpt.optim.SGD, {"lr": 0.1, "momentum": 0.9})])
+def test_overlap_with_ddp_equals_ddp_after_two_warmup_passes(pg, opt_class, kw, shard_buckets):
+    from dpt.distributed.algorithms.ddp_comm_hooks.ddp_zero_hook import hook_with_zero_step
+    from dpt.distributed.algorithms.ddp_comm_hooks.default_hooks import allreduce_hook
+
+    ref = DDP(_model(), bucket_cap_mb=0.001)  # several buckets
+    zero_ddp = DDP(_model(), bucket_cap_mb=0.001)
+    assert len(zero_ddp._buckets) > 2
+    zero = ZeroRedundancyOptimizer(zero_ddp.parameters(), opt_class, overlap_with_ddp=True, **kw)
+    zero_ddp.register_comm_hook(None, hook_with_zero_step(allreduce_hook, zero_ddp, zero,
+                                                          shard_buckets=shard_buckets))
+    before = copy.deepcopy(zero_ddp.module)
+    for x, _ in _batches(2, seed=3):  # warm-up: gradients, no update
+        zero_ddp(x).sum().backward()
+    assert _max_diff(zero_ddp.module, before) == 0
+    for x, y in _batches(4):
+        zero.zero_grad()
+        F.cross_entropy(zero_ddp(x), y).backward()  # the step runs inside backward
+    _train(ref, opt_class(ref.parameters(), **kw), 4)
+    assert _max_diff(ref, zero_ddp) < 1e-10
+    owned = len([p for g in zero.optim.param_groups for p in g["params"]])
+    counts = [None] * dist.get_world_size()
+    dist.all_gather_object(counts, owned)
+    assert sum(counts) == len(list(ref.parameters())) and min(counts) > 0
+    with pytest.warns(UserWarning, match="should not be included in the training loop"):
+        assert zero.step() is None
+    zero.consolidate_state_dict(to=0)
+    if dist.get_rank() == 0:
+        plain = opt_class(_model().parameters(), **kw)
+        plain.load_state_dict(zero.state_dict())

@@ -10,11 +10,15 @@ Parameters are assigned greedily, as in torch: within each parameter group, larg
 first, each to the rank that owns the fewest elements so far (counted over all groups),
 so adding a group never moves parameters already placed.
 
-Deviation from torch: ``overlap_with_ddp=True`` (running the step inside DDP's
-communication hook) is not supported and raises NotImplementedError.
+With ``overlap_with_ddp=True`` the step runs inside DDP's backward instead, through the
+hooks of dpt.distributed.algorithms.ddp_comm_hooks.ddp_zero_hook: parameters are then
+assigned to ranks by DDP bucket (each bucket to the rank owning the fewest elements so far),
+the first two backward passes are warm-up (no update, as in torch), and ``step()`` must
+not be called (it warns and does nothing).
 """
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 from ... import distributed as _distributed
@@ -44,17 +48,21 @@ class ZeroRedundancyOptimizer(Optimizer):
     def __init__(self, params, optimizer_class: type, process_group=None,
                  parameters_as_bucket_view: bool = False, overlap_with_ddp: bool = False,
                  **defaults: Any):
-        if overlap_with_ddp:
-            raise NotImplementedError("ZeroRedundancyOptimizer(overlap_with_ddp=True) is not "
-                                      "supported by dpt; step after backward instead")
         self._ready = False
         super().__init__(params, defaults)
         self.process_group = process_group if process_group is not None else _group.WORLD
         self.world_size = get_world_size(self.process_group)
         self.rank = get_rank(self.process_group)
         self._optimizer_class = optimizer_class
+        self._defaults = defaults
         self.parameters_as_bucket_view = parameters_as_bucket_view
         self._consolidated = None
+        self._overlap_with_ddp = overlap_with_ddp
+        self._warmup_passes = 0  # backward passes seen by the DDP hook (the first two warm up)
+        self._buckets = None
+        self.optim = None
+        if overlap_with_ddp:  # partitioned by DDP bucket when the hook is made
+            return
         self._partition()
         self.optim = optimizer_class(self._local_groups(), **defaults)
         self._buckets = self._make_buckets() if parameters_as_bucket_view else None
@@ -76,6 +84,65 @@ class ZeroRedundancyOptimizer(Optimizer):
             for r in range(self.world_size):
                 self._per_rank[r].append(shards[r])
 
+    def _attach_ddp(self, ddp, shard_buckets: bool) -> None:
+        """overlap_with_ddp: own parameters by DDP bucket (or, with shard_buckets, spread each
+        bucket's parameters over the ranks), then build the local optimizer."""
+        if not self._overlap_with_ddp:
+            raise ValueError("hook_with_zero_step needs ZeroRedundancyOptimizer("
+                             "overlap_with_ddp=True)")
+        mine = {id(p) for g in self.param_groups for p in g["params"]}
+        sizes = [0] * self.world_size
+        self._owner = {}
+        for bucket in ddp._buckets:
+            params = [p for p in bucket.params if id(p) in mine]
+            if not shard_buckets:
+                r = sizes.index(min(sizes))
+                sizes[r] += sum(p.numel() for p in params)
+            for p in sorted(params, key=lambda t: t.numel(), reverse=True) if shard_buckets \
+                    else params:
+                if shard_buckets:
+                    r = sizes.index(min(sizes))
+                    sizes[r] += p.numel()
+                self._owner[id(p)] = r
+        missing = [p for g in self.param_groups for p in g["params"] if id(p) not in self._owner]
+        if missing:
+            raise ValueError(f"hook_with_zero_step: {len(missing)} of the optimizer's parameters "
+                             f"are not parameters of the DDP model")
+        self._per_rank = [[[p for p in g["params"] if self._owner[id(p)] == r]
+                           for g in self.param_groups] for r in range(self.world_size)]
+        self.optim = self._optimizer_class(self._local_groups(), **self._defaults)
+        self._ready = True
+
+    def _bucket_step(self, bucket, reduced: Tensor) -> Tensor:
+        """The DDP hook's continuation once a bucket is averaged (``reduced``, flat, in the
+        bucket's layout): after the warm-up, this rank updates its parameters of the bucket
+        and every owner broadcasts its own."""
+        if bucket.index() == 0:  # DDP waits for bucket 0 first in every backward pass
+            self._warmup_passes += 1
+        if self._warmup_passes <= 2:
+            return reduced
+        params, offsets, flat = bucket.parameters(), bucket._bucket.offsets, reduced._data
+        in_bucket = {id(p): flat[o:o + p.numel()].reshape(p._data.shape)
+                     for p, o in zip(params, offsets)}
+        owned = [p for g in self.optim.param_groups for p in g["params"]]
+        saved = [(p, p._grad) for p in owned]
+        try:  # step only this bucket's parameters: the optimizer skips those without a grad
+            for p in owned:
+                g = in_bucket.get(id(p))
+                p._grad = None if g is None else Tensor._make(g)
+            self._copy_hyper(self.param_groups, self.optim.param_groups)
+            self.optim.step()
+            self._copy_hyper(self.optim.param_groups, self.param_groups)
+        finally:
+            for p, g in saved:
+                p._grad = g
+        if self.world_size > 1:
+            for r in range(self.world_size):
+                theirs = [p for p in params if self._owner.get(id(p)) == r]
+                if theirs:
+                    _broadcast_flat(_distributed, theirs, self.process_group, src=r)
+        return reduced
+
     def _local_groups(self, start: int = 0) -> list[dict]:
         return [{**_hyper(g), "params": self._per_rank[self.rank][i]}
                 for i, g in enumerate(self.param_groups) if i >= start]
@@ -83,6 +150,9 @@ class ZeroRedundancyOptimizer(Optimizer):
     def add_param_group(self, param_group: dict[str, Any]) -> None:
         """Add a group on every rank (call it on all of them); its parameters are sharded
         like the others and the ones placed here join the local optimizer."""
+        if self._ready and self._overlap_with_ddp:
+            raise NotImplementedError("ZeroRedundancyOptimizer(overlap_with_ddp=True): parameter "
+                                      "groups cannot be added once the DDP hook is made")
         super().add_param_group(param_group)
         if self._ready:
             self._partition()
@@ -93,6 +163,11 @@ class ZeroRedundancyOptimizer(Optimizer):
     # -- step and parameter exchange ----------------------------------------------------------
     def step(self, closure=None, **kwargs):
         """Update this rank's shard with the local optimizer, then broadcast every shard."""
+        if self._overlap_with_ddp:
+            warnings.warn("`step()` should not be included in the training loop when "
+                          "`overlap_with_ddp=True`: the step runs inside DDP's backward "
+                          "(hook_with_zero_step)", stacklevel=2)
+            return None
         self._copy_hyper(self.param_groups, self.optim.param_groups)
         loss = self.optim.step(closure=closure, **kwargs)
         self._copy_hyper(self.optim.param_groups, self.param_groups)
@@ -147,6 +222,7 @@ class ZeroRedundancyOptimizer(Optimizer):
 
     def consolidate_state_dict(self, to: int = 0) -> None:
         """Gather every shard's optimizer state on global rank ``to`` (call on all ranks)."""
+        self._require_optim()
         self._copy_hyper(self.param_groups, self.optim.param_groups)
         index = self._global_index()
         local = self.optim.state_dict()
@@ -176,6 +252,7 @@ class ZeroRedundancyOptimizer(Optimizer):
     def load_state_dict(self, state_dict: dict[str, Any]) -> None:
         """Load a global state dict (from state_dict() or from an ordinary optimizer over the
         same parameters); each rank keeps the state of its own shard."""
+        self._require_optim()
         saved = state_dict["param_groups"]
         if len(saved) != len(self.param_groups) or any(
                 len(s["params"]) != len(g["params"]) for s, g in zip(saved, self.param_groups)):
@@ -193,6 +270,11 @@ class ZeroRedundancyOptimizer(Optimizer):
                         for g, lg in zip(self.param_groups, self.optim.param_groups)]
         self.optim.load_state_dict({"state": local_state, "param_groups": local_groups})
         self._consolidated = None
+
+    def _require_optim(self) -> None:
+        if self.optim is None:
+            raise RuntimeError("ZeroRedundancyOptimizer(overlap_with_ddp=True) has no local "
+                               "optimizer until DDP's hook is made with hook_with_zero_step")
 
     @staticmethod
     def _copy_hyper(src: list[dict], dst: list[dict]) -> None:
