@@ -11,16 +11,33 @@ from .. import _dtype
 from .._device import runs_on, xp_of
 from .._tensor import Tensor
 from ..autograd.function import Function
+from ..autograd.grad_mode import _state as _grad_state
 from ..autograd.grad_mode import is_grad_enabled
 from ._promote import as_operand, binary, check_same_device
 
 _BOOL = _dtype.bool
+_ndarray = np.ndarray
+_make = Tensor._make
 
 __all__ = ["add", "sub", "subtract", "mul", "multiply", "div", "divide", "true_divide",
            "floor_divide", "remainder", "fmod", "neg", "negative", "positive", "pow",
            "float_power", "addcmul", "addcdiv", "lerp", "logical_and", "logical_or",
            "logical_xor", "logical_not", "bitwise_and", "bitwise_or", "bitwise_xor",
            "bitwise_not", "bitwise_left_shift", "bitwise_right_shift", "gcd", "lcm", "rsub"]
+
+
+# ---- the operators' fast path ------------------------------------------------------------
+def _plain_arrays(input, other):
+    """The arrays of two plain CPU tensors of one numeric dtype that autograd does not
+    record, the common case the operators compute directly (no promotion, no node); else
+    None. A broadcast failure there falls back to the general path, which names the op."""
+    if type(input) is Tensor and type(other) is Tensor:
+        a, b = input._data, other._data
+        if type(a) is _ndarray and type(b) is _ndarray and a.dtype is b.dtype and \
+                a.dtype.kind in "iufc" and not (
+                    (input._requires_grad or other._requires_grad) and _grad_state.enabled):
+            return a, b
+    return None
 
 
 # ---- add / sub ------------------------------------------------------------------------
@@ -59,6 +76,13 @@ def _check_alpha(alpha, rt, name="alpha"):
 
 def add(input, other, *, alpha=1, out=None) -> Tensor:
     """add(input, other, *, alpha=1, out=None): input + alpha * other, broadcasting."""
+    if out is None and type(alpha) is int and alpha == 1:
+        pair = _plain_arrays(input, other)
+        if pair is not None:
+            try:
+                return _make(pair[0] + pair[1])
+            except ValueError:
+                pass
     a, b, rt = binary(input, other, "add")
     if alpha != 1 or alpha is True:
         _check_alpha(alpha, rt)
@@ -74,6 +98,13 @@ def add(input, other, *, alpha=1, out=None) -> Tensor:
 
 def sub(input, other, *, alpha=1, out=None) -> Tensor:
     """sub(input, other, *, alpha=1, out=None): input - alpha * other, broadcasting."""
+    if out is None and type(alpha) is int and alpha == 1:
+        pair = _plain_arrays(input, other)
+        if pair is not None:
+            try:
+                return _make(pair[0] - pair[1])
+            except ValueError:
+                pass
     a, b, rt = binary(input, other, "sub")
     if rt is _dtype.bool:
         raise RuntimeError("Subtraction, the `-` operator, with two bool tensors is not supported. "
@@ -126,6 +157,13 @@ def _conj(x):
 
 def mul(input, other, *, out=None) -> Tensor:
     """mul(input, other, *, out=None): element-wise product, broadcasting."""
+    if out is None:
+        pair = _plain_arrays(input, other)
+        if pair is not None:
+            try:
+                return _make(pair[0] * pair[1])
+            except ValueError:
+                pass
     a, b, rt = binary(input, other, "mul")
     r = _raw_binary(a, b, "logical_and") if rt is _BOOL else Mul.apply(a, b)
     return r if out is None else _with_out(r, out, "mul")
