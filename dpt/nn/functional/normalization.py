@@ -152,8 +152,7 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
     updated in place with momentum and the unbiased batch variance.
     """
     if input.ndim < 2:
-        raise ValueError(f"batch_norm: expected input with at least 2 dimensions (N, C, *), "
-                         f"got {input.ndim}D input")
+        return _batch_norm_1d(input, running_mean, running_var, weight, bias, training)
     c = input.shape[1]
     for name, t in (("running_mean", running_mean), ("running_var", running_var),
                     ("weight", weight), ("bias", bias)):
@@ -168,6 +167,24 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
         raise RuntimeError("batch_norm: running_mean and running_var must be defined in "
                            "evaluation mode")
     return _normalize_with_running(input, running_mean, running_var, weight, bias, eps)
+
+
+def _batch_norm_1d(input, running_mean, running_var, weight, bias, training) -> Tensor:
+    """torch reads a 1-D input's channel count from dim 1: only an empty one without weight
+    or bias gets through (as a copy); any other is an IndexError."""
+    if training and input.ndim == 1 and input.shape[0] == 1:
+        raise ValueError(f"Expected more than 1 value per channel when training, got input size "
+                         f"{input.shape}")
+    if input.ndim == 0 or input.numel():
+        n = max(input.ndim, 1)
+        raise IndexError(f"Dimension out of range (expected to be in range of [{-n}, {n - 1}], "
+                         f"but got 1)")
+    for name, t in (("running_mean", running_mean), ("running_var", running_var)):
+        if t is not None and t.numel():
+            raise RuntimeError(f"{name} should contain 0 elements not {t.numel()}")
+    if weight is not None or bias is not None:
+        raise IndexError("select(): index 0 out of range for tensor of size [0] at dimension 0")
+    return input.clone()
 
 
 def instance_norm(input: Tensor, running_mean: Tensor | None = None,
