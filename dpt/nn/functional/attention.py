@@ -188,7 +188,7 @@ def multi_head_attention_forward(query, key, value, embed_dim_to_check: int, num
     if not training:
         dropout_p = 0.0
     if need_weights:
-        scores = (q * (1 / math.sqrt(head_dim))) @ k.mT
+        scores = (q * math.sqrt(1.0 / head_dim)) @ k.mT
         if attn_mask is not None:
             scores = scores + attn_mask
         weights = ops.softmax(scores, -1)
