@@ -140,12 +140,28 @@ def to_dpt(x, keep_storage=False):
         return getattr(dpt, str(x).split(".")[-1], None)
     if isinstance(x, torch.Generator):
         return None
+    if isinstance(x, torch.nn.Module) and not any(True for _ in x.parameters()):
+        return _to_dpt_module(x)
     if isinstance(x, (list, tuple)):
         return type(x)(to_dpt(v, keep_storage) for v in x) if not hasattr(x, "_fields") else \
             type(x)(*(to_dpt(v, keep_storage) for v in x))
     if isinstance(x, dict):
         return {k: to_dpt(v, keep_storage) for k, v in x.items()}
     return x
+
+
+def _to_dpt_module(m):
+    """A parameter-free torch layer (e.g. nn.PairwiseDistance() passed as a distance function)
+    as dpt's layer of the same name with the same public settings."""
+    cls = getattr(dpt.nn, type(m).__name__, None)
+    if cls is None:
+        return m
+    out = cls.__new__(cls)
+    dpt.nn.Module.__init__(out)
+    for k, v in vars(m).items():
+        if not k.startswith("_") and isinstance(v, (bool, int, float, str, tuple, type(None))):
+            setattr(out, k, v)
+    return out
 
 
 def _leaves(x):
