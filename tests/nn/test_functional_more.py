@@ -389,3 +389,35 @@ def test_linear_cross_entropy_errors_and_module():
     assert_close(loss, ref.detach().numpy(), atol=1e-12)
     loss.backward()
     assert m.linear.weight.grad.shape == (5, 3) and m.linear.bias.grad.shape == (5,)
+
+
+# ---- on every device ------------------------------------------------------------------------
+def test_new_ops_on_device(device):
+    dpt.manual_seed(0)
+    x = dpt.randn(4, 5, device=device, requires_grad=True)
+    y = F.rrelu(x, training=True)
+    y.sum().backward()
+    assert y.device == x.device == x.grad.device
+    inp = dpt.randn(1, 2, 3, 4, 5, device=device, dtype=dpt.float64, requires_grad=True)
+    grid = (dpt.rand(1, 2, 2, 2, 3, device=device, dtype=dpt.float64) * 2 - 1).requires_grad_()
+    ref_inp, ref_grid = leaf(inp.detach().cpu().numpy()), leaf(grid.detach().cpu().numpy())
+    for mode in ("bilinear", "nearest"):
+        inp.grad = grid.grad = ref_inp.grad = ref_grid.grad = None
+        out = F.grid_sample(inp, grid, mode, "reflection", False)
+        out.sum().backward()
+        ref = F.grid_sample(ref_inp, ref_grid, mode, "reflection", False)
+        ref.sum().backward()
+        assert_close(out.cpu(), ref.detach().numpy(), atol=1e-12)
+        assert_close(grid.grad.cpu(), ref_grid.grad.numpy(), atol=1e-12)
+    x = x.detach().requires_grad_()
+    W = dpt.randn(7, 5, device=device, requires_grad=True)
+    t = dpt.randint(0, 7, (4,), device=device)
+    loss = F.linear_cross_entropy(x, W, t, options=nn.LinearCrossEntropyOptions(
+        batch_chunk_size=3))
+    loss.backward()
+    ref = F.cross_entropy(F.linear(x.detach().cpu(), W.detach().cpu()), t.cpu())
+    assert_close(loss.cpu(), ref.numpy(), atol=1e-5) and W.grad.device == W.device
+    assert F.adaptive_max_pool3d(inp, 2).device == inp.device
+    stats = dpt.native_batch_norm(inp, None, None, None, None, True, 0.1, 1e-5)
+    assert all(s.device == inp.device for s in stats)
+    assert F.pairwise_distance(x, x + 1, p=-1).device == x.device

@@ -11,10 +11,8 @@ from __future__ import annotations
 import math
 import warnings
 
-import numpy as np
-
 from ... import ops
-from ..._device import xp_of
+from ..._device import runs_on, xp_of
 from ..._tensor import Tensor
 from ...autograd.function import Function
 from .linear import linear
@@ -58,7 +56,7 @@ class _ChunkedLinearCE(Function):
                 z = z + b
             rows = z.shape[0]
             onehot = xp.zeros((rows, c), dtype=x._data.dtype)
-            onehot[np.arange(rows), self.safe[s:s + rows]] = 1
+            onehot[xp.arange(rows), self.safe[s:s + rows]] = 1
             scale = g[s:s + rows] * Tensor._make(self.coef[s:s + rows])
             d = (ops.softmax(z, 1) - Tensor._make(onehot)) * scale.unsqueeze(1)
             gxs.append(d @ W)
@@ -143,6 +141,7 @@ def linear_cross_entropy(input: Tensor, linear_weight: Tensor, target: Tensor, *
                          reduction=reduction, label_smoothing=label_smoothing)
 
 
+@runs_on(0)  # raw array work on the target below
 def _chunked(input, linear_weight, target, linear_bias, weight, reduction, ignore_index,
              options):
     unbatched = input.ndim == 1

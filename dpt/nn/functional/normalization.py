@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 
 from ... import ops
+from ..._device import runs_on
 from ..._tensor import Tensor
 from ...autograd.function import Function, autocast_policy
 from ...autograd.grad_mode import is_grad_enabled
@@ -328,6 +329,7 @@ def local_response_norm(input: Tensor, size: int, alpha: float = 1e-4, beta: flo
 
 
 # ---- torch's top-level native_* forms: the output and the statistics it used ----------------
+@runs_on(0)
 def _stats(x, axes, eps):
     """(mean, 1 / sqrt(biased var + eps)) over axes, keepdims, as constant Tensors."""
     a = x._data

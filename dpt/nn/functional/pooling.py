@@ -14,7 +14,7 @@ import math
 import numpy as np
 
 from ... import ops
-from ..._device import xp_of
+from ..._device import runs_on, xp_of
 from ..._tensor import Tensor
 from ...autograd.function import Function
 from ...autograd.grad_mode import is_grad_enabled
@@ -605,6 +605,7 @@ def _gather_max(x, flatpos):
     return _Gather.apply(x, idx=idx), Tensor._make(idx)
 
 
+@runs_on(2)  # the candidate positions are built on the current device
 def _adaptive_max_poolnd(name, nd, input, output_size, return_indices):
     x, unbatched = _batched(name, input, nd)
     size = _adaptive_sizes(name, nd, x, output_size)

@@ -12,7 +12,7 @@ import math
 import numpy as np
 
 from ... import _dtype, ops
-from ..._device import xp_of
+from ..._device import runs_on, xp_of
 from ..._tensor import Tensor
 from ...autograd.function import Function
 from .conv import _ntuple, col2im, pad_array, windows
@@ -419,6 +419,7 @@ def grid_sampler_3d(input: Tensor, grid: Tensor, interpolation_mode: int, paddin
     return grid_sampler(input, grid, interpolation_mode, padding_mode, align_corners)
 
 
+@runs_on(0)  # the tap masks use bitwise ops, which do not select the device themselves
 def _grid_sampler(input: Tensor, grid: Tensor, mode: str, padding_mode: str,
                   align_corners: bool) -> Tensor:
     k = input.ndim - 2
