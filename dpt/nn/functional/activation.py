@@ -25,8 +25,8 @@ from ...ops.special_functions import _special
 
 __all__ = ["threshold", "threshold_", "relu", "relu_", "relu6", "hardtanh", "hardtanh_",
            "leaky_relu", "leaky_relu_", "prelu", "elu", "elu_", "selu", "selu_", "celu", "celu_",
-           "rrelu", "rrelu_", "gelu", "silu", "mish", "sigmoid", "tanh", "softplus", "softsign", "softshrink",
-           "hardshrink", "tanhshrink", "hardsigmoid", "hardswish", "glu", "logsigmoid",
+           "rrelu", "rrelu_", "gelu", "silu", "mish", "sigmoid", "tanh", "softplus", "softsign",
+           "softshrink", "hardshrink", "tanhshrink", "hardsigmoid", "hardswish", "glu", "logsigmoid",
            "softmax", "log_softmax", "softmin"]
 
 class _Hardtanh(_Pointwise):
