@@ -14,7 +14,8 @@ __all__ = ["conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d",
            "feature_alpha_dropout_", "max_pool1d", "max_pool2d", "max_pool3d",
            "max_pool1d_with_indices", "avg_pool1d", "adaptive_avg_pool1d", "adaptive_max_pool1d",
            "batch_norm", "instance_norm", "layer_norm", "group_norm", "embedding",
-           "constant_pad_nd"]
+           "constant_pad_nd", "rrelu", "rrelu_", "grid_sampler", "grid_sampler_2d",
+           "grid_sampler_3d", "native_batch_norm", "native_layer_norm", "native_group_norm"]
 
 conv1d = F.conv1d
 conv2d = F.conv2d
@@ -26,6 +27,12 @@ pixel_shuffle = F.pixel_shuffle
 pixel_unshuffle = F.pixel_unshuffle
 bilinear = F.bilinear
 channel_shuffle = F.channel_shuffle
+rrelu, rrelu_ = F.rrelu, F.rrelu_
+grid_sampler, grid_sampler_2d, grid_sampler_3d = (
+    F.vision.grid_sampler, F.vision.grid_sampler_2d, F.vision.grid_sampler_3d)
+native_batch_norm, native_layer_norm, native_group_norm = (
+    F.normalization.native_batch_norm, F.normalization.native_layer_norm,
+    F.normalization.native_group_norm)
 
 
 def _stride(stride):

@@ -16,12 +16,14 @@ from ..autograd.grad_mode import no_grad
 from . import pointwise as pw
 from .creation import zeros_like
 from .indexing import where
+from .shape import broadcast_shapes
 
 __all__ = ["cdist", "pdist", "pairwise_distance", "cosine_similarity"]
 
 
 class _PNorm(Function):
-    """||x||_p over the last dimension (p = 0 counts non-zeros, p = inf takes the max)."""
+    """||x||_p over the last dimension (p = 0 counts non-zeros, p = inf takes the max, p = -inf
+    the min; a negative p is sum(|x|^p)^(1/p), as torch.norm)."""
 
     def forward(self, x, p):
         self.p = p
@@ -33,8 +35,10 @@ class _PNorm(Function):
             y = a.sum(-1)
         elif p == 2:
             y = xp.sqrt((x * x).sum(-1))
-        elif math.isinf(p):
+        elif p == math.inf:
             y = a.max(-1) if x.shape[-1] else xp.zeros(x.shape[:-1], x.dtype)
+        elif p == -math.inf:
+            y = a.min(-1) if x.shape[-1] else xp.full(x.shape[:-1], math.inf, x.dtype)
         else:
             with np.errstate(divide="ignore", over="ignore"):
                 y = (a ** p).sum(-1) ** (1.0 / p)
@@ -137,12 +141,13 @@ def pdist(input: Tensor, p: float = 2) -> Tensor:
 def pairwise_distance(x1: Tensor, x2: Tensor, p: float = 2.0, eps: float = 1e-6,
                       keepdim: bool = False) -> Tensor:
     """pairwise_distance(x1, x2, p=2.0, eps=1e-6, keepdim=False): ||x1 - x2 + eps||_p over the
-    last dimension, broadcasting x1 against x2."""
+    last dimension, broadcasting x1 against x2. Like torch it takes any p, negative ones
+    included (-inf gives the smallest |x1 - x2 + eps|)."""
     if x1.ndim == 0 and x2.ndim == 0:
         x1, x2 = x1.reshape(1), x2.reshape(1)
-        d = _pnorm(x1 - x2 + eps, _check_p(p, "pairwise_distance"))
+        d = _pnorm(x1 - x2 + eps, p)
         return d if keepdim else d.reshape(())
-    d = _pnorm(x1 - x2 + eps, _check_p(p, "pairwise_distance"))
+    d = _pnorm(x1 - x2 + eps, p)
     return d.unsqueeze(-1) if keepdim else d
 
 
@@ -155,10 +160,11 @@ def cosine_similarity(x1: Tensor, x2: Tensor, dim: int = 1, eps: float = 1e-8) -
     """
     nd = max(x1.ndim, x2.ndim)
     d = _wrap_dim(dim, nd, "cosine_similarity")
+    # both are expanded first, so a size-1 dim that broadcasts along `dim` is normed whole
+    shape = broadcast_shapes(x1.shape, x2.shape)
+    x1, x2 = x1.expand(shape), x2.expand(shape)
 
     def unit(x):
-        if x.ndim < nd:
-            x = x.reshape((1,) * (nd - x.ndim) + tuple(x.shape))
         n = _pnorm(x.movedim(d, -1), 2.0).unsqueeze(d)
         with no_grad():
             shift = n.clamp_min(eps) - n

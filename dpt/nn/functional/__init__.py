@@ -9,5 +9,6 @@ from .pooling import *  # noqa: F401,F403
 from .vision import *  # noqa: F401,F403
 from .normalization import *  # noqa: F401,F403
 from .loss import *  # noqa: F401,F403
+from .linear_cross_entropy import *  # noqa: F401,F403
 from .ctc import *  # noqa: F401,F403
 from .sparse import *  # noqa: F401,F403

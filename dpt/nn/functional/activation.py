@@ -12,9 +12,12 @@ from __future__ import annotations
 import math
 import warnings
 
-from ... import ops
-from ..._device import xp_of
+import numpy as np
+
+from ... import ops, random as _random
+from ..._device import runs_on, xp_of
 from ..._tensor import Tensor, _wrap_dim
+from ...autograd.function import Function
 from ...ops.activation import (_check, _const, _Elu, _maybe_inplace, _Pointwise, _Shrink, celu,
                                celu_, hardshrink, prelu, selu, selu_, threshold, threshold_)
 from ...ops.pointwise import sigmoid, tanh
@@ -22,8 +25,8 @@ from ...ops.special_functions import _special
 
 __all__ = ["threshold", "threshold_", "relu", "relu_", "relu6", "hardtanh", "hardtanh_",
            "leaky_relu", "leaky_relu_", "prelu", "elu", "elu_", "selu", "selu_", "celu", "celu_",
-           "gelu", "silu", "mish", "sigmoid", "tanh", "softplus", "softsign", "softshrink",
-           "hardshrink", "tanhshrink", "hardsigmoid", "hardswish", "glu", "logsigmoid",
+           "rrelu", "rrelu_", "gelu", "silu", "mish", "sigmoid", "tanh", "softplus", "softsign",
+           "softshrink", "hardshrink", "tanhshrink", "hardsigmoid", "hardswish", "glu", "logsigmoid",
            "softmax", "log_softmax", "softmin"]
 
 class _Hardtanh(_Pointwise):
@@ -134,6 +137,18 @@ class _Hardswish(_Pointwise):
         return ops.where(mid, (2 * x + 3) / 6, hi)
 
 
+class _RRelu(Function):
+    """x where x > 0, else x * noise; the slopes are drawn once, in forward, and reused by
+    backward (d/dx = noise, a constant)."""
+
+    def forward(self, x, noise):
+        self.noise = noise
+        return x * noise
+
+    def backward(self, gz):
+        return gz * _const(self.noise)
+
+
 def _np_sigmoid(xp, x):
     e = xp.exp(-xp.abs(x))
     return xp.where(x >= 0, 1 / (1 + e), e / (1 + e))
@@ -195,6 +210,31 @@ def elu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
 
 def elu_(input: Tensor, alpha: float = 1.0) -> Tensor:
     return elu(input, alpha, inplace=True)
+
+
+@runs_on(0)
+def rrelu(input: Tensor, lower: float = 1.0 / 8, upper: float = 1.0 / 3, training: bool = False,
+          inplace: bool = False) -> Tensor:
+    """rrelu(input, lower=1/8, upper=1/3, training=False, inplace=False): x if x > 0 else a * x,
+    with a drawn uniformly from [lower, upper] per element while training and
+    a = (lower + upper) / 2 otherwise."""
+    _check(input, "rrelu_with_noise")
+    if lower > upper:
+        raise RuntimeError("Lower bound should be less than or equal to the upper bound")
+    if not training:
+        return _maybe_inplace(input, _LeakyRelu.apply(input, (lower + upper) / 2), inplace,
+                              "rrelu")
+    a = input._data
+    g = _random.default_generator_for(input.device)
+    wd = np.float64 if a.dtype == np.float64 else np.float32
+    slope = lower + (upper - lower) * g._uniform(tuple(a.shape), wd)
+    noise = xp_of(a).where(a <= 0, slope, 1).astype(a.dtype)
+    return _maybe_inplace(input, _RRelu.apply(input, noise), inplace, "rrelu")
+
+
+def rrelu_(input: Tensor, lower: float = 1.0 / 8, upper: float = 1.0 / 3,
+           training: bool = False) -> Tensor:
+    return rrelu(input, lower, upper, training, inplace=True)
 
 
 def gelu(input: Tensor, approximate: str = "none") -> Tensor:

@@ -106,10 +106,8 @@ def multi_head_attention_forward(query, key, value, embed_dim_to_check: int, num
                                  static_v=None, average_attn_weights: bool = True,
                                  is_causal: bool = False):
     """torch's F.multi_head_attention_forward on sequence-first inputs (L, N, E) or unbatched
-    (L, E). Returns (attn_output, attn_weights or None). static_k/static_v are not supported."""
-    if static_k is not None or static_v is not None:
-        raise NotImplementedError("multi_head_attention_forward: static_k/static_v are not "
-                                  "supported by dpt")
+    (L, E). Returns (attn_output, attn_weights or None). static_k/static_v (N * H, S,
+    head_dim) replace the projected keys/values."""
     batched = query.ndim == 3
     if query.ndim not in (2, 3):
         raise AssertionError(f"query should be unbatched 2D or batched 3D tensor but received "
@@ -137,6 +135,11 @@ def multi_head_attention_forward(query, key, value, embed_dim_to_check: int, num
         raise RuntimeError("Need attn_mask if specifying the is_causal hint. You may use the "
                            "Transformer module method `generate_square_subsequent_mask` to create "
                            "this mask.")
+    # torch trusts the hint only where the fused kernel runs (no padding mask, no weights):
+    # the mask is dropped for sdpa's own causal one; elsewhere the given mask is used
+    causal = is_causal and key_padding_mask is None and not need_weights
+    if causal:
+        attn_mask = None
     dt = query.dtype
     # input projections
     if not use_separate_proj_weight:
@@ -164,14 +167,17 @@ def multi_head_attention_forward(query, key, value, embed_dim_to_check: int, num
         else:
             raise RuntimeError(f"attn_mask's dimension {attn_mask.ndim} is not supported")
     if bias_k is not None and bias_v is not None:
+        if static_k is not None or static_v is not None:
+            raise AssertionError(f"bias cannot be added to static "
+                                 f"{'key' if static_k is not None else 'value'}.")
         k = ops.cat([k, bias_k.expand(1, bsz, embed_dim)])
         v = ops.cat([v, bias_v.expand(1, bsz, embed_dim)])
         attn_mask = _pad_last(attn_mask)
         key_padding_mask = _pad_last(key_padding_mask)
     # (L, N, E) -> (N * H, L, head_dim)
     q = q.reshape(tgt_len, bsz * num_heads, head_dim).transpose(0, 1)
-    k = k.reshape(k.shape[0], bsz * num_heads, head_dim).transpose(0, 1)
-    v = v.reshape(v.shape[0], bsz * num_heads, head_dim).transpose(0, 1)
+    k = _heads(k, bsz, num_heads, head_dim, static_k, "static_k")
+    v = _heads(v, bsz, num_heads, head_dim, static_v, "static_v")
     if add_zero_attn:
         z = ops.zeros((bsz * num_heads, 1, head_dim), dtype=dt, device=q.device)
         k, v = ops.cat([k, z], 1), ops.cat([v, z], 1)
@@ -188,7 +194,7 @@ def multi_head_attention_forward(query, key, value, embed_dim_to_check: int, num
     if not training:
         dropout_p = 0.0
     if need_weights:
-        scores = (q * (1 / math.sqrt(head_dim))) @ k.mT
+        scores = (q * math.sqrt(1.0 / head_dim)) @ k.mT
         if attn_mask is not None:
             scores = scores + attn_mask
         weights = ops.softmax(scores, -1)
@@ -205,7 +211,7 @@ def multi_head_attention_forward(query, key, value, embed_dim_to_check: int, num
         out = scaled_dot_product_attention(q.reshape(bsz, num_heads, tgt_len, head_dim),
                                            k.reshape(bsz, num_heads, s_len, head_dim),
                                            v.reshape(bsz, num_heads, s_len, head_dim),
-                                           attn_mask, dropout_p)
+                                           attn_mask, dropout_p, causal)
         out = out.reshape(bsz * num_heads, tgt_len, head_dim)
         weights = None
     out = out.transpose(0, 1).reshape(tgt_len * bsz, embed_dim)
@@ -219,6 +225,19 @@ def multi_head_attention_forward(query, key, value, embed_dim_to_check: int, num
     if not batched:
         out = out.squeeze(1)
     return out, weights
+
+
+def _heads(t, bsz, num_heads, head_dim, static, name):
+    """(S, N, E) -> (N * H, S, head_dim), or the given static tensor of that shape."""
+    if static is None:
+        return t.reshape(t.shape[0], bsz * num_heads, head_dim).transpose(0, 1)
+    if static.shape[0] != bsz * num_heads:
+        raise AssertionError(f"expecting {name}.size(0) of {bsz * num_heads}, but got "
+                             f"{static.shape[0]}")
+    if static.shape[2] != head_dim:
+        raise AssertionError(f"expecting {name}.size(2) of {head_dim}, but got "
+                             f"{static.shape[2]}")
+    return static
 
 
 def _pad_last(mask):

@@ -30,7 +30,7 @@ class CTC(Function):
     forward(log_probs (T, N, C), targets (N, S) padded ints, input_lengths (N), target_lengths
     (N)) returns the (N,) negative log-likelihoods. The alpha and beta recursions run in log
     space over the extended label sequence (blanks between labels), vectorised over the
-    batch; backward is d loss / d log_probs.
+    batch; backward is torch's (see ctc_loss).
     """
 
     def forward(self, lp, targets, in_len, tg_len, *, blank, zero_infinity):
@@ -116,12 +116,16 @@ class CTC(Function):
             tt = xp.broadcast_to(xp.arange(T)[:, None, None], ab.shape)
             nn = xp.broadcast_to(xp.arange(N)[None, :, None], ab.shape)
             scatter_add(xp, acc, (tt, nn, idx), e)
+        finite = xp.isfinite(self.nll)
+        nll = xp.where(finite, self.nll, 0.0)[None, :, None]
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-            grad = -xp.exp(xp.log(acc) + m - self.lpd + self.nll[None, :, None])
+            # torch's gradient: softmax(log_probs) minus the label posterior, i.e. the
+            # gradient in the logits of a log_softmax that produced log_probs
+            grad = xp.exp(self.lpd) - xp.exp(xp.log(acc) + m - self.lpd + nll)
+        # an impossible alignment (infinite loss) gives nan, or 0 under zero_infinity
+        grad = xp.where(finite[None, :, None], grad, 0.0 if self.zero_inf else np.nan)
         valid_t = xp.arange(T)[:, None] < self.in_len[None, :]
-        ok = valid_t[:, :, None] & xp.isfinite(self.nll)[None, :, None]
-        grad = xp.where(ok, grad, 0.0)
-        grad = xp.nan_to_num(grad, nan=0.0)
+        grad = xp.where(valid_t[:, :, None], grad, 0.0)
         gt = Tensor._make(grad.astype(self.dtype))
         return gt * g.reshape(1, N, 1), None, None, None
 
@@ -146,9 +150,11 @@ def ctc_loss(log_probs: Tensor, targets: Tensor, input_lengths, target_lengths, 
     log_probs (T, N, C) or (T, C); targets (N, S) padded or 1-D concatenated; lengths as
     tensors, lists or tuples. 'mean' divides each loss by its target length, then averages.
 
-    Deviation: the gradient is the true d loss / d log_probs. torch returns a gradient that is
-    only correct after passing through a log_softmax; both give the same gradient in the
-    logits when log_probs = log_softmax(logits).
+    The gradient is torch's: exp(log_probs) minus the label posterior, not the literal
+    d loss / d log_probs (which lacks the first term). When log_probs = log_softmax(logits)
+    both give the same logits gradient: each row of the difference sums to 0, and
+    log_softmax's backward passes such rows through unchanged. It is 0 after each input length,
+    nan for an infinite loss (0 with zero_infinity), and has no second derivative.
     """
     if reduction not in ("none", "mean", "sum"):
         raise ValueError(f"{reduction} is not a valid value for reduction")

@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 
 from ... import ops
+from ..._device import runs_on
 from ..._tensor import Tensor
 from ...autograd.function import Function, autocast_policy
 from ...autograd.grad_mode import is_grad_enabled
@@ -152,8 +153,7 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
     updated in place with momentum and the unbiased batch variance.
     """
     if input.ndim < 2:
-        raise ValueError(f"batch_norm: expected input with at least 2 dimensions (N, C, *), "
-                         f"got {input.ndim}D input")
+        return _batch_norm_1d(input, running_mean, running_var, weight, bias, training)
     c = input.shape[1]
     for name, t in (("running_mean", running_mean), ("running_var", running_var),
                     ("weight", weight), ("bias", bias)):
@@ -168,6 +168,24 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
         raise RuntimeError("batch_norm: running_mean and running_var must be defined in "
                            "evaluation mode")
     return _normalize_with_running(input, running_mean, running_var, weight, bias, eps)
+
+
+def _batch_norm_1d(input, running_mean, running_var, weight, bias, training) -> Tensor:
+    """torch reads a 1-D input's channel count from dim 1: only an empty one without weight
+    or bias gets through (as a copy); any other is an IndexError."""
+    if training and input.ndim == 1 and input.shape[0] == 1:
+        raise ValueError(f"Expected more than 1 value per channel when training, got input size "
+                         f"{input.shape}")
+    if input.ndim == 0 or input.numel():
+        n = max(input.ndim, 1)
+        raise IndexError(f"Dimension out of range (expected to be in range of [{-n}, {n - 1}], "
+                         f"but got 1)")
+    for name, t in (("running_mean", running_mean), ("running_var", running_var)):
+        if t is not None and t.numel():
+            raise RuntimeError(f"{name} should contain 0 elements not {t.numel()}")
+    if weight is not None or bias is not None:
+        raise IndexError("select(): index 0 out of range for tensor of size [0] at dimension 0")
+    return input.clone()
 
 
 def instance_norm(input: Tensor, running_mean: Tensor | None = None,
@@ -308,3 +326,65 @@ def local_response_norm(input: Tensor, size: int, alpha: float = 1e-4, beta: flo
     div = (total * (alpha / size) + k) ** beta
     return input / div
 
+
+
+# ---- torch's top-level native_* forms: the output and the statistics it used ----------------
+@runs_on(0)
+def _stats(x, axes, eps):
+    """(mean, 1 / sqrt(biased var + eps)) over axes, keepdims, as constant Tensors."""
+    a = x._data
+    mean = a.mean(axis=axes, keepdims=True)
+    var = ((a - mean) ** 2).mean(axis=axes, keepdims=True)
+    return Tensor._make(mean), Tensor._make((1.0 / (var + eps) ** 0.5).astype(a.dtype))
+
+
+def native_batch_norm(input: Tensor, weight: Tensor | None, bias: Tensor | None,
+                      running_mean: Tensor | None, running_var: Tensor | None, training: bool,
+                      momentum: float, eps: float):
+    """native_batch_norm(input, weight, bias, running_mean, running_var, training, momentum,
+    eps) -> (output, save_mean, save_invstd): the batch's per-channel mean and
+    1 / sqrt(var + eps) in training (running statistics updated as batch_norm does), empty
+    tensors in evaluation. The statistics carry no gradient, as torch's."""
+    if input.ndim < 2:
+        raise RuntimeError(f"native_batch_norm: expected input with at least 2 dimensions "
+                           f"(N, C, *), got {input.ndim}D input")
+    c = input.shape[1]
+    for name, t in (("running_mean", running_mean), ("running_var", running_var),
+                    ("weight", weight), ("bias", bias)):
+        _check_per_channel(f"native_batch_norm.{name}", t, c)
+    if training:
+        axes = (0,) + tuple(range(2, input.ndim))
+        mean, invstd = _stats(input, axes, eps)
+        out = _batch_norm_train(input, running_mean, running_var, weight, bias, momentum, eps)
+        return out, mean.reshape(c), invstd.reshape(c)
+    if running_mean is None or running_var is None:
+        raise RuntimeError("native_batch_norm: running_mean and running_var must be defined "
+                           "in evaluation mode")
+    out = _normalize_with_running(input, running_mean, running_var, weight, bias, eps)
+    empty = ops.empty((0,), dtype=input.dtype, device=input.device)
+    return out, empty, empty.clone()
+
+
+def native_layer_norm(input: Tensor, normalized_shape, weight: Tensor | None,
+                      bias: Tensor | None, eps: float):
+    """native_layer_norm(input, normalized_shape, weight, bias, eps) -> (output, mean, rstd),
+    mean and rstd of shape input.shape[:-k] + (1,) * k, without gradient (as torch's)."""
+    shape = _as_shape(normalized_shape)
+    out = layer_norm(input, shape, weight, bias, eps)
+    mean, rstd = _stats(input, tuple(range(input.ndim - len(shape), input.ndim)), eps)
+    return out, mean, rstd
+
+
+def native_group_norm(input: Tensor, weight: Tensor | None, bias: Tensor | None, N: int, C: int,
+                      HxW: int, group: int, eps: float):
+    """native_group_norm(input, weight, bias, N, C, HxW, group, eps) -> (output, mean, rstd),
+    mean and rstd of shape (N, group); unlike layer norm's, they are differentiable."""
+    if tuple(input.shape[:2]) != (N, C)[:input.ndim] or N * C * HxW != input.numel():
+        raise RuntimeError(f"Expected input of shape (N={N}, C={C}, *) with {HxW} elements per "
+                           f"channel, got {list(input.shape)}")
+    out = group_norm(input, group, weight, bias, eps)
+    xg = input.reshape(N, group, C // group * HxW)
+    mean = xg.mean(-1, keepdim=True)
+    xc = xg - mean
+    rstd = ((xc * xc).mean(-1) + eps).rsqrt()
+    return out, mean.squeeze(-1), rstd

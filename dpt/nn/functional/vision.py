@@ -6,12 +6,13 @@ Constant padding and unfold/fold are fused Functions paired with their adjoints.
 """
 from __future__ import annotations
 
+import itertools
 import math
 
 import numpy as np
 
 from ... import _dtype, ops
-from ..._device import xp_of
+from ..._device import runs_on, xp_of
 from ..._tensor import Tensor
 from ...autograd.function import Function
 from .conv import _ntuple, col2im, pad_array, windows
@@ -329,8 +330,9 @@ def _reflect(c, lo2, hi2):
     return ops.where(even, extra + lo, span - extra + lo)
 
 
-def _source_coord(c, n, padding_mode, align_corners):
-    c = _unnormalize(c, n, align_corners)
+def _pad_coord(c, n, padding_mode, align_corners):
+    """An unnormalised coordinate moved inside [0, n - 1] by the padding mode ('zeros' keeps
+    it; the taps outside then read 0)."""
     if padding_mode == "border":
         c = c.clamp(0, n - 1)
     elif padding_mode == "reflection":
@@ -339,13 +341,47 @@ def _source_coord(c, n, padding_mode, align_corners):
     return c
 
 
+def _source_coord(c, n, padding_mode, align_corners):
+    return _pad_coord(_unnormalize(c, n, align_corners), n, padding_mode, align_corners)
+
+
+def _cubic_weights(t):
+    """The four cubic-convolution weights (A = -0.75) of the taps at -1, 0, 1, 2 from the
+    floor, for the fractional offset t."""
+    A = -0.75
+
+    def near(x):  # |x| <= 1
+        return ((A + 2) * x - (A + 3)) * x * x + 1
+
+    def far(x):  # 1 < |x| < 2
+        return ((A * x - 5 * A) * x + 8 * A) * x - 4 * A
+
+    return [far(t + 1), near(t), near(1 - t), far(2 - t)]
+
+
+class _ZeroGradTo(Function):
+    """out itself, with a zero gradient for `other` (nearest sampling: piecewise constant in
+    the grid, so torch gives the grid a zero gradient rather than none)."""
+
+    def forward(self, out, other):
+        return out
+
+    def backward(self, g):
+        return g, ops.zeros_like(self.inputs[1])
+
+
+_MODES = {0: "bilinear", 1: "nearest", 2: "bicubic"}
+_PADDINGS = {0: "zeros", 1: "border", 2: "reflection"}
+
+
 def grid_sample(input: Tensor, grid: Tensor, mode: str = "bilinear", padding_mode: str = "zeros",
                 align_corners=None) -> Tensor:
     """grid_sample(input, grid, mode='bilinear', padding_mode='zeros', align_corners=None).
 
-    input (N, C, H, W), grid (N, H_out, W_out, 2) of (x, y) in [-1, 1]; modes 'bilinear' and
-    'nearest'; padding 'zeros', 'border', 'reflection'. 5-D inputs and 'bicubic' are not
-    supported.
+    input (N, C, H, W) with grid (N, H_out, W_out, 2) of (x, y) in [-1, 1], or input
+    (N, C, D, H, W) with grid (N, D_out, H_out, W_out, 3) of (x, y, z); modes 'bilinear'
+    (trilinear for 5-D), 'nearest' and, for 4-D only, 'bicubic'; padding 'zeros', 'border',
+    'reflection'. Gradients flow to input and grid (zero for the grid under 'nearest').
     """
     if mode not in ("bilinear", "nearest", "bicubic"):
         raise ValueError(f"nn.functional.grid_sample(): expected mode to be 'bilinear', "
@@ -353,15 +389,45 @@ def grid_sample(input: Tensor, grid: Tensor, mode: str = "bilinear", padding_mod
     if padding_mode not in ("zeros", "border", "reflection"):
         raise ValueError(f"nn.functional.grid_sample(): expected padding_mode to be 'zeros', "
                          f"'border', or 'reflection', but got: '{padding_mode}'")
-    if mode == "bicubic" or input.ndim == 5:
-        raise NotImplementedError("grid_sample: dpt supports 4-D inputs with mode 'bilinear' or "
-                                  "'nearest' only")
-    if align_corners is None:
-        align_corners = False
-    if input.ndim != 4 or grid.ndim != 4 or grid.shape[-1] != 2:
-        raise RuntimeError(f"grid_sampler(): expected 4D input and grid with same number of "
-                           f"dimensions and grid of shape (N, H, W, 2), but got input with sizes "
-                           f"{list(input.shape)} and grid with sizes {list(grid.shape)}")
+    return _grid_sampler(input, grid, mode, padding_mode, bool(align_corners))
+
+
+def grid_sampler(input: Tensor, grid: Tensor, interpolation_mode: int, padding_mode: int,
+                 align_corners: bool) -> Tensor:
+    """grid_sampler(input, grid, interpolation_mode, padding_mode, align_corners): torch's
+    top-level grid_sample with the modes as integers (0 bilinear, 1 nearest, 2 bicubic;
+    padding 0 zeros, 1 border, 2 reflection)."""
+    return _grid_sampler(input, grid, _MODES[interpolation_mode], _PADDINGS[padding_mode],
+                         align_corners)
+
+
+def grid_sampler_2d(input: Tensor, grid: Tensor, interpolation_mode: int, padding_mode: int,
+                    align_corners: bool) -> Tensor:
+    """grid_sampler_2d(input, grid, interpolation_mode, padding_mode, align_corners)."""
+    if input.ndim != 4:
+        raise RuntimeError(f"grid_sampler_2d(): expected 4D input, but got input with sizes "
+                           f"{list(input.shape)}")
+    return grid_sampler(input, grid, interpolation_mode, padding_mode, align_corners)
+
+
+def grid_sampler_3d(input: Tensor, grid: Tensor, interpolation_mode: int, padding_mode: int,
+                    align_corners: bool) -> Tensor:
+    """grid_sampler_3d(input, grid, interpolation_mode, padding_mode, align_corners)."""
+    if input.ndim != 5:
+        raise RuntimeError(f"grid_sampler_3d(): expected 5D input, but got input with sizes "
+                           f"{list(input.shape)}")
+    return grid_sampler(input, grid, interpolation_mode, padding_mode, align_corners)
+
+
+@runs_on(0)  # the tap masks use bitwise ops, which do not select the device themselves
+def _grid_sampler(input: Tensor, grid: Tensor, mode: str, padding_mode: str,
+                  align_corners: bool) -> Tensor:
+    k = input.ndim - 2
+    if input.ndim not in (4, 5) or grid.ndim != input.ndim or grid.shape[-1] != k:
+        raise RuntimeError(f"grid_sampler(): expected 4D or 5D input and grid with same number "
+                           f"of dimensions, and grid of shape (N, *, {max(k, 2)}), but got input "
+                           f"with sizes {list(input.shape)} and grid with sizes "
+                           f"{list(grid.shape)}")
     if input.shape[0] != grid.shape[0]:
         raise RuntimeError(f"grid_sampler(): expected grid and input to have same batch size, but "
                            f"got input with sizes {list(input.shape)} and grid with sizes "
@@ -369,28 +435,51 @@ def grid_sample(input: Tensor, grid: Tensor, mode: str = "bilinear", padding_mod
     if input.dtype is not grid.dtype:
         raise RuntimeError(f"grid_sampler(): expected input and grid to have same dtype, but "
                            f"input has {input.dtype} and grid has {grid.dtype}")
-    n, c, h, w = input.shape
-    ho, wo = grid.shape[1:3]
-    ix = _source_coord(grid[..., 0], w, padding_mode, align_corners)   # (N, Ho, Wo)
-    iy = _source_coord(grid[..., 1], h, padding_mode, align_corners)
-    flat = input.reshape(n, c, h * w)
+    if mode == "bicubic" and k == 3:
+        raise RuntimeError("grid_sampler(): bicubic interpolation only supports 4D input")
+    n, c = input.shape[:2]
+    sizes = tuple(input.shape[2:])
+    out_sizes = tuple(grid.shape[1:-1])
+    m = math.prod(out_sizes)
+    strides = [math.prod(sizes[j + 1:]) for j in range(k)]
+    flat = input.reshape(n, c, math.prod(sizes))
+    # spatial dim j (D, H, W order) is read from grid[..., k - 1 - j] (grid is x, y, z)
+    raw = [grid[..., k - 1 - j] for j in range(k)]
 
-    def tap(yy, xx):
-        """input at integer (yy, xx) (N, Ho, Wo) as (N, C, Ho, Wo), 0 outside."""
-        inside = (yy >= 0) & (yy <= h - 1) & (xx >= 0) & (xx <= w - 1)
-        pos = (yy.clamp(0, h - 1) * w + xx.clamp(0, w - 1)).to(_dtype.int64).reshape(n, 1, ho * wo)
-        vals = flat.gather(2, pos.expand(n, c, ho * wo)).reshape(n, c, ho, wo)
+    def tap(idx):
+        """input at the integer coordinates idx (one (N, *out) tensor per spatial dim) as
+        (N, C, *out), 0 outside."""
+        inside, pos = None, 0
+        for j, (i, size) in enumerate(zip(idx, sizes)):
+            ok = (i >= 0) & (i <= size - 1)
+            inside = ok if inside is None else inside & ok
+            pos = pos + i.clamp(0, size - 1) * strides[j]
+        pos = pos.to(_dtype.int64).reshape(n, 1, m)
+        vals = flat.gather(2, pos.expand(n, c, m)).reshape((n, c) + out_sizes)
         return vals * inside.unsqueeze(1).to(input.dtype)
 
+    if mode == "bicubic":
+        src = [_unnormalize(r, size, align_corners) for r, size in zip(raw, sizes)]
+        base = [ops.floor(s_.detach()) for s_ in src]
+        weights = [_cubic_weights(s_ - b) for s_, b in zip(src, base)]
+        out = 0
+        for offs in itertools.product(range(4), repeat=k):
+            idx = [_pad_coord(b + (o - 1), size, padding_mode, align_corners)
+                   for b, o, size in zip(base, offs, sizes)]
+            w = math.prod(weights[j][o] for j, o in enumerate(offs))
+            out = out + tap([ops.floor(i) for i in idx]) * w.unsqueeze(1)
+        return out
+    src = [_source_coord(r, size, padding_mode, align_corners) for r, size in zip(raw, sizes)]
     if mode == "nearest":
-        return tap(ops.round(iy.detach()), ops.round(ix.detach()))
-    x0 = ops.floor(ix.detach())
-    y0 = ops.floor(iy.detach())
-    wx1, wy1 = ix - x0, iy - y0
-    wx0, wy0 = 1 - wx1, 1 - wy1
-    out = tap(y0, x0) * (wy0 * wx0).unsqueeze(1) + tap(y0, x0 + 1) * (wy0 * wx1).unsqueeze(1)
-    return out + tap(y0 + 1, x0) * (wy1 * wx0).unsqueeze(1) + \
-        tap(y0 + 1, x0 + 1) * (wy1 * wx1).unsqueeze(1)
+        out = tap([ops.round(s_.detach()) for s_ in src])
+        return _ZeroGradTo.apply(out, grid) if grid.requires_grad else out
+    base = [ops.floor(s_.detach()) for s_ in src]
+    frac = [s_ - b for s_, b in zip(src, base)]
+    out = 0
+    for corner in itertools.product((0, 1), repeat=k):
+        w = math.prod(f if bit else 1 - f for f, bit in zip(frac, corner))
+        out = out + tap([b + bit for b, bit in zip(base, corner)]) * w.unsqueeze(1)
+    return out
 
 
 # --------------------------------------------------------------------------------------

@@ -57,11 +57,7 @@ class RReLU(Module):
         self.lower, self.upper, self.inplace = lower, upper, inplace
 
     def forward(self, input: Tensor) -> Tensor:
-        if not self.training:
-            return F.leaky_relu(input, (self.lower + self.upper) / 2, self.inplace)
-        slope = ops.empty_like(input).uniform_(self.lower, self.upper)
-        out = ops.where(Tensor._make(input._data >= 0), input, input * slope)
-        return input._inplace(out, "rrelu_") if self.inplace else out
+        return F.rrelu(input, self.lower, self.upper, self.training, self.inplace)
 
     def extra_repr(self) -> str:
         return f"lower={self.lower}, upper={self.upper}{_inplace_str(self.inplace, ', ')}"
