@@ -3,4 +3,4 @@
 cudnn and mps do not exist here (convolutions are written with strided windows and BLAS,
 on CPU or GPU arrays); their flags are accepted so scripts that set them keep running.
 """
-from . import cudnn, mkl, mps, openmp  # noqa: F401
+from . import cuda, cudnn, mkl, mkldnn, mps, openmp  # noqa: F401
