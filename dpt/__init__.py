@@ -28,7 +28,7 @@ from . import utils
 from .serialization import load, save
 from . import fft, linalg, quasirandom
 from . import backends, cuda
-from . import accelerator, cpu, onnx  # noqa: F401
+from . import accelerator, cpu, multiprocessing, onnx  # noqa: F401
 from . import amp, jit, special, testing
 from .amp import autocast, get_autocast_dtype, is_autocast_enabled
 from .jit import compile  # noqa: A001  (torch.compile: returns its argument, see dpt.jit)
