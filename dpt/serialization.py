@@ -88,6 +88,7 @@ import json
 import math
 import os
 import pickle
+import pickletools
 import re
 import socket
 import sys
@@ -512,6 +513,20 @@ class _WeightsOnlyUnpickler(pickle.Unpickler):
             raise pickle.UnpicklingError(_unsafe_global_msg(self._name, key)) from None
 
 
+def _refuse_extension_codes(raw: bytes, name: str) -> None:
+    """The EXT opcodes fetch objects from copyreg's extension cache without asking
+    find_class, so a weights_only load refuses any pickle that uses them."""
+    try:
+        for op, _, _ in pickletools.genops(raw):
+            if op.name.startswith("EXT"):
+                raise pickle.UnpicklingError(f"Weights only load failed: {name}: the pickle uses "
+                                             f"the {op.name} opcode (copyreg extension codes), "
+                                             "which a weights_only load does not accept")
+    except (ValueError, EOFError) as e:  # what genops raises on a malformed stream
+        raise pickle.UnpicklingError(f"Weights only load failed: {name}: malformed pickle: "
+                                     f"{e}") from None
+
+
 class _Reader:
     """Decodes data.json's value tree, reading each array (once) when first referenced."""
 
@@ -627,6 +642,7 @@ class _Reader:
                 raise self.fail(f"the pickle member is corrupted: {type(e).__name__}: {e}") \
                     from None
             if self.weights_only:
+                _refuse_extension_codes(raw, self.name)
                 unpickler = _WeightsOnlyUnpickler(io.BytesIO(raw), self.name,
                                                   **self.pickle_load_args)
             else:

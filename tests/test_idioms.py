@@ -487,6 +487,18 @@ def test_allowlisting_never_lets_other_callables_run(clean_safe_globals, tmp_pat
     assert not marker.exists()
 
 
+def test_weights_only_refuses_extension_opcodes(clean_safe_globals):
+    import copyreg
+    copyreg.add_extension("tests.test_idioms", "Point", 0x7ffff0)
+    try:
+        raw = _saved(Point(1, 2)).getvalue()
+    finally:
+        copyreg.remove_extension("tests.test_idioms", "Point", 0x7ffff0)
+    with serialization.safe_globals([Point]):
+        with pytest.raises(pickle.UnpicklingError, match="EXT4 opcode"):
+            dpt.load(io.BytesIO(raw))
+
+
 class _Forged:
     def __init__(self, path):
         self.path = path

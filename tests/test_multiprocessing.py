@@ -215,6 +215,35 @@ def test_parent_writes_are_seen_by_the_child(strategy):
     assert proc.exitcode == 0
 
 
+def _hogwild_step(model, done):
+    with dpt.no_grad():
+        for p in model.parameters():
+            p.add_(1)
+    done.put(all(p.is_shared() for p in model.parameters()))
+
+
+@pytest.mark.timeout(180)
+def test_hogwild_model_passed_as_process_argument(strategy):
+    ctx = mp.get_context("spawn")
+    model = dpt.nn.Linear(3, 2)
+    model.share_memory()
+    before = [p.detach().clone() for p in model.parameters()]
+    done = ctx.Queue()
+    procs = [ctx.Process(target=_hogwild_step, args=(model, done)) for _ in range(2)]
+    for p in procs:
+        p.start()
+    try:
+        assert [done.get(timeout=WAIT) for _ in procs] == [True, True]
+    finally:
+        for p in procs:
+            p.join(WAIT)
+            if p.is_alive():
+                p.kill()
+    assert [p.exitcode for p in procs] == [0, 0]
+    for p, b in zip(model.parameters(), before):
+        np.testing.assert_allclose(p.detach().numpy(), b.numpy() + 2)
+
+
 # -- spawn --------------------------------------------------------------------------------
 
 def _record(i, out, scale):

@@ -72,11 +72,11 @@ class _Block:
             except FileNotFoundError:
                 pass
 
-    def __del__(self):
+    def __del__(self, _close=os.close):  # bound now: at interpreter exit os may be gone
         # no array uses the mapping any more (each holds this block as its base)
         self.unlink()
         if self.fd is not None:
-            os.close(self.fd)
+            _close(self.fd)
             self.fd = None
         if self._shm is not None:
             self._shm.close()
