@@ -29,6 +29,7 @@ from .serialization import load, save
 from . import fft, linalg, quasirandom
 from . import backends, cuda
 from . import accelerator, cpu, multiprocessing, onnx  # noqa: F401
+from .backends.cuda import get_float32_matmul_precision, set_float32_matmul_precision
 from . import amp, jit, special, testing
 from .amp import autocast, get_autocast_dtype, is_autocast_enabled
 from .jit import compile  # noqa: A001  (torch.compile: returns its argument, see dpt.jit)

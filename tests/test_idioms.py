@@ -243,6 +243,34 @@ def test_cuda_seeding_is_a_no_op_without_gpu():
         dpt.cuda.manual_seed("x")
 
 
+def test_more_cuda_queries_without_gpu():
+    assert dpt.cuda.is_bf16_supported() is False  # CuPy has no bfloat16, GPU or not
+    assert dpt.cuda.is_initialized() == dpt.cuda.is_available()
+    states = dpt.cuda.get_rng_state_all()
+    assert len(states) == dpt.cuda.device_count()
+    dpt.cuda.set_rng_state_all(states)
+    if not dpt.cuda.is_available():
+        assert states == []
+
+
+def test_float32_matmul_precision(recwarn):
+    assert dpt.get_float32_matmul_precision() == "highest"
+    try:
+        dpt.set_float32_matmul_precision("high")
+        assert dpt.get_float32_matmul_precision() == "high"
+        assert dpt.backends.cuda.matmul.allow_tf32 is True
+        dpt.set_float32_matmul_precision("medium")
+        assert dpt.get_float32_matmul_precision() == "medium"
+        with pytest.warns(UserWarning, match="unknown precision"):
+            dpt.set_float32_matmul_precision("low")
+        assert dpt.get_float32_matmul_precision() == "medium"
+        with pytest.raises(RuntimeError, match="expects a str, but got int"):
+            dpt.set_float32_matmul_precision(3)
+    finally:
+        dpt.set_float32_matmul_precision("highest")
+    assert dpt.backends.cuda.matmul.allow_tf32 is False
+
+
 # -- dpt.accelerator ---------------------------------------------------------------------------
 
 @requires_cpu_only

@@ -50,6 +50,30 @@ class _Matmul:
 
 matmul = _Matmul()
 
+_PRECISIONS = ("highest", "high", "medium")
+_float32_matmul_precision = "highest"
+
+
+def set_float32_matmul_precision(precision: str) -> None:
+    """dpt.set_float32_matmul_precision(precision): 'highest', 'high' or 'medium'; the last
+    two set matmul.allow_tf32, as in torch. dpt's products always run in float32, so this
+    is recorded only."""
+    global _float32_matmul_precision
+    if not isinstance(precision, str):
+        raise RuntimeError(f"set_float32_matmul_precision expects a str, but got "
+                           f"{type(precision).__name__}")
+    if precision not in _PRECISIONS:
+        import warnings
+        warnings.warn(f"set_float32_matmul_precision: unknown precision {precision!r}; expected "
+                      f"one of {_PRECISIONS}. Ignored.", UserWarning, stacklevel=2)
+        return
+    _float32_matmul_precision = precision
+    matmul.allow_tf32 = precision != "highest"
+
+
+def get_float32_matmul_precision() -> str:
+    return _float32_matmul_precision
+
 
 class _PlanCache:
     """One device's cuFFT plan cache; CuPy keeps its own, so this one is always empty."""

@@ -92,6 +92,29 @@ def seed_all() -> None:
         manual_seed_all(s)
 
 
+def get_rng_state_all() -> list:
+    """Every GPU generator's state, one uint8 tensor per GPU ([] without a GPU)."""
+    return [default_generator_for(_device.device("cuda", i)).get_state()
+            for i in range(device_count())]
+
+
+def set_rng_state_all(new_states) -> None:
+    """Restore the states get_rng_state_all() returned, GPU by GPU."""
+    for i, state in enumerate(new_states):
+        default_generator_for(_device.device("cuda", i)).set_state(state)
+
+
+def is_bf16_supported(including_emulation: bool = True) -> bool:
+    """Always False: CuPy has no bfloat16 dtype, so dpt keeps bfloat16 on the CPU
+    (scripts that pick float16 when this is False then run)."""
+    return False
+
+
+def is_initialized() -> bool:
+    """True when a GPU is usable: dpt has no lazy CUDA initialisation to wait for."""
+    return is_available()
+
+
 def initial_seed() -> int:
     """The current GPU generator's seed; a RuntimeError without a GPU (torch raises too)."""
     return default_generator_for(_device.device("cuda", current_device())).initial_seed()
