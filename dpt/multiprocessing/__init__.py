@@ -2,8 +2,8 @@
 (torch.multiprocessing).
 
 Everything in the standard module is re-exported (Process, Queue, Pool, get_context,
-set_start_method, ...). Importing this package (or calling ``Tensor.share_memory_()``)
-registers how multiprocessing pickles dpt Tensors and Parameters: a CPU tensor sent
+set_start_method, ...). ``import dpt`` imports this package, which registers how
+multiprocessing pickles dpt Tensors and Parameters (as torch does): a CPU tensor sent
 through a Queue, a Pipe, a Pool or a spawned Process's arguments is first moved into
 shared memory, in place, and the receiver maps the same memory, so in-place writes on
 either side are seen by the other (see ``_shared_memory`` for the two sharing
@@ -11,7 +11,8 @@ strategies). GPU tensors are sent as copies: dpt has no CUDA IPC. A non-leaf ten
 requires grad is refused, as in torch.
 
 The sending process must still be alive when a receiver unpickles a tensor (it hands
-over the memory), as with torch's default strategy.
+over the memory), as with torch's default strategy. Plain ``pickle`` (dpt.save, the
+DataLoader's worker results) still copies tensor data.
 """
 from __future__ import annotations
 
