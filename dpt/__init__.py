@@ -28,6 +28,8 @@ from . import utils
 from .serialization import load, save
 from . import fft, linalg, quasirandom
 from . import backends, cuda
+from . import accelerator, cpu, multiprocessing, onnx  # noqa: F401
+from .backends.cuda import get_float32_matmul_precision, set_float32_matmul_precision
 from . import amp, jit, special, testing
 from . import signal
 from .amp import autocast, get_autocast_dtype, is_autocast_enabled

@@ -69,6 +69,11 @@ Notes and deviations from torch
 - A callable ``map_location(tensor, location)`` receives a CPU tensor (torch passes a
   storage) and returns a tensor, or None to restore it to ``location``.
 - ``mmap`` is accepted for compatibility; arrays are always read into memory.
+- ``weights_only=True`` unpickles the ``pickle`` member only when every class or function
+  it names is allowlisted: dpt's defaults (OrderedDict, Counter, set, frozenset, bytearray,
+  complex, ``_codecs.encode``, dpt's Size, device and dtypes) plus what the caller added with
+  :func:`add_safe_globals` or :func:`safe_globals`, as in torch. Objects are then built only
+  by calling those; anything else raises ``pickle.UnpicklingError`` naming the global.
 - A malformed file raises :class:`CheckpointError` (a RuntimeError) that names the file
   and the problem. No array is allocated before its size is checked against its .npy
   header, its zip entry and the bytes left in the file, so all arrays together never
@@ -76,12 +81,14 @@ Notes and deviations from torch
 """
 from __future__ import annotations
 
+import _compat_pickle
 import collections
 import io
 import json
 import math
 import os
 import pickle
+import pickletools
 import re
 import socket
 import sys
@@ -96,7 +103,8 @@ import numpy as np
 from . import _device, _dtype
 from ._tensor import Size, Tensor
 
-__all__ = ["save", "load", "CheckpointError"]
+__all__ = ["save", "load", "CheckpointError", "add_safe_globals", "get_safe_globals",
+           "clear_safe_globals", "safe_globals"]
 
 FORMAT = "dpt.checkpoint"
 VERSION = 1
@@ -390,7 +398,133 @@ _UNSAFE_MSG = (
     "as a pickle, and unpickling them can execute arbitrary code from the file. This file can "
     "still be loaded: re-running dpt.load with weights_only=False will likely succeed, but it "
     "can result in arbitrary code execution. Do it only if you got the file from a trusted "
-    "source.")
+    "source. If you trust these classes, you can instead allowlist them with "
+    "dpt.serialization.add_safe_globals([...]) or the dpt.serialization.safe_globals([...]) "
+    "context manager and keep weights_only=True.")
+
+
+def _unsafe_global_msg(name: str, key: str) -> str:
+    return (f"Weights only load failed: {name}: unsupported global: GLOBAL {key} is not an "
+            f"allowed global by default. If you trust this class/function, allowlist it with "
+            f"dpt.serialization.add_safe_globals([{key}]) or the "
+            f"dpt.serialization.safe_globals([{key}]) context manager; or re-run dpt.load with "
+            f"weights_only=False, which can result in arbitrary code execution: do it only if "
+            f"you got the file from a trusted source.")
+
+
+# allowlisted globals added by the user: what was passed (an object, or (object, "mod.name"))
+_user_safe_globals: list = []
+
+
+def _qualified_name(obj) -> str:
+    module, qualname = getattr(obj, "__module__", None), getattr(obj, "__qualname__", None)
+    if not isinstance(module, str) or not isinstance(qualname, str):
+        raise TypeError(f"add_safe_globals: {obj!r:.60} has no __module__/__qualname__; pass "
+                        "(obj, 'module.name') to give its name")
+    return f"{module}.{qualname}"
+
+
+def _entry_name(entry) -> str:
+    if isinstance(entry, tuple):
+        if len(entry) != 2 or not isinstance(entry[1], str):
+            raise ValueError("add_safe_globals: a tuple entry must be (callable, 'module.name'), "
+                             f"got {entry!r:.80}")
+        return entry[1]
+    return _qualified_name(entry)
+
+
+def add_safe_globals(safe_globals: list) -> None:
+    """add_safe_globals(safe_globals): allow ``dpt.load(..., weights_only=True)`` to build
+    these classes and call these functions. Each entry is a class/function, or a tuple
+    ``(obj, "module.name")`` to allow obj under the name a file uses for it."""
+    if not isinstance(safe_globals, (list, tuple)):
+        raise TypeError(f"add_safe_globals: expected a list, got {type(safe_globals).__name__}")
+    for entry in safe_globals:
+        _entry_name(entry)  # validate all before adding any
+    for entry in safe_globals:
+        if entry not in _user_safe_globals:
+            _user_safe_globals.append(entry)
+
+
+def get_safe_globals() -> list:
+    """The entries added with add_safe_globals (dpt's defaults are not listed)."""
+    return list(_user_safe_globals)
+
+
+def clear_safe_globals() -> None:
+    """Forget every entry added with add_safe_globals."""
+    _user_safe_globals.clear()
+
+
+class safe_globals:
+    """with safe_globals([Cls, fn, (obj, "module.name")]): the entries are allowlisted for
+    weights_only loads inside the block and removed after (process-wide, as in torch)."""
+
+    def __init__(self, safe_globals: list):
+        self.safe_globals = safe_globals
+
+    def __enter__(self):
+        self._saved = list(_user_safe_globals)
+        add_safe_globals(self.safe_globals)
+        return self
+
+    def __exit__(self, *exc):
+        _user_safe_globals[:] = self._saved
+        return False
+
+
+def _default_safe_globals() -> dict:
+    """What a weights_only load may build without being told: plain data and dpt's own
+    value types (Module state pickles its hooks in _HookDict)."""
+    import _codecs
+
+    from .nn.modules.module import _HookDict
+    allowed = [collections.OrderedDict, collections.Counter, set, frozenset, bytearray, complex,
+               _codecs.encode, Size, _device.device, _dtype._lookup_by_name, _HookDict]
+    return {_qualified_name(obj): obj for obj in allowed}
+
+
+def _allowed_globals() -> dict:
+    allowed = _default_safe_globals()
+    for entry in _user_safe_globals:
+        allowed[_entry_name(entry)] = entry[0] if isinstance(entry, tuple) else entry
+    return allowed
+
+
+class _WeightsOnlyUnpickler(pickle.Unpickler):
+    """An unpickler that resolves only allowlisted globals, so the only callables a file can
+    reach are the ones allowlisted (every object it builds comes from calling one of them)."""
+
+    def __init__(self, file, name: str, **kwargs):
+        super().__init__(file, **kwargs)
+        self._name = name
+        self._allowed = _allowed_globals()
+
+    def find_class(self, module: str, name: str):
+        # pickles written with protocol < 3 name Python 2 modules (__builtin__, copy_reg)
+        if (module, name) in _compat_pickle.NAME_MAPPING:
+            module, name = _compat_pickle.NAME_MAPPING[(module, name)]
+        elif module in _compat_pickle.IMPORT_MAPPING:
+            module = _compat_pickle.IMPORT_MAPPING[module]
+        key = f"{module}.{name}"
+        try:
+            return self._allowed[key]
+        except (KeyError, TypeError):
+            raise pickle.UnpicklingError(_unsafe_global_msg(self._name, key)) from None
+
+
+def _refuse_extension_codes(raw: bytes, name: str) -> None:
+    """The EXT opcodes fetch objects from copyreg's extension cache without asking
+    find_class, so a weights_only load refuses any pickle that uses them."""
+    try:
+        for op, _, _ in pickletools.genops(raw):
+            if op.name.startswith("EXT"):
+                raise pickle.UnpicklingError(f"Weights only load failed: {name}: the pickle uses "
+                                             f"the {op.name} opcode (copyreg extension codes), "
+                                             "which a weights_only load does not accept")
+    except (ValueError, EOFError) as e:  # what genops raises on a malformed stream
+        raise pickle.UnpicklingError(f"Weights only load failed: {name}: malformed pickle: "
+                                     f"{e}") from None
 
 
 class _Reader:
@@ -499,9 +633,6 @@ class _Reader:
 
     # pickled objects
     def pickled(self, index):
-        if self.weights_only:
-            types = ", ".join(map(str, self.pickled_names)) or "unknown objects"
-            raise pickle.UnpicklingError(_UNSAFE_MSG.format(name=self.name, types=types))
         if self._unpickled is None:
             try:
                 raw = self.zf.read("pickle")
@@ -510,9 +641,23 @@ class _Reader:
             except _ZIP_ERRORS as e:
                 raise self.fail(f"the pickle member is corrupted: {type(e).__name__}: {e}") \
                     from None
-            unpickler = self.pickle_module.Unpickler(io.BytesIO(raw), **self.pickle_load_args)
+            if self.weights_only:
+                _refuse_extension_codes(raw, self.name)
+                unpickler = _WeightsOnlyUnpickler(io.BytesIO(raw), self.name,
+                                                  **self.pickle_load_args)
+            else:
+                unpickler = self.pickle_module.Unpickler(io.BytesIO(raw), **self.pickle_load_args)
             unpickler.persistent_load = self._persistent_load
-            self._unpickled = unpickler.load()
+            try:
+                self._unpickled = unpickler.load()
+            except (CheckpointError, pickle.UnpicklingError):
+                raise
+            except Exception as e:
+                if not self.weights_only:
+                    raise
+                # an allowlisted callable refused its arguments, or the opcodes are malformed
+                raise pickle.UnpicklingError(f"Weights only load failed: {self.name}: "
+                                             f"{type(e).__name__}: {e}") from e
             if not isinstance(self._unpickled, list):
                 raise self.fail("the pickle member does not hold a list")
         if not isinstance(index, int) or not 0 <= index < len(self._unpickled):
@@ -743,9 +888,13 @@ def _load(fh: IO[bytes], name, map_location, pickle_module, weights_only, pickle
         if "root" not in meta:
             raise reader.fail("malformed data.json: no 'root'")
         if weights_only and reader.pickled_names:
-            # refuse before touching anything, even if the tree would not reach the pickle
-            raise pickle.UnpicklingError(_UNSAFE_MSG.format(
-                name=name, types=", ".join(map(str, reader.pickled_names))))
+            # refuse before touching anything when the file says it holds a class nobody
+            # allowlisted (the restricted unpickler checks everything nested as well)
+            allowed = _allowed_globals()
+            unsafe = [n for n in reader.pickled_names if n not in allowed]
+            if unsafe:
+                raise pickle.UnpicklingError(_UNSAFE_MSG.format(name=name,
+                                                                types=", ".join(unsafe)))
         try:
             return reader.decode(meta["root"])
         except RecursionError:

@@ -1,6 +1,7 @@
 """dpt.backends: what the array libraries behind dpt provide (torch.backends).
 
-cudnn and mps do not exist here (convolutions are written with strided windows and BLAS,
-on CPU or GPU arrays); their flags are accepted so scripts that set them keep running.
+cudnn, mkldnn and mps do not exist here (convolutions are written with strided windows and
+BLAS, on CPU or GPU arrays), and CuPy exposes none of torch's cuBLAS/attention switches
+(backends.cuda); their flags are accepted so scripts that set them keep running.
 """
-from . import cudnn, mkl, mps, openmp  # noqa: F401
+from . import cuda, cudnn, mkl, mkldnn, mps, openmp  # noqa: F401

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from .. import _device
 from ..random import default_generator_for
+from . import amp  # noqa: E402,F401  (torch.cuda.amp's deprecated names)
 
 
 def _gpu():
@@ -63,13 +64,60 @@ def get_device_properties(device=None) -> dict:
 
 
 def manual_seed(seed: int) -> None:
-    """Seed the generator of the current GPU (dpt.manual_seed seeds all devices)."""
-    default_generator_for(_device.device("cuda", current_device())).manual_seed(seed)
+    """Seed the generator of the current GPU (dpt.manual_seed seeds all devices).
+
+    Without a GPU this does nothing, as in torch, so CPU runs of GPU scripts go on."""
+    seed = int(seed)
+    if is_available():
+        default_generator_for(_device.device("cuda", current_device())).manual_seed(seed)
 
 
 def manual_seed_all(seed: int) -> None:
+    """Seed every GPU's generator (nothing to seed without a GPU)."""
+    seed = int(seed)
     for i in range(device_count()):
         default_generator_for(_device.device("cuda", i)).manual_seed(seed)
+
+
+def seed() -> None:
+    """Seed the current GPU's generator from the OS's entropy (a no-op without a GPU)."""
+    if is_available():
+        default_generator_for(_device.device("cuda", current_device())).seed()
+
+
+def seed_all() -> None:
+    """Seed every GPU's generator from one draw of the OS's entropy (no-op without a GPU)."""
+    if is_available():
+        s = default_generator_for(_device.device("cuda", 0)).seed()
+        manual_seed_all(s)
+
+
+def get_rng_state_all() -> list:
+    """Every GPU generator's state, one uint8 tensor per GPU ([] without a GPU)."""
+    return [default_generator_for(_device.device("cuda", i)).get_state()
+            for i in range(device_count())]
+
+
+def set_rng_state_all(new_states) -> None:
+    """Restore the states get_rng_state_all() returned, GPU by GPU."""
+    for i, state in enumerate(new_states):
+        default_generator_for(_device.device("cuda", i)).set_state(state)
+
+
+def is_bf16_supported(including_emulation: bool = True) -> bool:
+    """Always False: CuPy has no bfloat16 dtype, so dpt keeps bfloat16 on the CPU
+    (scripts that pick float16 when this is False then run)."""
+    return False
+
+
+def is_initialized() -> bool:
+    """True when a GPU is usable: dpt has no lazy CUDA initialisation to wait for."""
+    return is_available()
+
+
+def initial_seed() -> int:
+    """The current GPU generator's seed; a RuntimeError without a GPU (torch raises too)."""
+    return default_generator_for(_device.device("cuda", current_device())).initial_seed()
 
 
 def memory_allocated(device=None) -> int:

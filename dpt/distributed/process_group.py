@@ -162,8 +162,9 @@ def init_process_group(backend=None, init_method=None, timeout=None, world_size:
     ``init_method`` may be None, ``'env://'`` or ``'mpi://'``; there is no
     TCP/file rendezvous and no store. ``backend``: None (MPI for CPU tensors,
     NCCL for CUDA tensors where the GPU library has NCCL), ``'mpi'``, ``'nccl'`` (CPU
-    tensors still use MPI), ``'gloo'`` (a synonym of ``'mpi'``) or a
-    ``'cpu:mpi,cuda:nccl'`` table. The default timeout is 30 minutes.
+    tensors still use MPI; without a GPU and NCCL it raises RuntimeError "Distributed
+    package doesn't have NCCL built in", as torch does), ``'gloo'`` (a synonym of
+    ``'mpi'``) or a ``'cpu:mpi,cuda:nccl'`` table. The default timeout is 30 minutes.
     ``pg_options=dist.hierarchical.Options(hierarchical_allreduce=True)`` (or the
     environment variable ``DPT_HIERARCHICAL_ALLREDUCE=1``) makes the group's MPI
     all-reduce topology-aware (see dpt.distributed.hierarchical); new_group takes

@@ -2,4 +2,5 @@
 from .modules import *  # noqa: F401,F403
 from .parameter import Buffer, Parameter
 from . import functional, init, parallel, utils
+from . import attention  # noqa: F401
 from .parallel import DataParallel

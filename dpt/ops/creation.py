@@ -4,6 +4,7 @@ fill_/zero_/copy_."""
 from __future__ import annotations
 
 import builtins
+import collections.abc
 import functools
 import operator
 import warnings
@@ -40,30 +41,72 @@ def _scan(data, found: set):
 
     torch's inference: python bools -> bool, ints -> int64, floats -> the default dtype,
     complex -> the default complex dtype; tensors and numpy values keep their dtype;
-    the result is all of them promoted together.
+    the result is all of them promoted together. Any sequence counts (list, tuple, range,
+    deque, array.array, memoryview, ...); a tensor inside one is a scalar, so it must have
+    one element, as in torch.
     """
     if isinstance(data, Tensor):
-        found.add(data.dtype)
-        return _device.to_numpy(data._data)
+        return _tensor_scalar(data, found)
     if isinstance(data, (np.ndarray, np.generic)):
         if data.dtype.kind not in "biufc" and data.dtype.name != "bfloat16":
             raise TypeError(f"can't convert np.ndarray of type {data.dtype}; dpt supports bool, "
                             f"integer, floating and complex arrays")
         found.add(_dtype.as_dtype(data.dtype.newbyteorder("=")))
         return data
-    if isinstance(data, (list, tuple)):
-        types = set(map(type, data))
-        if types <= _PY:
-            found.update(_py_dtype(t) for t in types)
-            return data
-        return [_scan(x, found) for x in data]
-    for t in _PY_TYPES:
-        if isinstance(data, t):
-            found.add(_py_dtype(t))
-            return t(data)
-    if hasattr(data, "__array__"):
-        return _scan(np.asarray(data), found)
-    raise TypeError(f"tensor(): invalid data type '{type(data).__name__}'")
+    if not isinstance(data, (list, tuple)):
+        for t in _PY_TYPES:
+            if isinstance(data, t):
+                found.add(_py_dtype(t))
+                return t(data)
+        if isinstance(data, str):
+            raise ValueError(f"too many dimensions '{type(data).__name__}'")
+        if isinstance(data, (bytes, bytearray)):
+            raise TypeError(f"tensor(): invalid data type '{type(data).__name__}'")
+        if hasattr(data, "__array__"):
+            return _scan(np.asarray(data), found)
+        if not _is_sequence(data):
+            raise RuntimeError(f"Could not infer dtype of {type(data).__name__}")
+        data = list(data)
+    types = set(map(type, data))
+    if types <= _PY:
+        found.update(_py_dtype(t) for t in types)
+        return data
+    return [_scan(x, found) for x in data]
+
+
+def _is_sequence(obj) -> bool:
+    """Python's sequence protocol (what torch walks): indexable with a length, not a mapping."""
+    cls = type(obj)
+    return hasattr(cls, "__getitem__") and hasattr(cls, "__len__") and \
+        not isinstance(obj, (dict, collections.abc.Mapping, collections.abc.Set))
+
+
+def _tensor_scalar(t: Tensor, found: set):
+    if t.numel() != 1:
+        if t.dtype.category < 2:  # torch tries integers as an index first
+            raise TypeError("only integer tensors of a single element can be converted to an "
+                            "index")
+        raise ValueError("only one element tensors can be converted to Python scalars")
+    found.add(t.dtype)
+    return _device.to_numpy(t._data).reshape(())
+
+
+def _ragged(data, dim: int = 0) -> str | None:
+    """torch's message for the first irregular level of nested lists, if there is one."""
+    subs = [x for x in data if isinstance(x, (list, np.ndarray))]
+    if not subs:
+        return None
+    if len(subs) != len(data):
+        return f"expected sequence of length {len(subs[0])} at dim {dim + 1} (got scalar)"
+    want = len(subs[0])
+    for x in subs:
+        if len(x) != want:
+            return f"expected sequence of length {want} at dim {dim + 1} (got {len(x)})"
+    for x in subs:
+        msg = _ragged(list(x), dim + 1) if isinstance(x, list) else None
+        if msg:
+            return msg
+    return None
 
 
 def _finish(arr, requires_grad: bool) -> Tensor:
@@ -76,7 +119,8 @@ def _finish(arr, requires_grad: bool) -> Tensor:
 def tensor(data, *, dtype=None, device=None, requires_grad=False, pin_memory=False) -> Tensor:
     """tensor(data, *, dtype=None, device=None, requires_grad=False): always copies data.
 
-    data: a number, nested lists/tuples of numbers or tensors, a numpy array or a tensor.
+    data: a number, a numpy array, a tensor, or nested sequences (lists, tuples, ranges,
+    deques, ...) of numbers, numpy scalars and one-element tensors.
     """
     if isinstance(data, Tensor):
         warnings.warn("To copy construct from a tensor, it is recommended to use "
@@ -90,6 +134,8 @@ def tensor(data, *, dtype=None, device=None, requires_grad=False, pin_memory=Fal
         dev = _device.as_device(device if device is not None else _device.device_of(data))
         dt = _dtype.as_dtype(dtype) if dtype is not None else _dtype.as_dtype(data.dtype)
         src = _device.move(data, dev)
+    elif isinstance(data, (str, bytes, bytearray)):  # inside a sequence, a str is a ValueError
+        raise TypeError(f"tensor(): invalid data type '{type(data).__name__}'")
     else:
         dev = _device.as_device(device)
         found: set = set()
@@ -103,10 +149,11 @@ def tensor(data, *, dtype=None, device=None, requires_grad=False, pin_memory=Fal
         try:
             src = np.asarray(src, dtype=dt.np)
         except OverflowError as e:
-            raise RuntimeError(f"Overflow when unpacking long: {e}") from None
+            raise ValueError(f"Overflow when unpacking long long: {e}") from None
         except ValueError as e:
-            raise ValueError(f"tensor(): nested sequences must be regular (equal lengths at each "
-                             f"level) and hold numbers: {e}") from None
+            msg = _ragged(src) if isinstance(src, list) else None
+            raise ValueError(msg or f"tensor(): nested sequences must be regular (equal lengths "
+                             f"at each level) and hold numbers: {e}") from None
     xp = _device.array_module(dev)
     with _device.device_context(dev):
         arr = xp.array(src, dtype=dt.np, copy=True)

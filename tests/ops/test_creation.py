@@ -47,8 +47,11 @@ def test_tensor_from_numpy_keeps_dtype_and_copies():
 def test_tensor_from_lists_of_tensors():
     t = dpt.tensor([dpt.tensor(1.0), dpt.tensor(2.0)])
     assert t.dtype == dpt.float32 and arr(t).tolist() == [1.0, 2.0]
-    t = dpt.tensor([dpt.tensor([1, 2], dtype=dpt.int32), dpt.tensor([3, 4], dtype=dpt.int32)])
-    assert t.dtype == dpt.int32 and t.shape == (2, 2)
+    # as in torch, a tensor inside a sequence is a scalar: it must have one element
+    t = dpt.tensor([dpt.tensor([1], dtype=dpt.int32), dpt.tensor([[3]], dtype=dpt.int32)])
+    assert t.dtype == dpt.int32 and t.shape == (2,)
+    with pytest.raises(TypeError, match="only integer tensors of a single element"):
+        dpt.tensor([dpt.tensor([1, 2], dtype=dpt.int32), dpt.tensor([3, 4], dtype=dpt.int32)])
     assert dpt.tensor([dpt.tensor(1.0, dtype=dpt.float64), 2]).dtype == dpt.float64
     assert dpt.tensor([dpt.tensor(1, dtype=dpt.int8), 2]).dtype == dpt.int64
     g = dpt.ones(2, requires_grad=True)
@@ -71,7 +74,7 @@ def test_tensor_errors():
         dpt.tensor("abc")
     with pytest.raises(ValueError):
         dpt.tensor([[1, 2], [3]])
-    with pytest.raises(RuntimeError, match="Overflow"):
+    with pytest.raises(ValueError, match="Overflow"):
         dpt.tensor([2 ** 70])
     with pytest.raises(RuntimeError, match="Tensors of floating point"):
         dpt.tensor([1, 2], requires_grad=True)

@@ -6,7 +6,7 @@ from ..._tensor import Tensor
 from .. import functional as F
 from .. import init
 from ..parameter import Parameter
-from .linear import Linear
+from .linear import Linear, NonDynamicallyQuantizableLinear
 from .module import Module
 
 __all__ = ["Threshold", "ReLU", "RReLU", "Hardtanh", "ReLU6", "Sigmoid", "Hardsigmoid", "Tanh",
@@ -462,6 +462,3 @@ class MultiheadAttention(Module):
             out = out.transpose(1, 0)
         return out, weights
 
-
-class NonDynamicallyQuantizableLinear(Linear):
-    """The Linear type torch uses for MultiheadAttention.out_proj (same behaviour as Linear)."""

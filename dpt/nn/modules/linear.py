@@ -57,6 +57,11 @@ class Linear(Module):
                 f"bias={self.bias is not None}")
 
 
+class NonDynamicallyQuantizableLinear(Linear):
+    """The Linear type torch uses for MultiheadAttention.out_proj (behaves exactly as Linear;
+    torch's quantization tooling tells it apart by type). Not in dpt.nn, as in torch."""
+
+
 class Bilinear(Module):
     """Bilinear(in1_features, in2_features, out_features, bias=True): y = x1^T A x2 + b.
 

@@ -958,7 +958,8 @@ class Module:
         return self._apply(lambda t: empty_like(t, device=device), recurse=recurse)
 
     def share_memory(self) -> "Module":
-        return self
+        """Move every parameter, gradient and buffer into shared memory (Tensor.share_memory_)."""
+        return self._apply(lambda t: t.share_memory_())
 
     # -- printing -------------------------------------------------------------------------
     def _get_name(self) -> str:
