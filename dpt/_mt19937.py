@@ -1,0 +1,292 @@
+"""torch's CPU random engine, re-done with numpy: the same seed gives the same numbers.
+
+torch's CPU generator is a 32-bit Mersenne Twister (mt19937, seeded with the low 32 bits of
+the seed by the standard ``init_genrand``) plus a one-value Box-Muller cache. Every CPU
+sampler turns its output into values in a fixed way; this module does the same, in bulk:
+the raw 32-bit stream comes from numpy's ``MT19937`` bit generator (the same twister), and
+each transform below follows the order in which torch's serial kernels consume the stream.
+
+- ``random()`` is one 32-bit draw; ``random64()`` is two, the first one the high word.
+- A float in [0, 1) keeps the low 24 bits of ``random()`` (float32) or the low 53 bits of
+  ``random64()`` (float64), times 2**-digits.
+- ``normal_`` on >= 16 contiguous values draws all uniforms first, then runs Box-Muller on
+  blocks of 16 (u1 = 1 - first 8, u2 = last 8; cos half first); a ragged tail redraws 16
+  fresh uniforms for the last 16 slots. float32 uses torch's AVX2 kernel, whose Cephes-style
+  log and sincos (with the compiler's fused multiply-adds) are emulated here bit for bit.
+  Smaller or strided tensors take the scalar path: one pair of float64 uniforms per two
+  values, the sine half cached in the generator for the next normal draw.
+- The state is torch's 5056-byte layout (``THGeneratorState`` plus the float cache), so a
+  state taken from ``torch.get_rng_state()`` resumes here and the other way round.
+"""
+from __future__ import annotations
+
+import struct
+
+import numpy as np
+
+_N = 624
+_STATE_BYTES = 5056
+_M24 = (1 << 24) - 1
+_M53 = (1 << 53) - 1
+f32 = np.float32
+
+
+def _init_genrand(seed32: int) -> np.ndarray:
+    """The standard mt19937 key for a 32-bit seed (what torch's mt19937(seed) builds)."""
+    key = [seed32]
+    for j in range(1, _N):
+        prev = key[-1]
+        key.append((1812433253 * (prev ^ (prev >> 30)) + j) & 0xFFFFFFFF)
+    return np.array(key, dtype=np.uint32)
+
+
+class Engine:
+    """The CPU state: the twister, the seed it came from and the cached second normal."""
+
+    def __init__(self, seed: int):
+        self.bitgen = np.random.MT19937()
+        self.manual_seed(seed)
+
+    def manual_seed(self, seed: int) -> None:
+        self.initial_seed = seed
+        self.bitgen.state = {"bit_generator": "MT19937",
+                             "state": {"key": _init_genrand(seed & 0xFFFFFFFF), "pos": _N}}
+        self.fresh = True          # torch reads next=0 (not 624) until the first draw
+        self.normal = None         # torch's next_double_normal_sample
+        self.float_normal = None   # next_float_normal_sample: kept for the state bytes only
+
+    # -- the stream -------------------------------------------------------------------------
+    def raw32(self, n: int) -> np.ndarray:
+        """n draws of torch's random(): 32-bit values in a uint64 array."""
+        self.fresh = False
+        return self.bitgen.random_raw(int(n))
+
+    def raw64(self, n: int) -> np.ndarray:
+        """n draws of torch's random64(): the first 32-bit draw is the high word."""
+        r = self.raw32(2 * n)
+        return (r[0::2] << np.uint64(32)) | r[1::2]
+
+    # -- torch's state bytes ----------------------------------------------------------------
+    def get_state(self) -> bytes:
+        st = self.bitgen.state["state"]
+        pos = int(st["pos"])
+        left, nxt = (1, 0 if self.fresh else _N) if pos >= _N else (_N + 1 - pos, pos)
+        head = struct.pack("<QiiQ", self.initial_seed, left, 1, nxt)
+        key = np.asarray(st["key"], dtype="<u8").tobytes()
+        dbl = 0.0 if self.normal is None else self.normal
+        tail = struct.pack("<dddi4xf?3x", 0.0, dbl, 0.0, self.normal is not None,
+                           0.0 if self.float_normal is None else self.float_normal,
+                           self.float_normal is not None)
+        return head + key + tail
+
+    def set_state(self, raw: bytes) -> None:
+        if len(raw) != _STATE_BYTES:
+            raise RuntimeError(f"Expected either a THGeneratorState of size 5048 or a "
+                               f"CPUGeneratorImplState of size {_STATE_BYTES} but found the "
+                               f"input RNG state size to be {len(raw)}")
+        seed, left, _seeded, nxt = struct.unpack_from("<QiiQ", raw, 0)
+        key = np.frombuffer(raw, dtype="<u8", count=_N, offset=24)
+        if np.any(key >> np.uint64(32)):
+            raise RuntimeError("set_rng_state: the state words must be 32-bit values")
+        _x, y, _rho, valid, fnext, fvalid = struct.unpack_from("<dddi4xf?", raw, 24 + 8 * _N)
+        pos = _N if left <= 1 or nxt >= _N else int(nxt)
+        self.bitgen.state = {"bit_generator": "MT19937",
+                             "state": {"key": key.astype(np.uint32), "pos": pos}}
+        self.initial_seed = seed
+        self.fresh = pos == _N and nxt == 0
+        self.normal = y if valid else None
+        self.float_normal = fnext if fvalid else None
+
+
+# -- floats in [0, 1) -------------------------------------------------------------------------
+def uniform53(e: Engine, n: int) -> np.ndarray:
+    """n float64 uniforms as uniform_real_distribution<double> draws them."""
+    return (e.raw64(n) & np.uint64(_M53)).astype(np.float64) * 2.0 ** -53
+
+
+def uniform24(e: Engine, n: int) -> np.ndarray:
+    """n float32 uniforms as uniform_real_distribution<float> draws them."""
+    return (e.raw32(n) & np.uint64(_M24)).astype(np.float32) * f32(2.0 ** -24)
+
+
+def uniform(e: Engine, n: int, double: bool) -> np.ndarray:
+    return uniform53(e, n) if double else uniform24(e, n)
+
+
+# -- fused multiply-add, exactly rounded, for emulating compiled kernels ----------------------
+def fma32(a, b, c) -> np.ndarray:
+    """float32 a * b + c with one rounding (the product is exact in float64)."""
+    a, b, c = (np.asarray(v, np.float64) for v in (a, b, c))
+    p = a * b
+    s = p + c
+    bb = s - p
+    err = (p - (s - bb)) + (c - bb)          # s + err == p + c exactly
+    r = s.astype(f32)
+    rd = r.astype(np.float64)
+    # a second rounding can only go wrong when s sits exactly halfway between two floats
+    up = np.nextafter(r, f32(np.inf)).astype(np.float64)
+    down = np.nextafter(r, f32(-np.inf)).astype(np.float64)
+    other = np.where(s > rd, up, down)
+    fix = ((s - rd) * 2 == other - rd) & (err != 0) & ((err > 0) == (other > rd))
+    return np.where(fix, other, rd).astype(f32)
+
+
+def _two_prod(a, b):
+    split = 134217729.0  # 2**27 + 1: Dekker's split, no hardware fma needed
+    ca, cb = split * a, split * b
+    ah = ca - (ca - a)
+    bh = cb - (cb - b)
+    al, bl = a - ah, b - bh
+    p = a * b
+    return p, ((ah * bh - p) + ah * bl + al * bh) + al * bl
+
+
+def fma64(a, b, c) -> np.ndarray:
+    """float64 a * b + c with (all but always) one rounding, from error-free products."""
+    a, b, c = (np.asarray(v, np.float64) for v in (a, b, c))
+    p, pe = _two_prod(a, b)
+    s = p + c
+    bb = s - p
+    se = (p - (s - bb)) + (c - bb)
+    return s + (se + pe)
+
+
+# -- torch's AVX2 float32 log and sincos (Cephes polynomials, as the compiler fuses them) -----
+_LOG_P = [7.0376836292E-2, -1.1514610310E-1, 1.1676998740E-1, -1.2420140846E-1,
+          1.4249322787E-1, -1.6668057665E-1, 2.0000714765E-1, -2.4999993993E-1,
+          3.3333331174E-1]
+
+
+def _avx_log(x: np.ndarray) -> np.ndarray:
+    """Natural log of positive float32 x, rounding step by step like torch's log256_ps."""
+    x = np.maximum(x, f32(1.17549435e-38))
+    bits = x.view(np.int32)
+    e = ((bits >> 23) - 127).astype(f32) + f32(1)
+    m = ((bits & ~0x7F800000) | 0x3F000000).view(f32)   # mantissa in [0.5, 1)
+    small = m < f32(0.707106781186547524)
+    m = (m - f32(1)) + np.where(small, m, f32(0))
+    e = e - small.astype(f32)
+    z = m * m
+    y = np.full_like(m, f32(_LOG_P[0]))
+    for p in _LOG_P[1:]:
+        y = fma32(y, m, f32(p))
+    y = fma32(y * m, z, e * f32(-2.12194440e-4))
+    y = y - z * f32(0.5)
+    return fma32(e, f32(0.693359375), m + y)
+
+
+def _avx_sincos(x: np.ndarray):
+    """(sin, cos) of non-negative float32 x, like torch's sincos256_ps."""
+    j = (x * f32(1.27323954473516)).astype(np.int32)
+    j = (j + 1) & ~1
+    y = j.astype(f32)
+    x = fma32(y, f32(-0.78515625), x)
+    x = fma32(y, f32(-2.4187564849853515625e-4), x)
+    x = fma32(y, f32(-3.77489497744594108e-8), x)
+    z = x * x
+    c = fma32(f32(2.443315711809948E-005), z, f32(-1.388731625493765E-003))
+    c = fma32(c, z, f32(4.166664568298827E-002))
+    c = fma32(c * z, z, -(z * f32(0.5))) + f32(1)
+    s = fma32(f32(-1.9515295891E-4), z, f32(8.3321608736E-3))
+    s = fma32(s, z, f32(-1.6666654611E-1))
+    s = fma32(s * z, x, x)
+    poly = (j & 2) == 0
+    sin, cos = np.where(poly, s, c), np.where(poly, c, s)
+    sin = np.where((j & 4) != 0, -sin, sin)
+    cos = np.where(((~(j - 2)) & 4) != 0, -cos, cos)
+    return sin, cos
+
+
+def _box_muller16(u: np.ndarray, mean: float, std: float, double: bool) -> np.ndarray:
+    """torch's normal_fill_16 on rows of 16 uniforms (in place of u)."""
+    if double:
+        u1, u2 = 1.0 - u[:, :8], u[:, 8:]
+        radius = np.sqrt(-2.0 * np.log(u1))
+        theta = (2.0 * np.pi) * u2
+        a, b = radius * np.cos(theta), radius * np.sin(theta)
+        if std != 1.0 or mean != 0.0:
+            a, b = fma64(a, std, mean), fma64(b, std, mean)
+    else:
+        u1, u2 = f32(1) - u[:, :8], u[:, 8:]
+        radius = np.sqrt(f32(-2) * _avx_log(u1))
+        sin, cos = _avx_sincos(f32(2.0 * np.pi) * u2)
+        a, b = radius * cos, radius * sin
+        if std != 1.0 or mean != 0.0:
+            a, b = fma32(a, f32(std), f32(mean)), fma32(b, f32(std), f32(mean))
+    u[:, :8], u[:, 8:] = a, b
+    return u
+
+
+def normal_fill(e: Engine, n: int, mean: float, std: float, double: bool,
+                half: bool = False) -> np.ndarray:
+    """n >= 16 normals of a contiguous tensor: float64, or float32 (also the working type of
+    float16/bfloat16, which draw block by block: ``half`` skips the tail's unused uniforms)."""
+    whole = n // 16 * 16
+    out = uniform(e, whole if half else n, double)
+    if half:
+        out = np.concatenate([out, np.zeros(n - whole, out.dtype)])
+    _box_muller16(out[:whole].reshape(-1, 16), mean, std, double)
+    if n % 16:
+        out[n - 16:] = _box_muller16(uniform(e, 16, double).reshape(1, 16), mean, std,
+                                     double).ravel()
+    return out
+
+
+def normal_scalar(e: Engine, n: int, mean: float = 0.0, std: float = 1.0) -> np.ndarray:
+    """n float64 normals drawn one by one (normal_distribution<double>), using the cache."""
+    out = np.empty(n, np.float64)
+    k = 0
+    if n and e.normal is not None:
+        out[0], e.normal, k = e.normal, None, 1
+    rest = n - k
+    if rest:
+        pairs = (rest + 1) // 2
+        u = uniform53(e, 2 * pairs)
+        r = np.sqrt(-2.0 * np.log1p(-u[1::2]))
+        theta = 2.0 * np.pi * u[0::2]
+        z = np.empty(2 * pairs)
+        z[0::2], z[1::2] = r * np.cos(theta), r * np.sin(theta)
+        out[k:] = z[:rest]
+        if rest % 2:
+            e.normal = float(z[-1])
+    if std != 1.0 or mean != 0.0:
+        out = fma64(out, std, mean)
+    return out
+
+
+def normal(e: Engine, n: int, mean: float, std: float, double: bool, contiguous=True,
+           half: bool = False):
+    """normal_kernel: the vectorised fill for >= 16 contiguous values, else one by one."""
+    if n >= 16 and contiguous:
+        return normal_fill(e, n, mean, std, double, half)
+    return normal_scalar(e, n, mean, std)
+
+
+# -- integers ------------------------------------------------------------------------------
+def integers(e: Engine, n: int, range_: int, base: int, wide: bool) -> np.ndarray:
+    """uniform_int_from_to: (draw % range) + base as int64; 64-bit draws when range >= 2**32
+    and the dtype is wide (int64, float64, float32, bfloat16)."""
+    if range_ >= 1 << 64:  # random_(-2**63, None): every int64
+        return e.raw64(n).view(np.int64)
+    r = e.raw64(n) if wide and range_ >= 1 << 32 else e.raw32(n)
+    return (r % np.uint64(range_)).astype(np.int64) + np.int64(base)  # wraps like torch's
+
+
+def randperm(e: Engine, n: int) -> np.ndarray:
+    """torch's CPU randperm: forward swaps with random() % (n - i) below 2**32 / 20, else an
+    inside-out shuffle with random64()."""
+    if n < 0xFFFFFFFF // 20:
+        if n <= 1:
+            return np.arange(n, dtype=np.int64)
+        z = (e.raw32(n - 1) % np.arange(n, 1, -1, dtype=np.uint64)).astype(np.int64)
+        z += np.arange(n - 1, dtype=np.int64)
+        perm = list(range(n))
+        for i, j in enumerate(z.tolist()):
+            perm[i], perm[j] = perm[j], perm[i]
+        return np.array(perm, dtype=np.int64)
+    out = [0] * n
+    z = (e.raw64(n) % np.arange(1, n + 1, dtype=np.uint64)).astype(np.int64).tolist()
+    for i, j in enumerate(z):
+        out[i] = out[j]
+        out[j] = i
+    return np.array(out, dtype=np.int64)
