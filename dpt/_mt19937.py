@@ -114,21 +114,25 @@ def uniform(e: Engine, n: int, double: bool) -> np.ndarray:
 
 
 # -- fused multiply-add, exactly rounded, for emulating compiled kernels ----------------------
+_MID_MASK, _MID = np.int64((1 << 29) - 1), np.int64(1 << 28)
+
+
 def fma32(a, b, c) -> np.ndarray:
-    """float32 a * b + c with one rounding (the product is exact in float64)."""
-    a, b, c = (np.asarray(v, np.float64) for v in (a, b, c))
-    p = a * b
+    """float32 a * b + c with one rounding, like a hardware fma.
+
+    The product of two floats is exact in float64 and the sum rounds once there; rounding
+    that again to float32 is right unless the float64 sum lies exactly halfway between two
+    floats (its low 29 mantissa bits are 1000...0), where the lost remainder decides."""
+    p = np.multiply(a, b, dtype=np.float64)
     s = p + c
-    bb = s - p
-    err = (p - (s - bb)) + (c - bb)          # s + err == p + c exactly
-    r = s.astype(f32)
-    rd = r.astype(np.float64)
-    # a second rounding can only go wrong when s sits exactly halfway between two floats
-    up = np.nextafter(r, f32(np.inf)).astype(np.float64)
-    down = np.nextafter(r, f32(-np.inf)).astype(np.float64)
-    other = np.where(s > rd, up, down)
-    fix = ((s - rd) * 2 == other - rd) & (err != 0) & ((err > 0) == (other > rd))
-    return np.where(fix, other, rd).astype(f32)
+    mid = (s.view(np.int64) & _MID_MASK) == _MID
+    if mid.any():
+        i = np.nonzero(mid)
+        pi, ci, si = np.broadcast_to(p, s.shape)[i], np.broadcast_to(c, s.shape)[i], s[i]
+        bb = si - pi
+        err = (pi - (si - bb)) + (ci - bb)  # si + err == pi + ci exactly
+        s[i] = np.where(err == 0, si, np.nextafter(si, np.where(err > 0, np.inf, -np.inf)))
+    return s.astype(f32)
 
 
 def _two_prod(a, b):
@@ -272,18 +276,45 @@ def integers(e: Engine, n: int, range_: int, base: int, wide: bool) -> np.ndarra
     return (r % np.uint64(range_)).astype(np.int64) + np.int64(base)  # wraps like torch's
 
 
+def _forward_swaps(j: np.ndarray) -> np.ndarray:
+    """The permutation of 0..m that swapping a[i] with a[j[i]] (i <= j[i]) for i = 0..m-1 in
+    turn leaves, without the sequential loop.
+
+    Step i puts at i the value position j[i] holds just then. That value is j[i] itself when
+    no earlier step targeted j[i], else what the latest such step k moved there: the value
+    position k held just before step k, W(k). W(p) is p when no step before p targeted p,
+    else W(latest step that did): a chain of pointers, followed by repeated doubling."""
+    m = j.size
+    n = m + 1
+    steps = np.arange(m)
+    order = np.argsort(j, kind="stable")         # steps grouped by target, each in step order
+    js = j[order]
+    same = js[1:] == js[:-1]
+    prev = np.full(m, -1)                         # the latest earlier step with the same target
+    prev[order[1:][same]] = order[:-1][same]
+    last = np.full(n, -1)
+    beyond = j > steps                            # steps that moved a value past themselves
+    np.maximum.at(last, j[beyond], steps[beyond])  # position p <- latest step k < p targeting p
+    ptr = np.where(last >= 0, last, np.arange(n))
+    while True:
+        nxt = ptr[ptr]
+        if np.array_equal(nxt, ptr):
+            break
+        ptr = nxt
+    out = np.empty(n, np.int64)
+    out[:m] = np.where(j == steps, ptr[:m], np.where(prev >= 0, ptr[np.maximum(prev, 0)], j))
+    out[m] = ptr[m]
+    return out
+
+
 def randperm(e: Engine, n: int) -> np.ndarray:
-    """torch's CPU randperm: forward swaps with random() % (n - i) below 2**32 / 20, else an
-    inside-out shuffle with random64()."""
+    """torch's CPU randperm: below 2**32 / 20, a[i] swaps with a[i + random() % (n - i)] for
+    i = 0..n-2; above, an inside-out shuffle with random64() % (i + 1)."""
     if n < 0xFFFFFFFF // 20:
         if n <= 1:
             return np.arange(n, dtype=np.int64)
         z = (e.raw32(n - 1) % np.arange(n, 1, -1, dtype=np.uint64)).astype(np.int64)
-        z += np.arange(n - 1, dtype=np.int64)
-        perm = list(range(n))
-        for i, j in enumerate(z.tolist()):
-            perm[i], perm[j] = perm[j], perm[i]
-        return np.array(perm, dtype=np.int64)
+        return _forward_swaps(z + np.arange(n - 1, dtype=np.int64))
     out = [0] * n
     z = (e.raw64(n) % np.arange(1, n + 1, dtype=np.uint64)).astype(np.int64).tolist()
     for i, j in enumerate(z):
