@@ -176,7 +176,7 @@ def _avx_log(x: np.ndarray) -> np.ndarray:
         y = fma32(y, m, f32(p))
     y = fma32(y * m, z, e * f32(-2.12194440e-4))
     y = y - z * f32(0.5)
-    return fma32(e, f32(0.693359375), m + y)
+    return (m + y) + e * f32(0.693359375)  # an exact product: the fma rounds only the sum
 
 
 def _avx_sincos(x: np.ndarray):
@@ -184,8 +184,8 @@ def _avx_sincos(x: np.ndarray):
     j = (x * f32(1.27323954473516)).astype(np.int32)
     j = (j + 1) & ~1
     y = j.astype(f32)
-    x = fma32(y, f32(-0.78515625), x)
-    x = fma32(y, f32(-2.4187564849853515625e-4), x)
+    x = x + y * f32(-0.78515625)  # y <= 8: these two products are exact, so no fma needed
+    x = x + y * f32(-2.4187564849853515625e-4)
     x = fma32(y, f32(-3.77489497744594108e-8), x)
     z = x * x
     c = fma32(f32(2.443315711809948E-005), z, f32(-1.388731625493765E-003))
