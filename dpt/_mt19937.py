@@ -81,9 +81,8 @@ class Engine:
 
     def set_state(self, raw: bytes) -> None:
         if len(raw) != _STATE_BYTES:
-            raise RuntimeError(f"Expected either a THGeneratorState of size 5048 or a "
-                               f"CPUGeneratorImplState of size {_STATE_BYTES} but found the "
-                               f"input RNG state size to be {len(raw)}")
+            raise RuntimeError(f"Expected a CPUGeneratorImplState of size {_STATE_BYTES} but "
+                               f"found the input RNG state size to be {len(raw)}")
         seed, left, _seeded, nxt = struct.unpack_from("<QiiQ", raw, 0)
         key = np.frombuffer(raw, dtype="<u8", count=_N, offset=24)
         if np.any(key >> np.uint64(32)):

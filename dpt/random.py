@@ -25,6 +25,12 @@ Same API as ``torch.random`` / ``torch.Generator``: ``manual_seed``, ``seed``,
     can differ by one ulp.
   * ``poisson`` and the distributions' gamma/binomial samplers draw from the same mt19937
     stream (numpy's samplers on it), not with torch's algorithms, so their values differ.
+  * ``trunc_normal_`` (torch 2.13's rejection sampler) and samplers built on float32
+    ``log``/``exp`` of the draws (e.g. Gumbel, Laplace) go through numpy's float32 math,
+    which may differ from torch's vectorised kernels in the last bit; a rejection test
+    sitting exactly on such a value would then take another branch (not seen in tests).
+  * ``randint``/``random_`` on float32 tensors with ranges past 2**24 (torch warns that
+    these are out of bounds) give other values.
   * torch's MKL Bernoulli path (Intel CPUs in builds with ``FBCODE_CAFFE2`` only) is not
     followed; public torch wheels use the path matched here.
 - CUDA generators work like torch's Philox generator: the state is ``(seed, offset)``;

@@ -344,3 +344,28 @@ def test_fills_respect_generator_and_autograd():
     before = v._version if hasattr(v, "_version") else v._vc[0]
     v.uniform_()
     assert v._vc[0] == before + 1
+
+
+def test_cpu_state_is_torchs_5056_byte_layout():
+    dpt.manual_seed(3)
+    st = dpt.get_rng_state()
+    assert st.dtype == dpt.uint8 and st.numel() == 5056
+    with pytest.raises(RuntimeError, match="size 5056"):
+        dpt.set_rng_state(st[:5048])
+    dpt.randn(3, dtype=dpt.float64)  # caches the second normal of the last pair
+    st = dpt.get_rng_state()
+    a = dpt.randn(7)
+    dpt.set_rng_state(st)
+    np.testing.assert_array_equal(arr(dpt.randn(7)), arr(a))
+
+
+def test_randperm_forward_swaps_match_the_sequential_loop():
+    from dpt._mt19937 import _forward_swaps
+    rng = np.random.default_rng(0)
+    for n in [2, 3, 4, 7, 50, 2000]:
+        for _ in range(50):
+            targets = rng.integers(0, 2 ** 32, n - 1) % np.arange(n, 1, -1) + np.arange(n - 1)
+            expected = list(range(n))
+            for i, j in enumerate(targets.tolist()):
+                expected[i], expected[j] = expected[j], expected[i]
+            np.testing.assert_array_equal(_forward_swaps(targets), expected)
