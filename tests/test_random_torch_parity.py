@@ -255,7 +255,10 @@ def test_orthogonal_matches_to_rounding():
 def test_layers_start_from_torchs_weights():
     def run(m):
         net = m.nn.Sequential(m.nn.Linear(20, 30), m.nn.ReLU(), m.nn.Conv1d(30, 8, 3),
-                              m.nn.Embedding(10, 4), m.nn.Conv2d(3, 5, 3), m.nn.LSTM(4, 6))
+                              m.nn.Embedding(10, 4), m.nn.Conv2d(3, 5, 3), m.nn.LSTM(4, 6),
+                              m.nn.GRU(4, 6, bidirectional=True), m.nn.Bilinear(3, 4, 5),
+                              m.nn.ConvTranspose2d(3, 4, 3), m.nn.MultiheadAttention(8, 2),
+                              m.nn.TransformerEncoderLayer(8, 2, 16))
         return [p.detach() for p in net.parameters()]
     both(run, 0)
 

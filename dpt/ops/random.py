@@ -110,7 +110,8 @@ def _as_laid_out(flat, like):
     if like.flags.c_contiguous or like.ndim < 2:
         return flat.reshape(like.shape)
     perm = _storage_order(like)
-    return flat.reshape([like.shape[d] for d in perm]).transpose(np.argsort(perm))
+    back = tuple(int(d) for d in np.argsort(perm))
+    return flat.reshape([like.shape[d] for d in perm]).transpose(back)
 
 
 def _cpu_float_draw(kind, shape, dt, g, a, b, contiguous):
