@@ -1,8 +1,9 @@
 """dpt.nn.init: in-place initialisers for parameters, with torch's formulas and defaults.
 
 Every function fills its tensor in place under no_grad and returns it. Random fills
-take ``generator=`` like torch; the numbers come from dpt's generators, so they are
-not the numbers torch draws for the same seed.
+take ``generator=`` like torch and make torch's draws in torch's order, so on the CPU
+they give torch's numbers for the same seed (orthogonal_ to rounding: its QR is
+numpy's LAPACK).
 """
 from __future__ import annotations
 
