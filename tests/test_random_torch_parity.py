@@ -287,3 +287,16 @@ def test_samplers_and_random_split():
         return [np.asarray(v) for v in out]
     for seed in SEEDS[:3]:
         both(run, seed)
+
+
+def test_rnn_dropout_between_layers():
+    x = np.random.default_rng(0).standard_normal((5, 3, 4)).astype(np.float32)
+    outs = []
+    for m in (torch, dpt):
+        m.manual_seed(0)
+        net = m.nn.LSTM(4, 6, num_layers=3, dropout=0.4, bidirectional=True)
+        m.manual_seed(1)
+        outs.append(net(m.from_numpy(x))[0].detach().numpy())
+    # the forward's float math may round differently; a different mask would differ by O(1)
+    np.testing.assert_allclose(outs[1], outs[0], atol=1e-6)
+    assert bytes(dpt.get_rng_state().numpy()) == bytes(torch.get_rng_state().numpy())
