@@ -58,7 +58,8 @@ class Engine:
     # -- the stream -------------------------------------------------------------------------
     def raw32(self, n: int) -> np.ndarray:
         """n draws of torch's random(): 32-bit values in a uint64 array."""
-        self.fresh = False
+        if n:
+            self.fresh = False
         return self.bitgen.random_raw(int(n))
 
     def raw64(self, n: int) -> np.ndarray:

@@ -101,6 +101,12 @@ def test_rand_randn(seed, dtype):
              seed, (dtype, n))
 
 
+def test_empty_and_zero_dim_draws():
+    both(lambda m: [m.randn(0), m.rand(2, 0), m.randperm(0), m.randint(0, 5, (0,))], 1)
+    both(lambda m: [m.randn(()), m.rand(()), m.empty(()).normal_(), m.empty(()).bernoulli_(0.5),
+                    m.randint(0, 9, ())], 1)
+
+
 def test_randn_large_and_shaped():
     both(lambda m: m.randn(100003), 5)
     both(lambda m: m.randn(1 << 17, dtype=m.float64), 6)
