@@ -11,9 +11,12 @@ Same API as ``torch.random`` / ``torch.Generator``: ``manual_seed``, ``seed``,
   (float32 and float64, the vectorised path for >= 16 contiguous values and the one-by-one
   path with its cached second normal), randint/random_ (32- and 64-bit ranges), randperm,
   bernoulli/bernoulli_ (number or tensor p), multinomial (with and without replacement),
-  exponential_, geometric_, cauchy_, log_normal_, F.dropout and its feature/alpha forms,
-  nn.init's uniform/normal/kaiming/xavier/trunc_normal_, and the orders of RandomSampler,
-  SubsetRandomSampler, WeightedRandomSampler, DistributedSampler and random_split.
+  exponential_, geometric_, cauchy_, log_normal_ (in-place fills of strided tensors too:
+  they draw in memory order, as torch does), F.dropout and its feature/alpha forms and the
+  RNNs' inter-layer dropout, nn.init's uniform/normal/kaiming/xavier/trunc_normal_/sparse_
+  (so the layers start from torch's weights), and the orders of RandomSampler,
+  SubsetRandomSampler, WeightedRandomSampler, DistributedSampler, random_split and a
+  shuffling DataLoader.
   Not matched (with the reason):
 
   * ``orthogonal_``: same normals, but the QR factorisation is numpy's LAPACK, not torch's
