@@ -20,6 +20,7 @@ each transform below follows the order in which torch's serial kernels consume t
 """
 from __future__ import annotations
 
+import math
 import struct
 
 import numpy as np
@@ -321,3 +322,68 @@ def randperm(e: Engine, n: int) -> np.ndarray:
         out[i] = out[j]
         out[j] = i
     return np.array(out, dtype=np.int64)
+
+
+# -- poisson ---------------------------------------------------------------------------------
+class _Uniforms:
+    """float64 uniforms taken one at a time, drawn from the engine in chunks; ``close``
+    leaves the engine exactly past the ones used (a rewind, then a skip of that many)."""
+
+    def __init__(self, e: Engine, chunk: int = 4096):
+        self.e, self.chunk, self.used = e, chunk, 0
+        self.saved = (e.bitgen.state, e.fresh)
+        self.buf, self.pos = [], 0
+
+    def __call__(self) -> float:
+        if self.pos == len(self.buf):
+            self.buf, self.pos = uniform53(self.e, self.chunk).tolist(), 0
+        self.pos += 1
+        self.used += 1
+        return self.buf[self.pos - 1]
+
+    def close(self) -> None:
+        self.e.bitgen.state, self.e.fresh = self.saved
+        self.e.raw64(self.used)
+
+
+def _poisson_one(lam: float, uniform) -> int:
+    """torch's sample_poisson (numpy's legacy algorithm): Knuth's product of uniforms below
+    10, Hoermann's transformed rejection (PTRS) from 10 on; plain float64 steps, no fma."""
+    if lam >= 10:
+        slam, loglam = math.sqrt(lam), math.log(lam)
+        b = 0.931 + 2.53 * slam
+        a = -0.059 + 0.02483 * b
+        invalpha = 1.1239 + 1.1328 / (b - 3.4)
+        vr = 0.9277 - 3.6224 / (b - 2)
+        while True:
+            u = uniform() - 0.5
+            v = uniform()
+            us = 0.5 - abs(u)
+            k = math.floor((2 * a / us + b) * u + lam + 0.43)
+            if us >= 0.07 and v <= vr:
+                return k
+            if k < 0 or (us < 0.013 and v > us):
+                continue
+            if (math.log(v) + math.log(invalpha) - math.log(a / (us * us) + b)
+                    <= -lam + k * loglam - math.lgamma(k + 1)):
+                return k
+    if lam == 0:
+        return 0
+    enlam, x, prod = math.exp(-lam), 0, 1.0
+    while True:
+        prod *= uniform()
+        if prod > enlam:
+            x += 1
+        else:
+            return x
+
+
+def poisson(e: Engine, rates) -> np.ndarray:
+    """One Poisson draw per rate (float64 array, C order), in torch's order."""
+    rates = np.asarray(rates, np.float64)
+    uniform = _Uniforms(e, min(4096, 4 * rates.size + 16))
+    try:
+        out = [_poisson_one(r, uniform) for r in rates.ravel().tolist()]
+    finally:
+        uniform.close()
+    return np.array(out, dtype=np.float64).reshape(rates.shape)

@@ -26,8 +26,10 @@ Same API as ``torch.random`` / ``torch.Generator``: ``manual_seed``, ``seed``,
     differ in the last bit. float64 uses numpy's log/sin/cos, equal to glibc's on the
     machines tested; a numpy whose SIMD float64 transcendental functions round differently
     can differ by one ulp.
-  * ``poisson`` and the distributions' gamma/binomial samplers draw from the same mt19937
-    stream (numpy's samplers on it), not with torch's algorithms, so their values differ.
+  * the distributions' own gamma/binomial/poisson samplers (dpt/distributions) draw from
+    the same mt19937 stream with numpy's algorithms, not torch's, so their values differ;
+    ``dpt.poisson`` itself follows torch (one rate at a time, in Python: slow for big
+    tensors).
   * ``trunc_normal_`` (torch 2.13's rejection sampler) and samplers built on float32
     ``log``/``exp`` of the draws (e.g. Gumbel, Laplace) go through numpy's float32 math,
     which may differ from torch's vectorised kernels in the last bit; a rejection test
@@ -192,6 +194,8 @@ class Generator:
         return self._stream().permutation(n).astype(np.int64, copy=False)
 
     def _poisson(self, lam):
+        if self._device.type == "cpu":  # torch's sampler, one rate after another
+            return _mt19937.poisson(self._engine, lam)
         return self._stream().poisson(lam)
 
 

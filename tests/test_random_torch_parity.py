@@ -306,3 +306,11 @@ def test_rnn_dropout_between_layers():
     # the forward's float math may round differently; a different mask would differ by O(1)
     np.testing.assert_allclose(outs[1], outs[0], atol=1e-6)
     assert bytes(dpt.get_rng_state().numpy()) == bytes(torch.get_rng_state().numpy())
+
+
+def test_poisson():
+    def run(m):
+        rates = m.tensor([0.0, 0.5, 3.0, 9.99, 10.0, 15.5, 100.0, 1e4, 2.5, 40.0] * 5)
+        return [m.poisson(rates), m.poisson(rates.double().reshape(5, 10)), m.poisson(rates[3])]
+    for seed in SEEDS[:3]:
+        both(run, seed)
