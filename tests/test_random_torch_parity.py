@@ -224,7 +224,8 @@ def test_dropout_family():
                 F.dropout(x, 1.0), F.dropout(x, 0.3, training=False),
                 F.dropout1d(x, 0.4), F.dropout2d(x4, 0.4), F.dropout3d(x5, 0.4),
                 F.alpha_dropout(x, 0.2, True), F.feature_alpha_dropout(x4, 0.2, True),
-                m.nn.Dropout(0.25)(x)]
+                m.nn.Dropout(0.25)(x), F.dropout(x.half(), 0.123), F.dropout(x.bfloat16(), 0.3),
+                F.dropout(m.zeros(0), 0.5)]
     for seed in SEEDS[:3]:
         torch.manual_seed(seed)
         t = _np(run(tF, torch))

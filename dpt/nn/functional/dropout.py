@@ -64,7 +64,11 @@ def _dropout_impl(input: Tensor, p: float, training: bool, inplace: bool, shape,
         return _apply(input, _device.xp_of(input._data).zeros((), input._data.dtype), inplace)
     if input.numel() == 0:
         return input
-    mask = _keep_mask(input, shape, p) / input._data.dtype.type(1.0 - p)
+    keep = _keep_mask(input, shape, p)
+    if keep.dtype.itemsize < 4:  # float16/bfloat16: torch scales in float32, then rounds
+        mask = (keep.astype(np.float32) / np.float32(1.0 - p)).astype(keep.dtype)
+    else:
+        mask = keep / keep.dtype.type(1.0 - p)
     return _apply(input, mask, inplace)
 
 
