@@ -222,15 +222,25 @@ def _box_muller16(u: np.ndarray, mean: float, std: float, double: bool) -> np.nd
     return u
 
 
+_ROWS = 8192
+
+
 def normal_fill(e: Engine, n: int, mean: float, std: float, double: bool,
                 half: bool = False) -> np.ndarray:
     """n >= 16 normals of a contiguous tensor: float64, or float32 (also the working type of
-    float16/bfloat16, which draw block by block: ``half`` skips the tail's unused uniforms)."""
+    float16/bfloat16, which draw block by block: ``half`` skips the tail's unused uniforms).
+
+    torch draws all n uniforms, then transforms; drawing and transforming slice by slice
+    consumes the stream in the same order and keeps each slice in cache."""
     whole = n // 16 * 16
-    out = uniform(e, whole if half else n, double)
-    if half:
-        out = np.concatenate([out, np.zeros(n - whole, out.dtype)])
-    _box_muller16(out[:whole].reshape(-1, 16), mean, std, double)
+    out = np.empty(n, np.float64 if double else f32)
+    for i in range(0, whole, 16 * _ROWS):
+        j = min(i + 16 * _ROWS, whole)
+        rows = out[i:j].reshape(-1, 16)
+        rows[...] = uniform(e, j - i, double).reshape(-1, 16)
+        _box_muller16(rows, mean, std, double)
+    if not half:
+        e.raw32((n - whole) * (2 if double else 1))  # drawn, then overwritten by the tail
     if n % 16:
         out[n - 16:] = _box_muller16(uniform(e, 16, double).reshape(1, 16), mean, std,
                                      double).ravel()
