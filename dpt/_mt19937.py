@@ -287,6 +287,15 @@ def integers(e: Engine, n: int, range_: int, base: int, wide: bool) -> np.ndarra
     return (r % np.uint64(range_)).astype(np.int64) + np.int64(base)  # wraps like torch's
 
 
+def _stable_argsort(j: np.ndarray) -> np.ndarray:
+    """np.argsort(j, kind="stable") for 0 <= j < 2**32, as two 16-bit radix passes (numpy
+    radix-sorts 16-bit keys), a few times faster than its merge sort on int64."""
+    order = np.argsort((j & 0xFFFF).astype(np.uint16), kind="stable")
+    if j.size and j.max() >= 1 << 16:
+        order = order[np.argsort((j >> 16).astype(np.uint16)[order], kind="stable")]
+    return order
+
+
 def _forward_swaps(j: np.ndarray) -> np.ndarray:
     """The permutation of 0..m that swapping a[i] with a[j[i]] (i <= j[i]) for i = 0..m-1 in
     turn leaves, without the sequential loop.
@@ -298,7 +307,7 @@ def _forward_swaps(j: np.ndarray) -> np.ndarray:
     m = j.size
     n = m + 1
     steps = np.arange(m)
-    order = np.argsort(j, kind="stable")         # steps grouped by target, each in step order
+    order = _stable_argsort(j)                   # steps grouped by target, each in step order
     js = j[order]
     same = js[1:] == js[:-1]
     prev = np.full(m, -1)                         # the latest earlier step with the same target
