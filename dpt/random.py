@@ -1,23 +1,56 @@
 """Random number generators: ``dpt.Generator``, one default generator per device, seeding.
 
 Same API as ``torch.random`` / ``torch.Generator``: ``manual_seed``, ``seed``,
-``initial_seed``, ``get_rng_state``/``set_rng_state`` and ``fork_rng``. The same seed
-gives the same numbers in every run and on every platform, but not the numbers torch
-gives: dpt draws from different bit generators.
+``initial_seed``, ``get_rng_state``/``set_rng_state`` and ``fork_rng``.
 
-- CPU generators wrap numpy's ``Generator(PCG64(seed))``; their state (a uint8 tensor,
-  like torch's ByteTensor) is the PCG64 state, so ``set_state`` resumes the stream exactly.
+- CPU generators are torch's CPU generator (see ``dpt/_mt19937.py``): an mt19937 seeded
+  like torch, the same transforms from its 32-bit stream to floats, normals, integers and
+  permutations, and torch's 5056-byte state layout, so ``torch.get_rng_state()`` bytes
+  resume here (and dpt's state resumes in torch). After ``dpt.manual_seed(s)`` these equal
+  torch's CPU results bit for bit: rand/rand_like/uniform_, randn/randn_like/normal_/normal
+  (float32 and float64, the vectorised path for >= 16 contiguous values and the one-by-one
+  path with its cached second normal), randint/random_ (32- and 64-bit ranges), randperm,
+  bernoulli/bernoulli_ (number or tensor p), multinomial (with and without replacement),
+  exponential_, geometric_, cauchy_, log_normal_ (in-place fills of strided tensors too:
+  they draw in memory order, as torch does), F.dropout and its feature/alpha forms and the
+  RNNs' inter-layer dropout, nn.init's uniform/normal/kaiming/xavier/trunc_normal_/sparse_
+  (so the layers start from torch's weights), and the orders of RandomSampler,
+  SubsetRandomSampler, WeightedRandomSampler, DistributedSampler, random_split and a
+  shuffling DataLoader.
+  Not matched (with the reason):
+
+  * ``orthogonal_``: same normals, but the QR factorisation is numpy's LAPACK, not torch's
+    MKL, so the result agrees to rounding (~1e-6), not bit for bit.
+  * float32 ``normal_`` on >= 16 values follows torch's x86 AVX2 kernel (log and sincos
+    re-done step for step); torch builds without AVX2 (ARM, old x86) use libm there and can
+    differ in the last bit. float64 uses numpy's log/sin/cos, equal to glibc's on the
+    machines tested; a numpy whose SIMD float64 transcendental functions round differently
+    can differ by one ulp.
+  * the distributions' own gamma/binomial/poisson samplers (dpt/distributions) draw from
+    the same mt19937 stream with numpy's algorithms, not torch's, so their values differ;
+    ``dpt.poisson`` itself follows torch (one rate at a time, in Python: slow for big
+    tensors).
+  * ``trunc_normal_`` (torch 2.13's rejection sampler) and samplers built on float32
+    ``log``/``exp`` of the draws (e.g. Gumbel, Laplace) go through numpy's float32 math,
+    which may differ from torch's vectorised kernels in the last bit; a rejection test
+    sitting exactly on such a value would then take another branch (not seen in tests).
+  * ``randint``/``random_`` on float32 tensors with ranges past 2**24 (torch warns that
+    these are out of bounds) give other values.
+  * torch's MKL Bernoulli path (Intel CPUs in builds with ``FBCODE_CAFFE2`` only) is not
+    followed; public torch wheels use the path matched here.
 - CUDA generators work like torch's Philox generator: the state is ``(seed, offset)``;
-  each draw seeds a GPU Philox stream from the pair and advances the offset by one.
+  each draw seeds a GPU Philox stream from the pair and advances the offset by one. Their
+  numbers are not torch's CUDA numbers.
 """
 from __future__ import annotations
 
 import contextlib
+import math
 import os
 
 import numpy as np
 
-from . import _device
+from . import _device, _mt19937
 from ._tensor import Tensor
 
 __all__ = ["Generator", "default_generator", "manual_seed", "seed", "initial_seed",
@@ -57,7 +90,7 @@ class Generator:
 
     def _reset(self):
         if self._device.type == "cpu":
-            self._np = np.random.Generator(np.random.PCG64(self._seed))
+            self._engine = _mt19937.Engine(self._seed)
         else:
             self._offset = 0
 
@@ -77,13 +110,10 @@ class Generator:
 
     def get_state(self):
         """The full state as a uint8 tensor (torch returns a ByteTensor too)."""
-        if self._device.type == "cpu":
-            st = self._np.bit_generator.state
-            words = [self._seed, st["state"]["state"], st["state"]["inc"], st["has_uint32"],
-                     st["uinteger"]]
-            sizes = (8, 16, 16, 8, 8)
-        else:
-            words, sizes = [self._seed, self._offset], (8, 8)
+        if self._device.type == "cpu":  # torch's CPUGeneratorImplState bytes
+            raw = self._engine.get_state()
+            return Tensor._make(np.frombuffer(raw, dtype=np.uint8).copy())
+        words, sizes = [self._seed, self._offset], (8, 8)
         raw = b"".join(int(w).to_bytes(n, "little") for w, n in zip(words, sizes))
         return Tensor._make(np.frombuffer(raw, dtype=np.uint8).copy())
 
@@ -92,7 +122,11 @@ class Generator:
             got = new_state.type() if isinstance(new_state, Tensor) else type(new_state).__name__
             raise TypeError(f"expected a dpt.ByteTensor, but got {got}")
         raw = _device.to_numpy(new_state._data).tobytes()
-        expected = 56 if self._device.type == "cpu" else 16
+        if self._device.type == "cpu":
+            self._engine.set_state(raw)
+            self._seed = self._engine.initial_seed
+            return self
+        expected = 16
         if len(raw) != expected:
             raise RuntimeError(f"Generator.set_state: expected a state of {expected} bytes for a "
                                f"{self._device.type} generator, got {len(raw)}")
@@ -101,14 +135,7 @@ class Generator:
             return int.from_bytes(raw[lo:hi], "little")
 
         self._seed = word(0, 8)
-        if self._device.type == "cpu":
-            bg = np.random.PCG64()
-            bg.state = {"bit_generator": "PCG64",
-                        "state": {"state": word(8, 24), "inc": word(24, 40)},
-                        "has_uint32": word(40, 48), "uinteger": word(48, 56)}
-            self._np = np.random.Generator(bg)
-        else:
-            self._offset = word(8, 16)
+        self._offset = word(8, 16)
         return self
 
     def __repr__(self):
@@ -118,30 +145,42 @@ class Generator:
         return (_rebuild_generator, (str(self._device), self.get_state()))
 
     # -- the primitives every sampler in dpt.ops.random is built from --------------------
+    # On the CPU each one is torch's CPU algorithm (dpt/_mt19937.py); on a GPU, a Philox draw.
     def _stream(self):
-        """A bit stream for one draw: numpy's Generator, or a fresh GPU Philox stream."""
+        """A numpy-style stream: numpy's Generator on the CPU twister, or a fresh GPU Philox."""
         if self._device.type == "cpu":
-            return self._np
+            self._engine.fresh = False
+            return np.random.Generator(self._engine.bitgen)
         sub = np.random.SeedSequence([self._seed, self._offset]).generate_state(1, np.uint64)[0]
         self._offset += 1
         return _device.philox_stream(self._device, int(sub))
 
     def _uniform(self, shape, np_dtype):
-        """Floats in [0, 1) of dtype float32 or float64."""
-        s = self._stream()
+        """Floats in [0, 1) of dtype float32 or float64 (torch: 24 / 53 random bits)."""
         if self._device.type == "cpu":
-            return s.random(shape, dtype=np_dtype)
-        return s.random_sample(shape, dtype=np_dtype)
+            n = math.prod(shape)
+            return _mt19937.uniform(self._engine, n, np_dtype == np.float64).reshape(shape)
+        return self._stream().random_sample(shape, dtype=np_dtype)
 
-    def _normal(self, shape, np_dtype):
-        """Standard normal floats of dtype float32 or float64."""
-        return self._stream().standard_normal(shape, dtype=np_dtype)
-
-    def _integers(self, low: int, high: int, shape):
-        """int64 values in [low, high] (both ends included)."""
-        s = self._stream()
+    def _normal(self, shape, np_dtype, mean=0.0, std=1.0, contiguous=True, half=False):
+        """N(mean, std**2) floats of dtype float32 or float64; ``contiguous=False`` draws the
+        way torch fills a strided tensor (one by one), ``half`` the way it fills float16 and
+        bfloat16 ones."""
         if self._device.type == "cpu":
-            return s.integers(low, high, shape, dtype=np.int64, endpoint=True)
+            z = _mt19937.normal(self._engine, math.prod(shape), mean, std,
+                                np_dtype == np.float64, contiguous, half)
+            return z.astype(np_dtype, copy=False).reshape(shape)
+        z = self._stream().standard_normal(shape, dtype=np_dtype)
+        return z if (mean, std) == (0.0, 1.0) else (z * std + mean).astype(np_dtype, copy=False)
+
+    def _integers(self, low: int, high: int, shape, wide: bool = True):
+        """int64 values in [low, high] (both ends included). On the CPU, as torch's random_:
+        draw % range + low, with 64-bit draws when the range needs them and ``wide`` (the
+        target dtype is int64, float64, float32 or bfloat16)."""
+        if self._device.type == "cpu":
+            n = math.prod(shape)
+            return _mt19937.integers(self._engine, n, high - low + 1, low, wide).reshape(shape)
+        s = self._stream()
         if high - low < (1 << 63) - 1:
             return s.randint(low, high + 1, shape, dtype=np.int64)
         # the full int64 range: two 32-bit halves
@@ -150,9 +189,13 @@ class Generator:
         return (hi << 32) | lo
 
     def _permutation(self, n: int):
+        if self._device.type == "cpu":
+            return _mt19937.randperm(self._engine, n)
         return self._stream().permutation(n).astype(np.int64, copy=False)
 
     def _poisson(self, lam):
+        if self._device.type == "cpu":  # torch's sampler, one rate after another
+            return _mt19937.poisson(self._engine, lam)
         return self._stream().poisson(lam)
 
 

@@ -28,10 +28,16 @@ def test_manual_seed_reproduces_every_sampler():
     assert not np.array_equal(arr(dpt.rand(3)), a[0])
 
 
-def test_same_seed_same_numbers_as_pcg64():
-    # the documented stream: numpy's Generator(PCG64(seed)), so runs and platforms agree
+def test_same_seed_same_numbers_as_torch_cpu_stream():
+    # the documented stream is torch's CPU one: mt19937 seeded with the seed's low 32 bits,
+    # float32 = low 24 bits of each 32-bit draw * 2**-24 (tests/test_random_torch_parity.py
+    # checks everything against torch itself)
     dpt.manual_seed(7)
-    expected = np.random.Generator(np.random.PCG64(7)).random(4, dtype=np.float32)
+    bg = np.random.MT19937()
+    bg._legacy_seeding(7)
+    expected = ((bg.random_raw(4) & (2 ** 24 - 1)) * 2.0 ** -24).astype(np.float32)
+    np.testing.assert_array_equal(arr(dpt.rand(4)), expected)
+    dpt.manual_seed(2 ** 32 + 7)  # torch seeds its mt19937 with the low 32 bits
     np.testing.assert_array_equal(arr(dpt.rand(4)), expected)
 
 
@@ -338,3 +344,28 @@ def test_fills_respect_generator_and_autograd():
     before = v._version if hasattr(v, "_version") else v._vc[0]
     v.uniform_()
     assert v._vc[0] == before + 1
+
+
+def test_cpu_state_is_torchs_5056_byte_layout():
+    dpt.manual_seed(3)
+    st = dpt.get_rng_state()
+    assert st.dtype == dpt.uint8 and st.numel() == 5056
+    with pytest.raises(RuntimeError, match="size 5056"):
+        dpt.set_rng_state(st[:5048])
+    dpt.randn(3, dtype=dpt.float64)  # caches the second normal of the last pair
+    st = dpt.get_rng_state()
+    a = dpt.randn(7)
+    dpt.set_rng_state(st)
+    np.testing.assert_array_equal(arr(dpt.randn(7)), arr(a))
+
+
+def test_randperm_forward_swaps_match_the_sequential_loop():
+    from dpt._mt19937 import _forward_swaps
+    rng = np.random.default_rng(0)
+    for n in [2, 3, 4, 7, 50, 2000]:
+        for _ in range(50):
+            targets = rng.integers(0, 2 ** 32, n - 1) % np.arange(n, 1, -1) + np.arange(n - 1)
+            expected = list(range(n))
+            for i, j in enumerate(targets.tolist()):
+                expected[i], expected[j] = expected[j], expected[i]
+            np.testing.assert_array_equal(_forward_swaps(targets), expected)

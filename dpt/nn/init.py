@@ -1,8 +1,9 @@
 """dpt.nn.init: in-place initialisers for parameters, with torch's formulas and defaults.
 
 Every function fills its tensor in place under no_grad and returns it. Random fills
-take ``generator=`` like torch; the numbers come from dpt's generators, so they are
-not the numbers torch draws for the same seed.
+take ``generator=`` like torch and make torch's draws in torch's order, so on the CPU
+they give torch's numbers for the same seed (orthogonal_ to rounding: its QR is
+numpy's LAPACK).
 """
 from __future__ import annotations
 
@@ -14,6 +15,8 @@ import numpy as np
 from .. import _device
 from .._tensor import Tensor
 from ..autograd.grad_mode import no_grad
+from ..ops.creation import empty_like
+from ..ops.indexing import where
 from ..ops.random import randperm
 
 __all__ = ["calculate_gain", "uniform_", "normal_", "trunc_normal_", "constant_", "ones_",
@@ -84,8 +87,9 @@ def normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0, generator=None)
 
 def trunc_normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0, a: float = -2.0,
                   b: float = 2.0, generator=None) -> Tensor:
-    """Fill with N(mean, std^2) truncated to [a, b] (inverse-CDF sampling)."""
-    from scipy.special import erfinv
+    """Fill with N(mean, std^2) truncated to [a, b], by rejection, drawing as torch does:
+    when [a, b] holds over 30% of the mass, normal draws redrawn where they fall outside;
+    otherwise uniform candidates on [a, b] accepted with probability pdf / pdf(mode)."""
 
     def norm_cdf(x):
         return (1.0 + math.erf(x / math.sqrt(2.0))) / 2.0
@@ -94,11 +98,32 @@ def trunc_normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0, a: float 
         warnings.warn("mean is more than 2 std from [a, b] in nn.init.trunc_normal_. The "
                       "distribution of values may be incorrect.", stacklevel=2)
     with no_grad():
-        lo, hi = norm_cdf((a - mean) / std), norm_cdf((b - mean) / std)
-        tensor.uniform_(2 * lo - 1, 2 * hi - 1, generator=generator)
-        u = _device.to_numpy(tensor._data).astype(np.float64)
-        values = np.clip(erfinv(u) * (std * math.sqrt(2.0)) + mean, a, b)
-        return tensor.copy_(Tensor._make(values))
+        if norm_cdf((b - mean) / std) - norm_cdf((a - mean) / std) > 0.3:
+            lo, hi = (tensor.new_tensor(v, device="cpu").item() for v in (a, b))
+            result = tensor.normal_(mean, std, generator=generator)
+            while True:
+                mask = (result < lo) | (result > hi)
+                if not mask.any():
+                    break
+                redraw = empty_like(result).normal_(mean, std, generator=generator)
+                result = where(mask, redraw, result)
+            return tensor if result is tensor else tensor.copy_(result)
+        log_peak = -0.5 * ((max(a, min(mean, b)) - mean) / std) ** 2
+
+        def log_pdf(x):
+            return x.sub_(mean).div_(std).pow_(2).mul_(-0.5).sub_(log_peak)
+
+        accept_buf = empty_like(tensor)
+        candidates = log_pdf(tensor.uniform_(a, b, generator=generator).clone())
+        pending = accept_buf.uniform_(generator=generator).log_().gt(candidates)
+        result = tensor
+        while pending.any():
+            candidates = empty_like(tensor).uniform_(a, b, generator=generator)
+            result = where(pending, candidates, result)
+            log_pdf(candidates)
+            pending = where(pending, accept_buf.uniform_(generator=generator).log_().gt(candidates),
+                            pending)
+        return tensor if result is tensor else tensor.copy_(result)
 
 
 def constant_(tensor: Tensor, val: float) -> Tensor:
@@ -219,8 +244,8 @@ def sparse_(tensor: Tensor, sparsity: float, std: float = 0.01, generator=None) 
     with no_grad():
         tensor.normal_(0, std, generator=generator)
         arr = tensor._data
-        for col in range(cols):
-            idx = randperm(rows, generator=generator, device=tensor.device)._data[:num_zeros]
+        for col in range(cols):  # torch draws these from the default generator, always
+            idx = randperm(rows, device=tensor.device)._data[:num_zeros]
             arr[idx, col] = 0
         tensor._vc[0] += 1
     return tensor

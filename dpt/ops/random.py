@@ -2,9 +2,12 @@
 
 Every function takes ``generator=`` (a ``dpt.Generator`` on the output's device; the
 device's default generator otherwise). Values are drawn by the generator's primitives
-(uniform, normal, integers, permutation, poisson) and shaped here with the array module,
-so the CPU and CUDA paths share every formula. Draws are not differentiable: as in torch,
-an output that depends on a tensor requiring grad is in the graph with zero gradients.
+(uniform, normal, integers, permutation, poisson) and shaped here with the array module.
+On the CPU each sampler follows torch's CPU kernel (which draws it makes, in which order,
+and how it rounds), so after the same ``manual_seed`` the values equal torch's; in-place
+fills of strided tensors draw in memory order, as torch's TensorIterator does. Draws are
+not differentiable: as in torch, an output that depends on a tensor requiring grad is in
+the graph with zero gradients.
 """
 from __future__ import annotations
 
@@ -12,7 +15,7 @@ import math
 
 import numpy as np
 
-from .. import _device, _dtype
+from .. import _device, _dtype, _mt19937
 from .. import random as _random
 from .._tensor import Tensor
 from ..autograd.function import Function
@@ -97,14 +100,57 @@ def _finish(arr, requires_grad: bool) -> Tensor:
 
 
 
-def _float_draw(kind: str, shape, dt, g, dev):
-    """uniform [0, 1) or standard normal samples of dtype dt (complex: both parts)."""
+def _storage_order(arr):
+    """Axes of arr from outermost to innermost in memory: the order torch fills them in."""
+    return sorted(range(arr.ndim), key=lambda d: -abs(arr.strides[d]))
+
+
+def _as_laid_out(flat, like):
+    """Values drawn one by one in like's memory order, rearranged to its logical shape."""
+    if like.flags.c_contiguous or like.ndim < 2:
+        return flat.reshape(like.shape)
+    perm = _storage_order(like)
+    back = tuple(int(d) for d in np.argsort(perm))
+    return flat.reshape([like.shape[d] for d in perm]).transpose(back)
+
+
+def _cpu_float_draw(kind, shape, dt, g, a, b, contiguous):
+    """torch's CPU uniform_ (a, b = from, to) or normal_ (a, b = mean, std) on a new tensor
+    of dt; complex tensors are filled through their (..., 2) real view, as in torch."""
+    real = dt.to_real()
+    n = math.prod(shape) * (2 if dt.is_complex else 1)
+    double = real is _dtype.float64
+    if kind == "uniform":
+        x = _mt19937.uniform(g._engine, n, double)
+        if (a, b) != (0.0, 1.0):  # x * (to - from) + from in the working type, fused
+            if double:
+                x = _mt19937.fma64(x, float(b) - float(a), float(a))
+            else:
+                lo, hi = np.float32(a), np.float32(b)
+                x = _mt19937.fma32(x, hi - lo, lo)
+        v = x.astype(real.np)
+        v[v == v.dtype.type(b)] = v.dtype.type(a)  # rounded up to `to`: torch gives `from`
+    else:
+        std = b / math.sqrt(2.0) if dt.is_complex else b
+        v = g._normal((n,), np.float64 if double else np.float32, a, std, contiguous,
+                      half=real in (_dtype.float16, _dtype.bfloat16)).astype(real.np)
+    return (v.view(dt.np) if dt.is_complex else v).reshape(shape)
+
+
+def _float_draw(kind: str, shape, dt, g, dev, a=0.0, b=1.0, contiguous=True):
+    """U[a, b) (kind "uniform") or N(a, b**2) (kind "normal") samples of dtype dt."""
     if dt.category < 2:
         name = "rand" if kind == "uniform" else "randn"
         raise RuntimeError(f"{name}: expected a floating point or complex dtype, got {dt}")
+    if g.device.type == "cpu":
+        return _cpu_float_draw(kind, shape, dt, g, a, b, contiguous)
     draw = g._uniform if kind == "uniform" else g._normal
     wd = _work_dtype(dt)
     with _device.device_context(dev):
+        if kind == "uniform" and (a, b) != (0.0, 1.0):
+            return _float_draw(kind, shape, dt, g, dev) * (b - a) + a
+        if kind == "normal" and (a, b) != (0.0, 1.0):
+            return (_float_draw(kind, shape, dt, g, dev) * b + a).astype(dt.np, copy=False)
         if dt.is_complex:
             re, im = draw(shape, wd), draw(shape, wd)
             if kind == "normal":  # unit variance overall, as torch: each part has variance 1/2
@@ -153,12 +199,15 @@ def randn(*sizes, size=None, generator=None, out=None, dtype=None, layout=None, 
     return _finish(_float_draw("normal", shape, dt, _generator(generator, dev), dev), requires_grad)
 
 
+_WIDE = ("int64", "float64", "float32", "bfloat16")  # torch's random_ takes 64-bit draws
+
+
 def _int_draw(low, high_exclusive, shape, dt, g, dev, op="random_"):
     low, high = int(_num(low)), int(_num(high_exclusive))
     if low >= high:
         raise RuntimeError(f"{op} expects 'from' to be less than 'to', but got from={low} >= to={high}")
     with _device.device_context(dev):
-        return g._integers(low, high - 1, shape).astype(dt.np, copy=False)
+        return g._integers(low, high - 1, shape, dt.name in _WIDE).astype(dt.np, copy=False)
 
 
 def randint(*args, size=None, low=None, high=None, generator=None, out=None, dtype=None,
@@ -242,9 +291,7 @@ def normal(mean=0.0, std=1.0, size=None, *, generator=None, out=None, dtype=None
         shape = _size((size,))
         dt = _dtype.as_dtype(dtype) if dtype is not None else _dtype.get_default_dtype()
         dev = _device.as_device(device)
-        arr = _float_draw("normal", shape, dt, _generator(generator, dev), dev)
-        with _device.device_context(dev):
-            arr = (arr * std + mean).astype(dt.np, copy=False)
+        arr = _float_draw("normal", shape, dt, _generator(generator, dev), dev, mean, std)
         return _finish(arr, requires_grad)
     ref = mean if mt else std
     dt = _dtype.result_type(*(x for x in (mean, std) if isinstance(x, Tensor)))
@@ -258,9 +305,16 @@ def normal(mean=0.0, std=1.0, size=None, *, generator=None, out=None, dtype=None
         raise RuntimeError("normal expects all elements of std >= 0.0" if st else
                            f"normal expects std >= 0.0, but found std {s}")
     shape = np.broadcast_shapes(getattr(m, "shape", ()), getattr(s, "shape", ()))
-    noise = _float_draw("normal", shape, dt, _generator(generator, dev), dev)
+    g = _generator(generator, dev)
     with _device.device_context(dev):
-        sample = xp.asarray(noise * s + m).astype(dt.np, copy=False)
+        if dev.type == "cpu" and not st:  # torch: normal_(0, std), then + mean
+            sample = _float_draw("normal", shape, dt, g, dev, 0.0, s) + m.astype(dt.np)
+        else:                             # torch: normal_(0, 1), then * std + mean
+            noise = _float_draw("normal", shape, dt, g, dev)
+            if st:
+                s = s.astype(dt.np)
+            sample = noise * s + (m.astype(dt.np) if mt else m)
+        sample = xp.asarray(sample).astype(dt.np, copy=False)
     return Normal.apply(mean, std, sample=sample)
 
 
@@ -274,12 +328,26 @@ def bernoulli(input: Tensor, p=None, *, generator=None, out=None) -> Tensor:
             raise RuntimeError("bernoulli: all probabilities must be in [0, 1]")
     elif not 0 <= probs <= 1:
         raise RuntimeError(f"bernoulli_ expects p to be in [0, 1], but got p={probs}")
-    wd = np.float64 if input.dtype is _dtype.float64 else np.float32
     with _device.device_context(dev):
-        sample = (g._uniform(tuple(input.shape), wd) < probs).astype(input._data.dtype)
+        if p is None:  # torch: bernoulli_(empty_like(input), input): a tensor of probabilities
+            sample = _bernoulli_draw(g, input._data, probs).astype(input._data.dtype)
+        else:
+            sample = _bernoulli_draw(g, input._data, float(probs)).astype(input._data.dtype)
     if p is None:
         return Bernoulli.apply(input, sample=sample)
     return Tensor._make(sample)
+
+
+def _bernoulli_draw(g, like, probs):
+    """u < p for each element of like (filled in its memory order). On the CPU, as torch: a
+    number p or float64 probabilities compare 53-bit uniforms, other probabilities 24-bit."""
+    shape = tuple(like.shape)
+    if g.device.type != "cpu":
+        wd = np.float64 if like.dtype == np.float64 else np.float32
+        return g._uniform(shape, wd) < probs
+    double = not hasattr(probs, "dtype") or probs.dtype == np.float64
+    u = _as_laid_out(_mt19937.uniform(g._engine, math.prod(shape), double), like)
+    return u < (probs if double else np.asarray(probs, np.float32))
 
 
 def poisson(input: Tensor, generator=None) -> Tensor:
@@ -322,6 +390,12 @@ def multinomial(input: Tensor, num_samples: int, replacement: bool = False, *,
     if n_cat == 0 or not bool((total > 0).all()):
         raise RuntimeError("multinomial: invalid multinomial distribution (sum of probabilities <= 0)")
     rows = w.shape[0]
+    if not replacement and bool(((w > 0).sum(axis=1) < num_samples).any()):
+        raise RuntimeError("multinomial: invalid multinomial distribution (with "
+                           "replacement=False, not enough non-negative category to sample)")
+    if dev.type == "cpu":
+        idx = _cpu_multinomial(g, input._data.reshape(-1, n_cat), num_samples, replacement)
+        return Tensor._make(idx.reshape(tuple(input.shape[:-1]) + (num_samples,)))
     with _device.device_context(dev):
         if replacement:
             cdf = xp.cumsum(w, axis=1) / total[:, None]
@@ -334,15 +408,35 @@ def multinomial(input: Tensor, num_samples: int, replacement: bool = False, *,
             idx = idx - (xp.arange(rows) * n_cat)[:, None]
             idx = xp.minimum(idx, n_cat - 1)
         else:
-            if bool(((w > 0).sum(axis=1) < num_samples).any()):
-                raise RuntimeError("multinomial: invalid multinomial distribution (with "
-                                   "replacement=False, not enough non-negative category to sample)")
             e = -xp.log1p(-g._uniform((rows, n_cat), np.float64))
             with np.errstate(divide="ignore"):
                 keys = xp.where(w > 0, e / xp.where(w > 0, w, 1.0), xp.inf)
             idx = xp.argsort(keys, axis=1, kind="stable")[:, :num_samples]
     idx = idx.astype(np.int64)
     return Tensor._make(idx.reshape(tuple(input.shape[:-1]) + (num_samples,)))
+
+
+def _cpu_multinomial(g, w, num_samples: int, replacement: bool):
+    """torch's CPU multinomial on rows w (in their own dtype)."""
+    rows, n_cat = w.shape
+    if not replacement or num_samples == 1:
+        # argmax / top-k of w / q with q ~ Exp(1) (float64 draws, rounded to w's dtype)
+        u = _mt19937.uniform53(g._engine, rows * n_cat).reshape(rows, n_cat)
+        q = (-np.log1p(-u)).astype(w.dtype)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            keys = w / q
+        if num_samples == 1:
+            return np.argmax(keys, axis=1)[:, None].astype(np.int64)
+        return np.argsort(-keys, axis=1, kind="stable")[:, :num_samples].astype(np.int64)
+    # with replacement: the row's running sum in its dtype, scaled to end at 1; each float64
+    # uniform takes the first category whose cumulative value reaches it
+    cdf = np.cumsum(w, axis=1, dtype=w.dtype)
+    cdf = cdf / cdf[:, -1:]
+    cdf[:, -1] = 1
+    u = _mt19937.uniform53(g._engine, rows * num_samples).reshape(rows, num_samples)
+    cdf = cdf.astype(np.float64)
+    return np.stack([np.searchsorted(cdf[r], u[r], side="left") for r in range(rows)]) \
+        .astype(np.int64)
 
 
 # ---- in-place fills -------------------------------------------------------------------------
@@ -353,9 +447,10 @@ def uniform_(input: Tensor, from_=0.0, to=1.0, *, generator=None) -> Tensor:
     if from_ > to:
         raise RuntimeError(f"uniform_ expects to return a [from, to) range, but found "
                            f"from={from_} > to={to}")
-    u = _float_draw("uniform", tuple(input.shape), input.dtype, _generator(generator, input.device),
-                    input.device)
-    return _fill(input, u * (to - from_) + from_, "uniform_", Uniform)
+    n = input.numel()
+    u = _float_draw("uniform", (n,), input.dtype, _generator(generator, input.device),
+                    input.device, from_, to)
+    return _fill(input, _as_laid_out(u, input._data), "uniform_", Uniform)
 
 
 def normal_(input: Tensor, mean=0.0, std=1.0, *, generator=None) -> Tensor:
@@ -364,9 +459,10 @@ def normal_(input: Tensor, mean=0.0, std=1.0, *, generator=None) -> Tensor:
     mean, std = _num(mean), _num(std)
     if std < 0:
         raise RuntimeError(f"normal expects std >= 0.0, but found std {std}")
-    z = _float_draw("normal", tuple(input.shape), input.dtype, _generator(generator, input.device),
-                    input.device)
-    return _fill(input, z * std + mean, "normal_", Normal)
+    n, data = input.numel(), input._data
+    z = _float_draw("normal", (n,), input.dtype, _generator(generator, input.device),
+                    input.device, mean, std, contiguous=data.flags.c_contiguous)
+    return _fill(input, _as_laid_out(z, data), "normal_", Normal)
 
 
 def _random_bounds(dt: _dtype.dtype):
@@ -394,8 +490,13 @@ def random_(input: Tensor, *args, generator=None) -> Tensor:
     if high is None:
         high = _random_bounds(input.dtype) + 1
     dev = input.device
-    sample = _int_draw(low, high, tuple(input.shape), _dtype.int64, _generator(generator, dev), dev)
-    return _fill(input, sample, "random_", Random)
+    sample = _int_draw(low, high, (input.numel(),), input.dtype, _generator(generator, dev), dev)
+    return _fill(input, _as_laid_out(sample, input._data), "random_", Random)
+
+
+def _cpu_uniform53(g, like):
+    """float64 uniforms for each element of like, laid out as torch fills it."""
+    return _as_laid_out(_mt19937.uniform53(g._engine, like.size), like)
 
 
 def bernoulli_(input: Tensor, p=0.5, *, generator=None) -> Tensor:
@@ -410,9 +511,12 @@ def bernoulli_(input: Tensor, p=0.5, *, generator=None) -> Tensor:
         probs = p
         if not 0 <= probs <= 1:
             raise RuntimeError(f"bernoulli_ expects p to be in [0, 1], but got p={p}")
-    wd = np.float64 if input.dtype is _dtype.float64 else np.float32
     with _device.device_context(dev):
-        sample = g._uniform(tuple(input.shape), wd) < probs
+        if isinstance(p, Tensor):
+            probs = _device.xp_of(probs).broadcast_to(probs, tuple(input.shape))
+        else:
+            probs = float(probs)
+        sample = _bernoulli_draw(g, input._data, probs)
     return _fill(input, sample, "bernoulli_", Bernoulli)
 
 
@@ -422,9 +526,12 @@ def exponential_(input: Tensor, lambd=1.0, *, generator=None) -> Tensor:
     lambd = _num(lambd)
     if not lambd > 0:
         raise RuntimeError(f"exponential_ expects lambda > 0.0, but found lambda={lambd}")
+    g = _generator(generator, input.device)
+    if g.device.type == "cpu":  # float64 draws whatever the dtype: -1/lambda * log1p(-u)
+        u = _cpu_uniform53(g, input._data)
+        return _fill(input, (-1.0 / lambd) * np.log1p(-u), "exponential_", Exponential)
     xp = _device.array_module(input.device)
-    u = _float_draw("uniform", tuple(input.shape), input.dtype, _generator(generator, input.device),
-                    input.device)
+    u = _float_draw("uniform", tuple(input.shape), input.dtype, g, input.device)
     return _fill(input, -xp.log1p(-u) / lambd, "exponential_", Exponential)
 
 
@@ -437,6 +544,10 @@ def geometric_(input: Tensor, p, *, generator=None) -> Tensor:
         raise RuntimeError("geometric_: not implemented for complex tensors")
     xp = _device.array_module(input.device)
     g = _generator(generator, input.device)
+    if g.device.type == "cpu":  # torch: ceil(log(u) / log1p(-p)) from float64 draws
+        with np.errstate(divide="ignore"):
+            k = np.ceil(np.log(_cpu_uniform53(g, input._data)) / math.log1p(-p))
+        return _fill(input, k, "geometric_", Geometric)
     with _device.device_context(input.device):
         u = 1.0 - g._uniform(tuple(input.shape), np.float64)  # in (0, 1]
         k = xp.floor(xp.log(u) / math.log1p(-p)) + 1
@@ -450,8 +561,11 @@ def cauchy_(input: Tensor, median=0.0, sigma=1.0, *, generator=None) -> Tensor:
     if not sigma > 0:
         raise RuntimeError(f"cauchy_ expects sigma > 0.0, but found sigma={sigma}")
     xp = _device.array_module(input.device)
-    u = _float_draw("uniform", tuple(input.shape), input.dtype, _generator(generator, input.device),
-                    input.device)
+    g = _generator(generator, input.device)
+    if g.device.type == "cpu":  # float64 draws whatever the dtype
+        u = _cpu_uniform53(g, input._data)
+        return _fill(input, median + sigma * np.tan(math.pi * (u - 0.5)), "cauchy_", Cauchy)
+    u = _float_draw("uniform", tuple(input.shape), input.dtype, g, input.device)
     return _fill(input, median + sigma * xp.tan(math.pi * (u - 0.5)), "cauchy_", Cauchy)
 
 
@@ -462,6 +576,9 @@ def log_normal_(input: Tensor, mean=1.0, std=2.0, *, generator=None) -> Tensor:
     if not std > 0:
         raise RuntimeError(f"log_normal_ expects std > 0.0, but found std={std}")
     xp = _device.array_module(input.device)
-    z = _float_draw("normal", tuple(input.shape), input.dtype, _generator(generator, input.device),
-                    input.device)
+    g = _generator(generator, input.device)
+    if g.device.type == "cpu":  # torch: exp of one-by-one float64 normals, at every size
+        z = _as_laid_out(_mt19937.normal_scalar(g._engine, input.numel(), mean, std), input._data)
+        return _fill(input, np.exp(z), "log_normal_", LogNormal)
+    z = _float_draw("normal", tuple(input.shape), input.dtype, g, input.device)
     return _fill(input, xp.exp(z * std + mean), "log_normal_", LogNormal)

@@ -1,7 +1,9 @@
 """Dropout family: element-wise, channel-wise (1d/2d/3d) and the SELU-preserving alpha forms.
 
 Masks are drawn from dpt's default generator of the input's device, so dpt.manual_seed makes
-every dropout reproducible. The output is input * (constant mask), so gradients (and double
+every dropout reproducible. As in torch, the mask is ``bernoulli_(1 - p)`` on a tensor of the
+mask's shape and the input's dtype (on the CPU: the same draws as torch), divided by 1 - p;
+p == 1 draws nothing. The output is input * (constant mask), so gradients (and double
 gradients) come from the ordinary multiplication.
 """
 from __future__ import annotations
@@ -31,8 +33,10 @@ def _keep_mask(input: Tensor, shape: tuple, p: float):
     """A 0/1 array of the given shape (broadcastable to input): 1 with probability 1 - p."""
     dev = input.device
     g = _random.default_generator_for(dev)
-    wd = np.float64 if input.dtype.name == "float64" else np.float32
     with _device.device_context(dev):
+        if dev.type == "cpu":  # torch: bernoulli_(1 - p), float64 uniforms < 1 - p
+            return (g._uniform(shape, np.float64) < 1.0 - p).astype(input._data.dtype)
+        wd = np.float64 if input.dtype.name == "float64" else np.float32
         return (g._uniform(shape, wd) >= p).astype(input._data.dtype)
 
 
@@ -57,9 +61,14 @@ def _dropout_impl(input: Tensor, p: float, training: bool, inplace: bool, shape,
     if not training or p == 0.0:
         return input
     if p == 1.0:
-        mask = input._data.dtype.type(0) * _keep_mask(input, shape, 0.0)
+        return _apply(input, _device.xp_of(input._data).zeros((), input._data.dtype), inplace)
+    if input.numel() == 0:
+        return input
+    keep = _keep_mask(input, shape, p)
+    if keep.dtype.itemsize < 4:  # float16/bfloat16: torch scales in float32, then rounds
+        mask = (keep.astype(np.float32) / np.float32(1.0 - p)).astype(keep.dtype)
     else:
-        mask = _keep_mask(input, shape, p) * input._data.dtype.type(1.0 / (1.0 - p))
+        mask = keep / keep.dtype.type(1.0 - p)
     return _apply(input, mask, inplace)
 
 

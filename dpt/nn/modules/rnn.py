@@ -52,11 +52,8 @@ def _gru_step(xw, h, w_hh, b_hh):
 
 
 def _dropout(x: Tensor, p: float) -> Tensor:
-    """Inverted dropout with dpt's random generator (between stacked layers)."""
-    if p >= 1:
-        return x * 0
-    keep = (ops.rand(x.shape, dtype=x.dtype, device=x.device) >= p).to(x.dtype)
-    return x * keep * (1.0 / (1.0 - p))
+    """Dropout between stacked layers: F.dropout, so the masks are torch's draws."""
+    return F.dropout(x, p, True)
 
 
 class RNNBase(Module):

@@ -8,12 +8,10 @@ from __future__ import annotations
 
 import dpt
 
-_INT64_MAX = 2 ** 63 - 1
-
-
 def random_seed(generator=None) -> int:
-    """A 63-bit seed drawn from generator (the default generator when None)."""
-    return int(dpt.randint(0, _INT64_MAX, (), dtype=dpt.int64, generator=generator).item())
+    """A 63-bit seed drawn from generator (the default generator when None), the way torch
+    draws one: ``empty((), dtype=int64).random_()``, so the same seed gives torch's orders."""
+    return int(dpt.empty((), dtype=dpt.int64).random_(generator=generator).item())
 
 
 def seeded_generator(generator=None):

@@ -41,8 +41,8 @@ class DistributedSampler(Sampler[int]):
     same on every rank (seeded by ``seed + epoch``: call ``set_epoch`` each epoch). Without
     drop_last the list is padded with its own first indices to a multiple of num_replicas;
     with it, the tail is dropped. Shards are disjoint apart from that padding and together
-    cover the dataset. The permutation comes from dpt's generator, so it differs from
-    torch's for the same seed.
+    cover the dataset. The permutation is torch's CPU randperm, so the shards equal
+    torch's for the same seed and epoch.
     """
 
     def __init__(self, dataset, num_replicas: int | None = None, rank: int | None = None,
