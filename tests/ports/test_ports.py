@@ -44,14 +44,16 @@ def env(**extra):
 
 
 def results(out: str) -> list:
-    return [json.loads(line[len("RESULT "):]) for line in out.splitlines()
-            if line.startswith("RESULT ")]
+    """The RESULT lines' values (dptrun prefixes each rank's lines with '[rank] ')."""
+    found = (re.match(r"(?:\[\d+\] )?RESULT (.*)$", line) for line in out.splitlines())
+    return [json.loads(m.group(1)) for m in found if m]
 
 
 def run(name: str, lib: str, tmp_path, *args, launcher=(), **extra_env):
     out_dir = tmp_path / f"out_{lib}"
     out_dir.mkdir(exist_ok=True)
-    cmd = [*launcher, sys.executable, program(name, lib, tmp_path), *args]
+    # a launcher (torchrun, dptrun) takes the script and starts the interpreter itself
+    cmd = [*(launcher or (sys.executable,)), program(name, lib, tmp_path), *args]
     if name != "dcgan.py" and name != "reinforce.py":
         cmd += ["--out", str(out_dir)]
     proc = subprocess.run(cmd, capture_output=True, text=True, env=env(**extra_env),
