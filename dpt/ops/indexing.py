@@ -341,6 +341,7 @@ def _tname(t):
     return _TYPE_WORDS[t.dtype.name]
 
 
+@runs_on(0)
 def _dim_and_index(input, dim, index, op):
     """(wrapped dim, 1-D index array) for the index_* family, bounds checked."""
     d = _wrap_dim(dim, input.ndim, op)

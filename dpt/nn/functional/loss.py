@@ -169,6 +169,7 @@ def _class_layout(input: Tensor, target: Tensor, weight, op: str):
     return x2, t.astype(np.int64, copy=False), out_shape
 
 
+@runs_on(0)
 def _target_weights(t, c: int, weight, ignore_index: int, dtype):
     """(safe targets, per-row target weight with ignored rows 0, valid mask) as arrays."""
     xp = xp_of(t)
@@ -376,7 +377,7 @@ def nll_loss(input: Tensor, target: Tensor, weight: Tensor | None = None, size_a
     if reduction == "sum":
         return loss.sum()
     with np.errstate(invalid="ignore", divide="ignore"):
-        return loss.sum() / Tensor._make(wt.sum())
+        return loss.sum() / Tensor._make(wt).sum()
 
 
 def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:
