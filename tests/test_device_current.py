@@ -134,3 +134,108 @@ def test_count_samplers_on_device(device, make):
     s = make(device).sample((4,))
     assert _on(s, device).shape == (4, 3)
     assert bool((s >= 0).all())
+
+
+def _flat(r):
+    return [x for item in r for x in _flat(item)] if isinstance(r, (list, tuple)) else [r]
+
+
+def _both(fn, device):
+    """fn(device) against fn('cpu'): every tensor result on device and equal to the CPU's."""
+    got, want = _flat(fn(device)), _flat(fn("cpu"))
+    assert len(got) == len(want)
+    for g, w in zip(got, want):
+        if isinstance(g, dpt.Tensor):
+            assert_close(_on(g, device), w.detach().numpy(), rtol=1e-6, atol=1e-6)
+        else:
+            assert g == w
+
+
+def test_copy_fill_zero_and_load_state_dict_on_device(device):
+    a = randn(2, 3)
+    x = dpt.zeros(2, 3, device=device)
+    x.copy_(dpt.tensor(a))  # from the CPU
+    assert_close(_on(x, device), a)
+    x.fill_(2.0)
+    assert_close(x, np.full((2, 3), 2.0))
+    x.zero_()
+    assert_close(x, np.zeros((2, 3)))
+    src = dpt.nn.Linear(3, 2)
+    m = dpt.nn.Linear(3, 2).to(device)
+    m.load_state_dict(src.state_dict())
+    assert_close(_on(m.weight, device), src.weight.detach().numpy())
+    m(dpt.tensor(a, device=device, dtype=dpt.float32)).sum().backward()
+    m.zero_grad(set_to_none=False)
+    assert_close(_on(m.weight.grad, device), np.zeros((2, 3)))
+
+
+def test_clip_grad_and_grad_scaler_on_device(device):
+    def grads(d):
+        dpt.manual_seed(0)
+        m = dpt.nn.Linear(3, 2).double().to(d)
+        m(dpt.tensor(randn(4, 3), device=d)).square().sum().backward()
+        return m
+
+    m = grads(device)
+    total = dpt.nn.utils.clip_grad_norm_(m.parameters(), 0.5)
+    assert _on(total, device).shape == ()
+    assert abs(dpt.nn.utils.get_total_norm([p.grad for p in m.parameters()]).item() - 0.5) < 1e-6
+    dpt.nn.utils.clip_grad_value_(m.parameters(), 0.01)
+    assert float(m.weight.grad.abs().max()) <= 0.01
+    m = dpt.nn.Linear(3, 2).to(device)
+    opt = dpt.optim.SGD(m.parameters(), lr=0.1)
+    scaler = dpt.amp.GradScaler("cuda" if device != "cpu" else "cpu")
+    scaler.scale(m(dpt.tensor(randn(4, 3), device=device, dtype=dpt.float32)).sum()).backward()
+    scaler.step(opt)
+    scaler.update()
+    assert _on(m.weight, device).shape == (2, 3)
+
+
+def test_ops_outside_functions_on_device(device):
+    a, b = randn(3, 4, seed=1), randn(3, 4, seed=2)
+    sq = randn(3, 3, seed=3) + 3 * np.eye(3)
+    T = lambda arr, d, **k: dpt.tensor(arr, device=d, **k)  # noqa: E731
+    _both(lambda d: [dpt.nonzero(T(a > 0, d)), *dpt.where(T(a > 0, d)), dpt.argwhere(T(a, d))],
+          device)
+    _both(lambda d: [dpt.bincount(T([1, 3, 3, 0], d)), dpt.isin(T([1, 2, 5], d), T([2, 5], d)),
+                     dpt.isin(T([1, 2, 5], d), 2)], device)
+    _both(lambda d: [dpt.median(T(a, d)), dpt.nanmedian(T(a, d)),
+                     dpt.quantile(T(a, d), 0.3, dim=1), dpt.equal(T(a, d), T(a, d)),
+                     dpt.isclose(T(a, d), T(b, d)), dpt.allclose(T(a, d), T(a, d))], device)
+    _both(lambda d: [dpt.logdet(T(sq, d)), dpt.linalg.matrix_rank(T(sq, d)),
+                     dpt.linalg.lstsq(T(sq, d), T(b[:, :1], d)).solution,
+                     dpt.mvlgamma(T(np.abs(a) + 2, d), 2),
+                     dpt.linalg.householder_product(*dpt.geqrf(T(a.T, d)))], device)
+
+
+def test_nn_functional_outside_functions_on_device(device):
+    F = dpt.nn.functional
+    a = randn(2, 1, 4, 4, seed=4)
+    T = lambda arr, d, **k: dpt.tensor(arr, device=d, **k)  # noqa: E731
+    _both(lambda d: [F.interpolate(T(a, d), scale_factor=2, mode=m)
+                     for m in ("bilinear", "bicubic", "nearest", "area")], device)
+    _both(lambda d: F.affine_grid(T(randn(2, 2, 3), d), (2, 1, 4, 4), align_corners=False),
+          device)
+    _both(lambda d: [F.one_hot(T([0, 2], d)), F.huber_loss(T(a, d), T(a * 2, d)),
+                     F.binary_cross_entropy(T(a, d).sigmoid(), T(a > 0, d, dtype=dpt.float64)),
+                     F.poisson_nll_loss(T(a, d), T(np.abs(a), d), full=True),
+                     F.gaussian_nll_loss(T(a, d), T(a * 2, d), T(np.abs(a) + 1, d)),
+                     F.hinge_embedding_loss(T(a, d), T(np.sign(a), d)),
+                     F.cosine_embedding_loss(T(a[0, 0], d), T(a[1, 0], d), T([1, -1, 1, -1], d)),
+                     F.multi_margin_loss(T(a[0, 0], d), T([0, 1, 2, 3], d)),
+                     F.multilabel_margin_loss(T(a[0, 0, :2], d), T([[3, 0, -1, 1], [1, -1, 0, 0]], d))],
+          device)
+    w = randn(10, 3, seed=5)
+    _both(lambda d: [F.embedding_bag(T([[1, 2], [3, 4]], d), T(w, d), mode=m)
+                     for m in ("sum", "mean", "max")], device)
+    _both(lambda d: F.embedding(T([0, 1, 1], d), T(w, d), max_norm=1.0), device)
+    _both(lambda d: F.instance_norm(T(a, d), T(np.zeros(1), d), T(np.ones(1), d),
+                                    use_input_stats=True), device)
+    q = randn(5, 2, 8, seed=6)
+    mask = np.triu(np.ones((5, 5), bool), 1)
+
+    def mha(d):
+        dpt.manual_seed(0)
+        m = dpt.nn.MultiheadAttention(8, 2).double().to(d)
+        return m(T(q, d), T(q, d), T(q, d), attn_mask=T(mask, d))[0]
+    _both(mha, device)
