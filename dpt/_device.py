@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import importlib
+import inspect
 import os
 
 import numpy as np
@@ -190,9 +191,12 @@ def runs_on(position: int = 0):
     or a raw array) current, for raw GPU work done outside Function.apply (which does this
     itself). A host argument costs one attribute check."""
     def wrap(fn):
+        params = list(inspect.signature(fn).parameters)
+        name = params[position] if position < len(params) else None  # passed by keyword
+
         @functools.wraps(fn)
         def wrapper(*args, **kwargs):
-            arg = args[position] if len(args) > position else None
+            arg = args[position] if len(args) > position else kwargs.get(name)
             data = getattr(arg, "_data", arg)
             if data is None or isinstance(data, np.ndarray) or not hasattr(data, "device"):
                 return fn(*args, **kwargs)

@@ -244,9 +244,10 @@ class GradScaler:
                 if g.dtype is _dtype.float16:
                     raise ValueError("Attempting to unscale FP16 gradients.")
                 arr = g._data
-                arr *= arr.dtype.type(inv)
-                if not found and not bool(xp_of(arr).isfinite(arr).all()):
-                    found = True
+                with _device.device_context(g.device):
+                    arr *= arr.dtype.type(inv)
+                    if not found and not bool(xp_of(arr).isfinite(arr).all()):
+                        found = True
         st["found_inf"] = _on_any_rank(found)
         st["stage"] = _UNSCALED
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import threading
 
-from .._device import device_context
+from .._device import device_context, runs_on
 from .._tensor import Tensor
 from .function import _FREED_MSG, AccumulateGrad
 from .grad_mode import _state as _grad_state
@@ -291,6 +291,7 @@ def _zeros_like_meta(meta, ref):
         return Tensor._make(xp.zeros(shape, dt))
 
 
+@runs_on(1)  # copies and in-place adds run on the current device: make it the grad's
 def _accumulate(leaf, g, create_graph, owned):
     """Add g into leaf.grad: in place when no graph is being built, else out of place."""
     if leaf._grad is None:

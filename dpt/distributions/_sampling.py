@@ -59,6 +59,7 @@ def standard_gamma(alpha: Tensor) -> Tensor:
     return _StandardGamma.apply(alpha)
 
 
+@_device.runs_on(1)
 def binomial(count: Tensor, probs: Tensor) -> Tensor:
     """Binomial(count, probs) draws of probs' shape and dtype (count broadcast to it)."""
     xp = _device.xp_of(probs._data)
@@ -68,6 +69,7 @@ def binomial(count: Tensor, probs: Tensor) -> Tensor:
     return Tensor._make(xp.asarray(arr).astype(probs._data.dtype))
 
 
+@_device.runs_on(0)
 def poisson(rate: Tensor) -> Tensor:
     """Poisson(rate) draws of rate's shape and dtype (0-d included)."""
     xp = _device.xp_of(rate._data)

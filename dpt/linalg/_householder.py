@@ -8,7 +8,7 @@ differentiable (geqrf is not, as in torch).
 """
 from __future__ import annotations
 
-from .._device import xp_of
+from .._device import runs_on, xp_of
 from .._tensor import Tensor
 from ..return_types import _result_type
 from ._common import _TITLE, _ZeroGrad, _check, _const, _with_out
@@ -16,6 +16,7 @@ from ._common import _TITLE, _ZeroGrad, _check, _const, _with_out
 geqrf_result = _result_type("geqrf", ("a", "tau"))
 
 
+@runs_on(0)
 def _geqrf_raw(a):
     """Householder QR of a stack of matrices, column by column, vectorized over the batch."""
     xp = xp_of(a)
@@ -58,6 +59,7 @@ def geqrf(input: Tensor, *, out=None):
     return geqrf_result(_const(a), _const(tau))
 
 
+@runs_on(0)
 def _reflectors(input: Tensor, k: int) -> Tensor:
     """V: column i is the Householder vector v_i (1 at row i, input's column i below)."""
     m = input.shape[-2]
@@ -86,6 +88,7 @@ def _check_pair(op: str, input: Tensor, tau: Tensor) -> None:
                            f"match input dtype {_TITLE.get(input.dtype.name, input.dtype.name)}")
 
 
+@runs_on(0)
 def householder_product(A: Tensor, tau: Tensor, *, out=None) -> Tensor:
     """linalg.householder_product(A, tau): the first n columns of H_1 ... H_k, with
     H_i = I - tau_i v_i v_i^H and v_i read from A's column i below the diagonal (k =

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._device import to_numpy, xp_of
+from .._device import runs_on, to_numpy, xp_of
 from .._tensor import Tensor
 from ..autograd.function import Function
 from ._common import _check, _const, _eye_like, _to_xp, _with_out, lstsq_result
@@ -67,6 +67,7 @@ def pinv(A: Tensor, *, atol=None, rtol=None, hermitian: bool = False, out=None) 
     return _with_out(_Pinv.apply(A, atol=atol, rtol=rtol, hermitian=bool(hermitian)), out)
 
 
+@runs_on(0)
 def lstsq(A: Tensor, B: Tensor, rcond=None, *, driver: str | None = None):
     """linalg.lstsq(A, B, rcond=None, *, driver=None) -> (solution, residuals, rank,
     singular_values).
@@ -108,6 +109,7 @@ def lstsq(A: Tensor, B: Tensor, rcond=None, *, driver: str | None = None):
     return lstsq_result(X.squeeze(-1) if vector else X, residuals, rank_t, sv)
 
 
+@runs_on(0)
 def matrix_rank(A: Tensor, *, atol=None, rtol=None, hermitian: bool = False, out=None) -> Tensor:
     """linalg.matrix_rank(A, *, atol=None, rtol=None, hermitian=False): number of singular
     values above max(atol, rtol * s_max), as int64."""

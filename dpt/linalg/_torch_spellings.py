@@ -10,7 +10,7 @@ import warnings
 
 import numpy as np
 
-from .._device import xp_of
+from .._device import runs_on, xp_of
 from .._tensor import Tensor
 from ..autograd.function import Function
 from .. import ops as _ops
@@ -23,6 +23,7 @@ from ._pinv_lstsq import pinv
 from ._products import cross
 
 
+@runs_on(0)
 def logdet(input: Tensor) -> Tensor:
     """logdet(input): log det of square matrices; nan for a negative determinant."""
     _check(input, "logdet", square=True)

@@ -8,7 +8,7 @@ import math
 import numpy as np
 
 from .. import _dtype
-from .._device import runs_on, xp_of
+from .._device import device_context, runs_on, xp_of
 from .._tensor import Tensor
 from ..autograd.function import Function
 from ..autograd.grad_mode import _state as _grad_state
@@ -470,6 +470,7 @@ def logical_xor(input, other, *, out=None) -> Tensor:
     return _logical("logical_xor", input, other, out)
 
 
+@runs_on(0)
 def logical_not(input, *, out=None) -> Tensor:
     """logical_not(input, *, out=None): bool tensor, True where input is zero."""
     return _with_out(Tensor._make(xp_of(input._data).logical_not(input._data)), out, "logical_not")
@@ -513,6 +514,7 @@ def bitwise_right_shift(input, other, *, out=None) -> Tensor:
     return _bitwise("right_shift", input, other, out)
 
 
+@runs_on(0)
 def bitwise_not(input, *, out=None) -> Tensor:
     """bitwise_not(input, *, out=None): ~input (logical not for bool tensors)."""
     if input.dtype.category > 1:
@@ -534,7 +536,8 @@ def _raw_binary(a, b, name):
     """A non-differentiable binary ufunc on tensors/scalars, as a new tensor."""
     aa = a._data if isinstance(a, Tensor) else a
     bb = b._data if isinstance(b, Tensor) else b
-    return Tensor._make(getattr(_xp(aa, bb), name)(aa, bb))
+    with device_context((a if isinstance(a, Tensor) else b).device):
+        return Tensor._make(getattr(_xp(aa, bb), name)(aa, bb))
 
 
 # ---- integer gcd/lcm, rsub --------------------------------------------------------------
@@ -544,8 +547,10 @@ def _int_binary(input, other, op):
         raise RuntimeError(f"\"{op}_cpu\" not implemented for '{rt.name}'")
     aa = a._data if isinstance(a, Tensor) else a
     bb = b._data if isinstance(b, Tensor) else b
-    xp = xp_of((a if isinstance(a, Tensor) else b)._data)
-    return Tensor._make(xp.asarray(getattr(xp, op)(aa, bb)).astype(rt.np, copy=False))
+    t = a if isinstance(a, Tensor) else b
+    xp = xp_of(t._data)
+    with device_context(t.device):
+        return Tensor._make(xp.asarray(getattr(xp, op)(aa, bb)).astype(rt.np, copy=False))
 
 
 def gcd(input: Tensor, other: Tensor, *, out=None) -> Tensor:

@@ -70,6 +70,7 @@ greater, greater_equal, less, less_equal, not_equal = gt, ge, lt, le, ne
 
 
 # ---- whole-tensor comparisons -----------------------------------------------------------
+@runs_on(0)
 def equal(input, other) -> bool:
     """equal(input, other): True when both have the same shape and the same values (nan != nan)."""
     if not isinstance(input, Tensor) or not isinstance(other, Tensor):
@@ -81,6 +82,7 @@ def equal(input, other) -> bool:
     return bool(xp_of(r).all(r))
 
 
+@runs_on(0)
 def isclose(input, other, rtol: float = 1e-05, atol: float = 1e-08,
             equal_nan: bool = False) -> Tensor:
     """isclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False): bool tensor of
@@ -113,6 +115,7 @@ def isclose(input, other, rtol: float = 1e-05, atol: float = 1e-08,
     return Tensor._make(xp.asarray(close))
 
 
+@runs_on(0)
 def allclose(input, other, rtol: float = 1e-05, atol: float = 1e-08,
              equal_nan: bool = False) -> bool:
     """allclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False): isclose(...).all()."""

@@ -31,6 +31,7 @@ histogram_result = _result_type("histogram", ("hist", "bin_edges"))
 histogramdd_result = _result_type("histogramdd", ("hist", "bin_edges"))
 
 
+@_device.runs_on(0)
 def bincount(input: Tensor, weights: Tensor | None = None, minlength: int = 0) -> Tensor:
     """bincount(input, weights=None, minlength=0): occurrences of each value of a 1-D
     non-negative integer tensor (weighted sums with weights).
@@ -201,6 +202,7 @@ def isin(elements, test_elements, *, assume_unique: bool = False, invert: bool =
         raise TypeError("isin(): expected elements or test_elements to be a Tensor")
     like = elements if isinstance(elements, Tensor) else test_elements
     xp = _device.xp_of(like._data)
-    e = elements._data if isinstance(elements, Tensor) else xp.asarray(elements)
-    t = test_elements._data if isinstance(test_elements, Tensor) else xp.asarray(test_elements)
-    return Tensor._make(xp.asarray(xp.isin(e, t, assume_unique=assume_unique, invert=invert)))
+    with _device.device_context(like.device):
+        e = elements._data if isinstance(elements, Tensor) else xp.asarray(elements)
+        t = test_elements._data if isinstance(test_elements, Tensor) else xp.asarray(test_elements)
+        return Tensor._make(xp.asarray(xp.isin(e, t, assume_unique=assume_unique, invert=invert)))

@@ -533,6 +533,7 @@ class Overwrite(Function):
         return "FillBackward0"
 
 
+@_device.runs_on(0)
 def _overwrite(input: Tensor, value, op: str) -> Tensor:
     """Write value into input, recording it in the graph when input or value needs that."""
     tracked = is_grad_enabled() and (input.requires_grad or

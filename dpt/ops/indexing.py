@@ -341,6 +341,7 @@ def _tname(t):
     return _TYPE_WORDS[t.dtype.name]
 
 
+@runs_on(0)
 def _dim_and_index(input, dim, index, op):
     """(wrapped dim, 1-D index array) for the index_* family, bounds checked."""
     d = _wrap_dim(dim, input.ndim, op)
@@ -692,6 +693,7 @@ def masked_scatter(input: Tensor, mask: Tensor, source: Tensor) -> Tensor:
 # =======================================================================================
 # nonzero / argwhere / where
 # =======================================================================================
+@runs_on(0)
 def nonzero(input: Tensor, *, out=None, as_tuple: bool = False):
     """nonzero(*, as_tuple=False): int64 [n, ndim] coordinates of nonzero elements, or a tuple
     of one 1-D tensor per dim."""
@@ -708,6 +710,7 @@ def nonzero(input: Tensor, *, out=None, as_tuple: bool = False):
     return Tensor._make(xp.stack(coords, axis=1).astype(xp.int64))
 
 
+@runs_on(0)
 def nonzero_static(input: Tensor, *, size: int, fill_value: int = -1) -> Tensor:
     """nonzero_static(input, *, size, fill_value=-1): nonzero's [n, ndim] coordinates cut or
     padded (with fill_value rows) to exactly size rows."""

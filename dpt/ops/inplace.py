@@ -12,7 +12,7 @@ import weakref
 import numpy as np
 
 from .. import _dtype
-from .._device import data_ptr, xp_of
+from .._device import data_ptr, runs_on, xp_of
 from .._tensor import Tensor
 from ..autograd.function import Function
 from ..autograd.grad_mode import is_grad_enabled
@@ -20,6 +20,7 @@ from ..autograd.grad_mode import is_grad_enabled
 __all__ = ["inplace", "track_view", "strided_positions"]
 
 
+@runs_on(0)
 def inplace(self: Tensor, out: Tensor, op: str) -> Tensor:
     """Write out into self and make self stand for out in the graph."""
     self._check_inplace(op)

@@ -216,6 +216,7 @@ class _PutAlong(Function):
         return _TakeAlong.apply(gz, self.idx, self.dim, self.unique)
 
 
+@runs_on(0)
 def _pick(input: Tensor, idx, dim: int, keepdim: bool, unique: bool = True) -> tuple:
     """(values, indices) tensors of input at idx (keepdim-shaped int array) along dim."""
     values = _TakeAlong.apply(input, idx, dim, unique)
@@ -226,6 +227,7 @@ def _pick(input: Tensor, idx, dim: int, keepdim: bool, unique: bool = True) -> t
     return values, Tensor._make(idx)
 
 
+@runs_on(0)
 def _picked_along(input: Tensor, dim, keepdim: bool, op: str, select, rtype):
     """Shared body of max/min/median/mode/kthvalue with a dim.
 
@@ -643,6 +645,7 @@ def _max_min(input, dim, keepdim, other, out, largest, op, rtype):
     return rtype(_to_out(values, out[0], op), _to_out(indices, out[1], op))
 
 
+@runs_on(0)
 def _arg_reduce(input, dim, keepdim, largest, op):
     x = input._data
     if input.dtype is _dtype.bool:
@@ -706,6 +709,7 @@ def logsumexp(input, dim, keepdim=False) -> Tensor:
 
 
 # ---- all, any, count_nonzero ----------------------------------------------------------
+@runs_on(0)
 def _logical_reduce(input, dim, keepdim, op):
     dims = _reduce_dims(dim, input.ndim, op)
     x = input._data
@@ -728,6 +732,7 @@ def any(input, dim=None, keepdim=False) -> Tensor:
 
 
 @_numpy_kwargs
+@runs_on(0)
 def count_nonzero(input, dim=None) -> Tensor:
     """count_nonzero(input, dim=None) -> int64 counts over dim (an int or a tuple)."""
     dims = _reduce_dims(dim, input.ndim, "count_nonzero")

@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import return_types
-from .._device import xp_of
+from .._device import runs_on, xp_of
 from .._tensor import Tensor
 from ..autograd.function import Function
 from ..autograd.grad_mode import is_grad_enabled
@@ -133,6 +133,7 @@ def cumprod(input, dim, *, dtype=None, out=None) -> Tensor:
     return _to_out(_scan(input, dim, "cumprod", _cumprod, dtype), out, "cumprod")
 
 
+@runs_on(0)
 def _cum_extreme(input, d, largest, rtype):
     x = input._data
     xp = xp_of(x)

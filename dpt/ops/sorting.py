@@ -54,6 +54,7 @@ def sort(input, dim=-1, descending=False, stable=False):
     return return_types.sort(values, indices)
 
 
+@runs_on(0)
 def argsort(input, dim=-1, descending=False, stable=False) -> Tensor:
     """argsort(input, dim=-1, descending=False, stable=False): the indices sort would return."""
     x, d, scalar = _as_vector(input, dim, "argsort")
@@ -114,6 +115,7 @@ def _long(arr) -> Tensor:
     return Tensor._make(arr.astype(np.int64, copy=False))
 
 
+@runs_on(0)
 def unique(input, sorted=True, return_inverse=False, return_counts=False, dim=None):
     """unique(input, sorted=True, return_inverse=False, return_counts=False, dim=None).
 
@@ -138,6 +140,7 @@ def unique(input, sorted=True, return_inverse=False, return_counts=False, dim=No
     return _results(Tensor._make(out), _long(inv), _long(cnt), return_inverse, return_counts)
 
 
+@runs_on(0)
 def unique_consecutive(input, return_inverse=False, return_counts=False, dim=None):
     """unique_consecutive(input, return_inverse=False, return_counts=False, dim=None).
 
@@ -174,6 +177,7 @@ def _values_array(values, like: Tensor):
     raise TypeError(f"expected a Tensor or a number as input, got {type(values).__name__}")
 
 
+@runs_on(0)
 def searchsorted(sorted_sequence, input, *, out_int32=False, right=False, side=None,
                  sorter=None) -> Tensor:
     """searchsorted(sorted_sequence, input, *, out_int32=False, right=False, side=None, sorter=None).
@@ -214,6 +218,7 @@ def searchsorted(sorted_sequence, input, *, out_int32=False, right=False, side=N
     return Tensor._make(xp.asarray(out).astype(np.int32 if out_int32 else np.int64))
 
 
+@runs_on(1)
 def bucketize(input, boundaries, *, out_int32=False, right=False) -> Tensor:
     """bucketize(input, boundaries, *, out_int32=False, right=False): bucket index per element.
 
@@ -227,6 +232,7 @@ def bucketize(input, boundaries, *, out_int32=False, right=False) -> Tensor:
     return Tensor._make(xp.asarray(out).astype(np.int32 if out_int32 else np.int64))
 
 
+@runs_on(0)
 def histc(input, bins=100, min=0, max=0) -> Tensor:
     """histc(input, bins=100, min=0, max=0): histogram with equal-width bins over [min, max].
 

@@ -113,6 +113,7 @@ def digamma(input, *, out=None) -> Tensor:
 
 
 # ---- gamma family ----------------------------------------------------------------------
+@_device.runs_on(0)
 def mvlgamma(input: Tensor, p: int) -> Tensor:
     """mvlgamma(input, p): the log of the multivariate gamma function of dimension p,
     sum_i lgamma(input - i / 2) + p (p - 1) / 4 * log(pi); needs input > (p - 1) / 2."""

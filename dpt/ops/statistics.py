@@ -46,6 +46,7 @@ def _median_select(ignore_nan):
     return select
 
 
+@_device.runs_on(0)
 def _median(input, dim, keepdim, ignore_nan, op, rtype):
     if dim is None:
         x = input._data.reshape(-1)
@@ -179,6 +180,7 @@ def corrcoef(input: Tensor) -> Tensor:
 _INTERPOLATIONS = ("linear", "lower", "higher", "midpoint", "nearest")
 
 
+@_device.runs_on(0)
 def _quantile(input, q, dim, keepdim, interpolation, ignore_nan, op):
     if not isinstance(input, Tensor):
         raise TypeError(f"{op}(): argument 'input' must be Tensor, not {type(input).__name__}")

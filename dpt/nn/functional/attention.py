@@ -8,7 +8,7 @@ import math
 import numpy as np
 
 from ... import ops
-from ..._device import xp_of
+from ..._device import runs_on, xp_of
 from ..._tensor import Tensor
 from ...ops.activation import _const
 from .dropout import dropout
@@ -17,6 +17,7 @@ from .linear import linear
 __all__ = ["scaled_dot_product_attention", "multi_head_attention_forward"]
 
 
+@runs_on(0)
 def _safe_softmax(scores: Tensor) -> Tensor:
     """softmax over the last dim; rows whose every score is -inf give 0 instead of nan."""
     a = scores._data
@@ -84,6 +85,7 @@ def _repeat_heads(t: Tensor, r: int) -> Tensor:
     return e.reshape(shape[:-3] + (shape[-3] * r,) + shape[-2:])
 
 
+@runs_on(0)
 def _float_mask(mask, dtype, name: str):
     """A bool mask (True = masked out) as an additive float mask of -inf/0; floats pass through."""
     if mask is None:

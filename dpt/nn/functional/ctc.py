@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..._device import scatter_add, xp_of
+from ..._device import runs_on, scatter_add, xp_of
 from ..._tensor import Tensor
 from ...autograd.function import Function, autocast_fp32
 
@@ -142,6 +142,7 @@ def _lengths(v, n: int, name: str, xp):
 
 
 @autocast_fp32
+@runs_on(0)
 def ctc_loss(log_probs: Tensor, targets: Tensor, input_lengths, target_lengths, blank: int = 0,
              reduction: str = "mean", zero_infinity: bool = False) -> Tensor:
     """ctc_loss(log_probs, targets, input_lengths, target_lengths, blank=0, reduction='mean',

@@ -115,6 +115,7 @@ def smooth_l1_loss(input: Tensor, target: Tensor, size_average=None, reduce=None
 
 
 @autocast_fp32
+@runs_on(0)
 def huber_loss(input: Tensor, target: Tensor, reduction: str = "mean", delta: float = 1.0,
                weight: Tensor | None = None) -> Tensor:
     """huber_loss(input, target, reduction='mean', delta=1.0, weight=None): 0.5 d^2 where
@@ -169,6 +170,7 @@ def _class_layout(input: Tensor, target: Tensor, weight, op: str):
     return x2, t.astype(np.int64, copy=False), out_shape
 
 
+@runs_on(0)
 def _target_weights(t, c: int, weight, ignore_index: int, dtype):
     """(safe targets, per-row target weight with ignored rows 0, valid mask) as arrays."""
     xp = xp_of(t)
@@ -376,9 +378,10 @@ def nll_loss(input: Tensor, target: Tensor, weight: Tensor | None = None, size_a
     if reduction == "sum":
         return loss.sum()
     with np.errstate(invalid="ignore", divide="ignore"):
-        return loss.sum() / Tensor._make(wt.sum())
+        return loss.sum() / Tensor._make(wt).sum()
 
 
+@runs_on(0)
 def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:
     """one_hot(tensor, num_classes=-1): int64 tensor of shape (*tensor.shape, num_classes) with
     a 1 at each class index; num_classes=-1 uses max + 1."""
@@ -422,6 +425,7 @@ class BinaryCrossEntropy(Function):
 
 
 @autocast_fp32
+@runs_on(0)
 def binary_cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,
                          size_average=None, reduce=None, reduction: str = "mean") -> Tensor:
     """binary_cross_entropy(input, target, weight=None, size_average=None, reduce=None,
@@ -486,6 +490,7 @@ def kl_div(input: Tensor, target: Tensor, size_average=None, reduce=None,
 
 
 @autocast_fp32
+@runs_on(0)
 def poisson_nll_loss(input: Tensor, target: Tensor, log_input: bool = True, full: bool = False,
                      size_average=None, eps: float = 1e-8, reduce=None,
                      reduction: str = "mean") -> Tensor:
@@ -513,6 +518,7 @@ def poisson_nll_loss(input: Tensor, target: Tensor, log_input: bool = True, full
 
 
 @autocast_fp32
+@runs_on(0)
 def gaussian_nll_loss(input: Tensor, target: Tensor, var, full: bool = False,
                       eps: float = 1e-6, reduction: str = "mean") -> Tensor:
     """gaussian_nll_loss(input, target, var, full=False, eps=1e-6, reduction='mean'):
@@ -557,6 +563,7 @@ def margin_ranking_loss(input1: Tensor, input2: Tensor, target: Tensor, margin: 
 
 
 @autocast_fp32
+@runs_on(0)
 def hinge_embedding_loss(input: Tensor, target: Tensor, margin: float = 1.0, size_average=None,
                          reduce=None, reduction: str = "mean") -> Tensor:
     """hinge_embedding_loss(input, target, margin=1.0, ...): x where y == 1, max(0, margin - x)
@@ -570,6 +577,7 @@ def hinge_embedding_loss(input: Tensor, target: Tensor, margin: float = 1.0, siz
     return _reduce(out, reduction)
 
 
+@runs_on(0)
 def _multilabel_counts(input: Tensor, target: Tensor):
     """(counts (N, C): how often each class is a target, is_target (N, C)) from -1 padded ids."""
     t = target._data
@@ -586,6 +594,7 @@ def _multilabel_counts(input: Tensor, target: Tensor):
 
 
 @autocast_fp32
+@runs_on(0)
 def multilabel_margin_loss(input: Tensor, target: Tensor, size_average=None, reduce=None,
                            reduction: str = "mean") -> Tensor:
     """multilabel_margin_loss(input, target, ...): sum over target classes j (the ids before
@@ -621,6 +630,7 @@ def multilabel_soft_margin_loss(input: Tensor, target: Tensor, weight: Tensor | 
 
 
 @autocast_fp32
+@runs_on(0)
 def multi_margin_loss(input: Tensor, target: Tensor, p: int = 1, margin: float = 1.0,
                       weight: Tensor | None = None, size_average=None, reduce=None,
                       reduction: str = "mean") -> Tensor:
@@ -666,6 +676,7 @@ def soft_margin_loss(input: Tensor, target: Tensor, size_average=None, reduce=No
 
 
 @autocast_fp32
+@runs_on(2)
 def cosine_embedding_loss(input1: Tensor, input2: Tensor, target: Tensor, margin: float = 0,
                           size_average=None, reduce=None, reduction: str = "mean") -> Tensor:
     """cosine_embedding_loss(input1, input2, target, margin=0, ...): 1 - cos(x1, x2) where

@@ -105,6 +105,7 @@ def _check_per_channel(name, t, c):
                            f"channel), but got {list(t.shape)}")
 
 
+@runs_on(0)
 def _update_running(running, new, momentum):
     """running = (1 - momentum) * running + momentum * new, in place, outside autograd."""
     arr = running._data
@@ -188,6 +189,7 @@ def _batch_norm_1d(input, running_mean, running_var, weight, bias, training) -> 
     return input.clone()
 
 
+@runs_on(0)
 def instance_norm(input: Tensor, running_mean: Tensor | None = None,
                   running_var: Tensor | None = None, weight: Tensor | None = None,
                   bias: Tensor | None = None, use_input_stats: bool = True, momentum: float = 0.1,

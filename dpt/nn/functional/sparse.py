@@ -95,6 +95,7 @@ def embedding_dense_backward(gy, indices, num_weights, padding_idx=None,
                                    scale=scale_grad_by_freq)
 
 
+@runs_on(0)
 def _renorm_(weight: Tensor, idx, max_norm: float, norm_type: float) -> None:
     """Rescale (in place, outside autograd) the looked-up rows whose norm exceeds max_norm."""
     xp = xp_of(weight._data)
@@ -136,6 +137,7 @@ def embedding(input: Tensor, weight: Tensor, padding_idx: int | None = None,
                            scale_grad_by_freq=scale_grad_by_freq)
 
 
+@runs_on(1)
 def embedding_bag(input: Tensor, weight: Tensor, offsets: Tensor | None = None,
                   max_norm: float | None = None, norm_type: float = 2,
                   scale_grad_by_freq: bool = False, mode: str = "mean", sparse: bool = False,

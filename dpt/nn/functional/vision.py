@@ -173,6 +173,7 @@ def _nearest_index(L, O, scale, exact):
     return np.minimum(src, L - 1)
 
 
+@runs_on(0)
 def interpolate(input: Tensor, size=None, scale_factor=None, mode: str = "nearest",
                 align_corners=None, recompute_scale_factor=None, antialias: bool = False) -> Tensor:
     """interpolate(input, size=None, scale_factor=None, mode='nearest', align_corners=None,
@@ -280,6 +281,7 @@ def _base_coords(n, align_corners):
     return c if align_corners else c * (n - 1) / n
 
 
+@runs_on(0)
 def affine_grid(theta: Tensor, size, align_corners=None) -> Tensor:
     """affine_grid(theta, size, align_corners=None): sampling grid (N, H, W, 2) from theta
     (N, 2, 3) for size (N, C, H, W), or (N, D, H, W, 3) from (N, 3, 4) for 5-D sizes."""

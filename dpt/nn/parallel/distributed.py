@@ -46,7 +46,9 @@ class _Bucket:
             n += p.numel()
         ref = params[0]._data
         xp = _device.xp_of(ref)
-        self.buffer = Tensor._make(xp.zeros(n, dtype=ref.dtype))
+        self.device = params[0].device
+        with _device.device_context(self.device):
+            self.buffer = Tensor._make(xp.zeros(n, dtype=ref.dtype))
         self.views = [self.buffer._data[o:o + p.numel()].reshape(p._data.shape)
                       for o, p in zip(self.offsets, params)]
         self.pending = len(params)
@@ -232,6 +234,7 @@ class DistributedDataParallel(Module):
             self._launch_ready()
             self._poll()
 
+    @_device.runs_on(3)
     def _copy_in(self, bucket: _Bucket, i: int, param: Tensor) -> None:
         """Gradient into its bucket slot, divided by the world size on the way in (as torch
         does before the all-reduce), so averaging costs no extra pass over the bucket."""
@@ -254,7 +257,9 @@ class DistributedDataParallel(Module):
     def _launch(self, bucket: _Bucket) -> None:
         if self._comm_hook is not None:
             state, hook = self._comm_hook
-            bucket.future = hook(state, GradBucket(bucket, bucket.index == len(self._buckets) - 1))
+            last = bucket.index == len(self._buckets) - 1
+            with _device.device_context(bucket.device):  # a hook's raw work
+                bucket.future = hook(state, GradBucket(bucket, last))
         else:
             work = self._dist.all_reduce(bucket.buffer, group=self.process_group, async_op=True)
             bucket.future = _WorkFuture(work, bucket.buffer)
@@ -280,21 +285,24 @@ class DistributedDataParallel(Module):
                 "forward outputs take part in calculating the loss.")
         local_used = self._local_usage() if self.find_unused_parameters else None
         for bucket, i in missing:  # locally unused: contribute zeros so no rank waits
-            bucket.views[i][...] = 0
+            with _device.device_context(bucket.device):
+                bucket.views[i][...] = 0
             bucket.ready.add(i)
             bucket.pending -= 1
         self._launch_ready()
         divisor = self._join.divisor() if self._join is not None else self._world
         for bucket in self._buckets:
-            result = bucket.future.wait()
-            if result is not None and result._data is not bucket.buffer._data:
-                bucket.buffer._data[...] = result._data
-            if self._comm_hook is None and divisor != 1 and self._predivide is None:
-                bucket.buffer._data /= divisor
+            with _device.device_context(bucket.device):  # the future's callbacks run here too
+                result = bucket.future.wait()
+                if result is not None and result._data is not bucket.buffer._data:
+                    bucket.buffer._data[...] = result._data
+                if self._comm_hook is None and divisor != 1 and self._predivide is None:
+                    bucket.buffer._data /= divisor
         # After every bucket, so all ranks issue their collectives in the same order.
         used = self._global_usage(local_used) if local_used is not None else None
         for bucket in self._buckets:
-            self._copy_out(bucket, used)
+            with _device.device_context(bucket.device):
+                self._copy_out(bucket, used)
 
     def _local_usage(self) -> np.ndarray:
         return np.array([i in b.ready for b in self._buckets for i in range(len(b.params))],
@@ -343,10 +351,12 @@ class DistributedDataParallel(Module):
                 _broadcast_flat(self._dist, buffers, self.process_group)
         for bucket in self._buckets:
             bucket.reset()
-            bucket.buffer._data[...] = 0
+            with _device.device_context(bucket.device):
+                bucket.buffer._data[...] = 0
             self._launch(bucket)
         for bucket in self._buckets:
-            bucket.future.wait()
+            with _device.device_context(bucket.device):
+                bucket.future.wait()
         if self.find_unused_parameters:
             self._global_usage(np.zeros(sum(len(b.params) for b in self._buckets), dtype=np.int32))
 

@@ -21,6 +21,7 @@ def _as_list(tensors):
     return [tensors] if isinstance(tensors, Tensor) else list(tensors)
 
 
+@_device.runs_on(0)
 def _norm(arr, norm_type: float):
     """The vector norm of one array, as a float64 0-d array on the array's device."""
     xp = _device.xp_of(arr)
@@ -51,15 +52,18 @@ def get_total_norm(tensors, norm_type: float = 2.0, error_if_nonfinite: bool = F
     dev = first.device
     norms = [_device.move(_norm(t._data, norm_type), dev) for t in tensors]
     xp = _device.xp_of(first._data)
-    stacked = xp.stack([xp.asarray(n) for n in norms])
-    total = _norm(stacked, norm_type)
-    if error_if_nonfinite and not bool(xp.isfinite(total)):
+    with _device.device_context(dev):
+        stacked = xp.stack([xp.asarray(n) for n in norms])
+        total = _norm(stacked, norm_type)
+        finite = bool(xp.isfinite(total))
+    if error_if_nonfinite and not finite:
         raise RuntimeError(f"The total norm of order {norm_type} for gradients from `parameters` "
                            f"is non-finite, so it cannot be clipped. To disable this error and "
                            f"scale the gradients by the non-finite norm anyway, set "
                            f"`error_if_nonfinite=False`")
     out_dtype = first._data.dtype if first._data.dtype.kind == "f" else xp.float32
-    return Tensor._make(xp.asarray(total, dtype=out_dtype))
+    with _device.device_context(dev):
+        return Tensor._make(xp.asarray(total, dtype=out_dtype))
 
 
 def clip_grads_with_norm_(parameters, max_norm: float, total_norm: Tensor, foreach=None) -> None:
@@ -72,7 +76,8 @@ def clip_grads_with_norm_(parameters, max_norm: float, total_norm: Tensor, forea
     if coef < 1.0 or math.isnan(coef):
         with no_grad():
             for g in grads:
-                g._data *= g._data.dtype.type(coef) if g._data.dtype.kind == "f" else coef
+                with _device.device_context(g.device):
+                    g._data *= g._data.dtype.type(coef) if g._data.dtype.kind == "f" else coef
                 g._vc[0] += 1
 
 
@@ -107,5 +112,6 @@ def clip_grad_value_(parameters, clip_value: float, foreach=None) -> None:
         if g is None:
             continue
         xp = _device.xp_of(g._data)
-        xp.clip(g._data, -clip_value, clip_value, out=g._data)
+        with _device.device_context(g.device):
+            xp.clip(g._data, -clip_value, clip_value, out=g._data)
         g._vc[0] += 1

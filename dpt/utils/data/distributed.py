@@ -162,7 +162,7 @@ def evaluate_accuracy(model, loader, device=None, group=None) -> float:
             if device is not None:
                 x, y = x.to(device), y.to(device)
             pred = model(x).argmax(dim=1)
-            hits = (pred == y)._data
+            hits = pred == y  # tensor ops run on its device (raw arrays would not)
             if real is not None:
                 keep = max(0, min(len(hits), real - seen))
                 hits = hits[:keep]
