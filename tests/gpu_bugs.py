@@ -11,10 +11,4 @@ BUGS = {
     'tests/test_on_cuda.py::test_conv_pool_norm_layers_match_cpu[cuda:1]':
         'dpt/nn/functional/pooling.py _adaptive_avg_poolnd: xp.asarray of the bin matrix '
         'lands on the current device, not the input\'s (fix: @runs_on(2))',
-    'tests/test_on_cuda.py::test_distribution_sample_and_log_prob_on_device[cuda:1-Bernoulli]':
-        'dpt/ops/random.py bernoulli: the [0, 1] check on the raw probabilities runs before '
-        'device_context (fix: @_device.runs_on(0))',
-    'tests/test_on_cuda.py::test_distribution_sample_and_log_prob_on_device[cuda:1-Categorical]':
-        'dpt/ops/random.py multinomial: astype and the weight checks run before '
-        'device_context (fix: @_device.runs_on(0))',
 }

@@ -318,6 +318,7 @@ def normal(mean=0.0, std=1.0, size=None, *, generator=None, out=None, dtype=None
     return Normal.apply(mean, std, sample=sample)
 
 
+@_device.runs_on(0)
 def bernoulli(input: Tensor, p=None, *, generator=None, out=None) -> Tensor:
     """bernoulli(input, *, generator=None): 1 with probability input; bernoulli(input, p) uses p."""
     dev = input.device
@@ -362,6 +363,7 @@ def poisson(input: Tensor, generator=None) -> Tensor:
     return Poisson.apply(input, sample=sample)
 
 
+@_device.runs_on(0)
 def multinomial(input: Tensor, num_samples: int, replacement: bool = False, *,
                 generator=None, out=None) -> Tensor:
     """multinomial(input, num_samples, replacement=False, *, generator=None) -> int64 indices.
