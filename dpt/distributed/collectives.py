@@ -124,8 +124,9 @@ def _start(pg, op: str, tensors=(), *, shapes=True, root=None, red=None, outputs
             dtype = tensors[0].dtype if tensors else None
             if count is None:
                 count = tensors[0].numel() if tensors else 0
-            if speculate:
+            if speculate:  # a wait that times out names the call, as the check's own wait
                 work.gate = fingerprint.start(pg, seq, op, dtype, count, red, root)
+                work._describe = work.gate.describe
             else:
                 fingerprint.check(pg, seq, op, dtype, count, red, root)
             work.agreed = True

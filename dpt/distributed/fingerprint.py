@@ -169,12 +169,16 @@ class Gate:
                 self.state.pending = None
         return True
 
+    def describe(self) -> str:
+        """The call as the errors name it, e.g. 'all_reduce(float32[4], SUM)'."""
+        return _describe(self.op, *self.call)
+
     def settle(self) -> None:
         """Wait (under the group's timeout) until every rank has reached this collective, then
         verify: called before the group's next check reuses the persistent request, so that
         a mismatch is raised before any later traffic on the control communicator."""
         if not self.test():
-            work = Work(self.pg, self.op, self.seq, lambda: _describe(self.op, *self.call))
+            work = Work(self.pg, self.op, self.seq, self.describe)
             work.add_test(self.test)
             work.wait()
         self.verify()
@@ -182,7 +186,7 @@ class Gate:
     def verify(self) -> None:
         if self.error is None and self.agreed != self.mine:
             try:
-                _mismatch(self.pg, self.seq, self.op, _describe(self.op, *self.call))
+                _mismatch(self.pg, self.seq, self.op, self.describe())
             except DistError as e:
                 self.error = e
         if self.error is not None:
