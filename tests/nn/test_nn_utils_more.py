@@ -246,6 +246,7 @@ def test_old_spectral_norm_matches_torch(mod, args):
     torch.nn.utils.spectral_norm(t, n_power_iterations=2)
     _assert_sd_equal(d, t)
     assert list(d.state_dict()) == ["bias", "weight_orig", "weight_u", "weight_v"]
+    assert d.state_dict()._metadata == t.state_dict()._metadata
     with pytest.raises(RuntimeError, match="Cannot register two spectral_norm hooks"):
         nn.utils.spectral_norm(d)
     shape = (2, 5) if mod == "Linear" else (2, 3, 4, 4)
@@ -262,6 +263,7 @@ def test_old_spectral_norm_matches_torch(mod, args):
     nn.utils.remove_spectral_norm(d)
     torch.nn.utils.remove_spectral_norm(t)
     _assert_sd_equal(d, t, atol=1e-12)
+    assert d.state_dict()._metadata == t.state_dict()._metadata and not d._state_dict_hooks
     with pytest.raises(ValueError, match="spectral_norm of 'weight' not found in"):
         nn.utils.remove_spectral_norm(d)
     with pytest.raises(ValueError, match="Expected n_power_iterations to be positive"):

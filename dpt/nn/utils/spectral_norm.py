@@ -89,15 +89,31 @@ class SpectralNorm:
         module.register_buffer(fn.name + "_u", u)
         module.register_buffer(fn.name + "_v", v)
         module.register_forward_pre_hook(fn)
+        module._register_state_dict_hook(_SpectralNormStateDictHook(fn))
         return fn
+
+
+class _SpectralNormStateDictHook:
+    """Records ``spectral_norm: {'<name>.version': 1}`` in the state_dict metadata, as torch."""
+
+    def __init__(self, fn: SpectralNorm) -> None:
+        self.fn = fn
+
+    def __call__(self, module, state_dict, prefix, local_metadata) -> None:
+        meta = local_metadata.setdefault("spectral_norm", {})
+        key = self.fn.name + ".version"
+        if key in meta:
+            raise RuntimeError(f"Unexpected key in metadata['spectral_norm']: {key}")
+        meta[key] = self.fn._version
 
 
 def spectral_norm(module: Module, name: str = "weight", n_power_iterations: int = 1,
                   eps: float = 1e-12, dim: int | None = None) -> Module:
     """spectral_norm(module, name='weight', n_power_iterations=1, eps=1e-12, dim=None) -> Module
 
-    dim defaults to 1 for ConvTranspose modules and 0 otherwise. Unlike torch, no state_dict
-    version hooks are installed (the keys weight_orig, weight_u, weight_v are the same).
+    dim defaults to 1 for ConvTranspose modules and 0 otherwise. The state_dict carries torch's
+    keys and version metadata; unlike torch, loading a pre-1.0 checkpoint (one holding
+    ``weight`` next to ``weight_orig``) is not converted.
     """
     if dim is None:
         dim = 1 if isinstance(module, (ConvTranspose1d, ConvTranspose2d, ConvTranspose3d)) else 0
@@ -111,5 +127,8 @@ def remove_spectral_norm(module: Module, name: str = "weight") -> Module:
         if isinstance(hook, SpectralNorm) and hook.name == name:
             hook.remove(module)
             del module._forward_pre_hooks[k]
+            for j, sd_hook in list(module._state_dict_hooks.items()):
+                if isinstance(sd_hook, _SpectralNormStateDictHook) and sd_hook.fn.name == name:
+                    del module._state_dict_hooks[j]
             return module
     raise ValueError(f"spectral_norm of '{name}' not found in {module}")
