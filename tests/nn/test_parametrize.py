@@ -281,3 +281,21 @@ def test_gradcheck_through_parametrized_weight():
     o = orig.detach().clone().requires_grad_(True)
     assert dpt.autograd.gradcheck(fn, (o, x))
     assert dpt.autograd.gradcheck(lambda x: d(x), (x,))
+
+
+def test_transfer_parametrizations_and_params_matches_torch():
+    d, t = _linear_pair()
+    P.register_parametrization(d, "weight", DC["Symmetric"]())
+    TP.register_parametrization(t, "weight", TC["Symmetric"]())
+    dpt.manual_seed(1)
+    torch.manual_seed(1)
+    d2, t2 = nn.Linear(4, 4).double(), torch.nn.Linear(4, 4).double()
+    P.transfer_parametrizations_and_params(d, d2)
+    TP.transfer_parametrizations_and_params(t, t2)
+    _assert_sd_equal(d2, t2)
+    assert d2.parametrizations.weight[0] is d.parametrizations.weight[0]
+    np.testing.assert_allclose(_np(d2.weight), _np(d.weight))
+    d3, t3 = nn.Module(), torch.nn.Module()
+    P.transfer_parametrizations_and_params(d, d3, "weight")
+    TP.transfer_parametrizations_and_params(t, t3, "weight")
+    _assert_sd_equal(d3, t3)

@@ -323,7 +323,7 @@ def remove_parametrizations(module: Module, tensor_name: str,
 
 
 def type_before_parametrizations(module: Module) -> type:
-    """type_before_parametrizations(module) -> type: the class before parametrizations swapped it."""
+    """type_before_parametrizations(module) -> type: the class before parametrization."""
     if is_parametrized(module):
         return module.__class__.__bases__[0]
     return type(module)
@@ -333,21 +333,21 @@ def transfer_parametrizations_and_params(from_module: Module, to_module: Module,
                                          tensor_name: str | None = None) -> Module:
     """transfer_parametrizations_and_params(from_module, to_module, tensor_name=None) -> Module
 
-    Copies the parametrizations (and the originals' values) of ``from_module`` onto
-    ``to_module``, for one tensor or for all of them.
+    Registers ``from_module``'s parametrization modules (shared, not copied) on ``to_module``,
+    for one tensor or all, creating the tensor there if missing, and copies the originals.
     """
     if not is_parametrized(from_module):
         return to_module
     names = list(from_module.parametrizations) if tensor_name is None else [tensor_name]
     for name in names:
         if not hasattr(to_module, name):
-            setattr(to_module, name, Parameter(getattr(from_module, name)))
-        for p in from_module.parametrizations[name]:
-            if not is_parametrized(to_module, name) or p not in list(to_module.parametrizations[name]):
+            setattr(to_module, name, Parameter(getattr(from_module, name).detach()))
+        with no_grad():
+            for p in from_module.parametrizations[name]:
                 register_parametrization(to_module, name, p)
         src, dst = from_module.parametrizations[name], to_module.parametrizations[name]
         with no_grad():
-            if src.is_tensor:
+            if hasattr(src, "original"):
                 _maybe_set(dst.original, src.original)
             else:
                 for i in range(src.ntensors):
