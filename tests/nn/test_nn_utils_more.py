@@ -406,3 +406,23 @@ def test_fuse_weights_without_bias_and_linear():
     fw, fb = nn.utils.fuse_linear_bn_weights(lw * 1.0, None, bd.running_mean, bd.running_var,
                                              1e-5, bd.weight, bd.bias)
     assert fw.is_leaf and fw.requires_grad and fb.is_leaf and not fb.requires_grad
+
+
+@pytest.mark.parametrize("orth_map", ["matrix_exp", "cayley"])
+def test_orthogonal_complex_matches_torch(orth_map):
+    rs = np.random.RandomState(0)
+    a = rs.randn(3, 3) + 1j * rs.randn(3, 3)
+    dm, tm = nn.Module(), torch.nn.Module()
+    dm.w = nn.Parameter(dpt.tensor(a))
+    tm.w = torch.nn.Parameter(torch.tensor(a))
+    DPZ.orthogonal(dm, "w", orthogonal_map=orth_map)
+    TPZ.orthogonal(tm, "w", orthogonal_map=orth_map)
+    _assert_sd_equal(dm, tm, atol=1e-13)
+    q = _np(dm.w)
+    np.testing.assert_allclose(q.conj().T @ q, np.eye(3), atol=1e-12)
+    dm.w.abs().sum().backward()
+    tm.w.abs().sum().backward()
+    np.testing.assert_allclose(_np(dm.parametrizations.w.original.grad),
+                               tm.parametrizations.w.original.grad.numpy(), atol=1e-12)
+    with pytest.raises(ValueError, match="householder parametrization does not support complex"):
+        DPZ.orthogonal(dm, "w", orthogonal_map="householder")

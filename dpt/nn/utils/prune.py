@@ -265,9 +265,10 @@ class RandomStructured(BasePruningMethod):
         _validate_pruning_amount(nparams_toprune, tensor_size)
         if nparams_toprune == 0:
             return default_mask
+        # drawn on the CPU generator as torch does, so seeded runs pick the same channels
         prob = ops.rand(tensor_size)
         threshold = ops.kthvalue(prob, k=nparams_toprune).values
-        mask = _channel_mask(t, self.dim, prob > threshold)
+        mask = _channel_mask(t, self.dim, (prob > threshold).to(t.device))
         mask *= default_mask.to(dtype=mask.dtype)
         return mask
 
