@@ -1,6 +1,5 @@
 """dpt.nn.utils parametrizations, weight_norm/spectral_norm hooks, functional_call and fusion
 against torch."""
-import copy
 import warnings
 
 import numpy as np

@@ -54,17 +54,6 @@ def _maybe_set(dest: Tensor, src: Tensor) -> None:
     dest.data = src.detach()
 
 
-def _check_result(x, name: str, ref: Tensor, what: str) -> None:
-    if not isinstance(x, Tensor):
-        raise ValueError(f"{what} must return a tensor. Got {type(x).__name__}.")
-    if x.dtype != ref.dtype:
-        raise ValueError(f"{what} may not change the dtype of the tensor, unless the `unsafe` "
-                         f"flag is enabled.\n{name}.dtype: {ref.dtype}\n{what} dtype: {x.dtype}")
-    if x.shape != ref.shape:
-        raise ValueError(f"{what} may not change the shape of the tensor, unless the `unsafe` "
-                         f"flag is enabled.\n{name}.shape: {ref.shape}\n{what} shape: {x.shape}")
-
-
 class ParametrizationList(ModuleList):
     """ParametrizationList(modules, original, unsafe=False): the chain of parametrizations on one
     tensor, holding the unconstrained ``original`` (or ``original0``, ``original1``, ...)."""
@@ -96,6 +85,10 @@ class ParametrizationList(ModuleList):
                 raise ValueError("When `right_inverse` outputs one tensor, it may not change the "
                                  f"dtype.\noriginal.dtype: {original.dtype}\n"
                                  f"right_inverse(original).dtype: {new.dtype}")
+            if original.device != new.device:
+                raise ValueError("When `right_inverse` outputs one tensor, it may not change the "
+                                 f"device.\noriginal.device: {original.device}\n"
+                                 f"right_inverse(original).device: {new.device}")
             with no_grad():
                 _maybe_set(original, new)
             _register_parameter_or_buffer(self, "original", original)
