@@ -199,3 +199,31 @@ def test_gradcheck_through_mask():
         return dpt.nn.functional.linear(x, mask * w, lin.bias)
 
     assert dpt.autograd.gradcheck(fn, (w, x))
+
+
+def _every_other(lib_prune):
+    class EveryOther(lib_prune.BasePruningMethod):  # a user-defined method, as in torch's docs
+        PRUNING_TYPE = "unstructured"
+
+        def compute_mask(self, t, default_mask):
+            mask = default_mask.clone()
+            mask.view(-1)[::2] = 0
+            return mask
+
+    return EveryOther
+
+
+def test_user_subclass_of_base_pruning_method_matches_torch():
+    d, t = _conv_pair()
+    DE, TE = _every_other(prune), _every_other(tprune)
+    DE.apply(d, "weight")
+    TE.apply(t, "weight")
+    prune.l1_unstructured(d, "weight", amount=10)
+    tprune.l1_unstructured(t, "weight", amount=10)
+    DE.apply(d, "weight")  # acts only on the entries still unpruned
+    TE.apply(t, "weight")
+    _assert_same(d, t)
+    hook = next(iter(d._forward_pre_hooks.values()))
+    assert [type(m).__name__ for m in hook] == ["EveryOther", "L1Unstructured", "EveryOther"]
+    with pytest.raises(TypeError):
+        prune.BasePruningMethod()  # abstract: compute_mask is required
