@@ -5,13 +5,17 @@ Two steps track the engine:
   cnn  1x28x28 -> conv 32 (3x3, pad 1) -> ReLU -> maxpool 2 -> conv 64 -> ReLU -> maxpool 2
        -> linear 128 -> ReLU -> linear 10; batch 64, cross-entropy, SGD momentum 0.9
 
-    python benchmarks/train_step.py [--steps 50] [--threads 1] [--which mlp,cnn]
+    python benchmarks/train_step.py [--steps 50] [--threads 1] [--which mlp,cnn] [--baseline REV]
 
 Prints ms per step (median of the timed steps after warm-up; wall clock and this process's CPU
 time) and the ratios dpt/numpy and dpt/torch measured in the same run, the three
 implementations taking turns step by step: each ratio is the median over rounds of that
 round's ratio, so a burst of load that hits one round cancels out. Targets (issue 14): MLP
 within 1.05x of numpy and no slower than torch; CNN within 1.15x of torch.
+
+--baseline REV adds a fourth implementation to the same rounds: dpt with conv2d and max_pool2d
+taken from dpt/nn/functional/{conv,pooling}.py at git revision REV (everything else as in
+the tree), for an in-process before/after of those two files.
 """
 from __future__ import annotations
 
@@ -23,7 +27,8 @@ import time
 
 import numpy as np
 
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, ROOT)
 
 LR, MOMENTUM = 0.01, 0.9
 
@@ -190,6 +195,38 @@ def framework_step(lib, kind, wrap=None):
     return step
 
 
+def baseline_step(rev: str, kind: str):
+    """dpt's step with conv2d/max_pool2d from conv.py/pooling.py at git revision rev."""
+    import subprocess
+    import types
+
+    import dpt
+
+    mods = {}
+    for name in ("conv", "pooling"):
+        path = f"dpt/nn/functional/{name}.py"
+        src = subprocess.run(["git", "-C", ROOT, "show", f"{rev}:{path}"], capture_output=True,
+                             text=True, check=True).stdout
+        mod = types.ModuleType(f"dpt.nn.functional._baseline_{name}")
+        mod.__package__ = "dpt.nn.functional"  # its relative imports resolve in the tree
+        exec(compile(src, f"{rev}:{path}", "exec"), mod.__dict__)
+        mods[name] = mod
+    classes = (dpt.nn.Conv2d, dpt.nn.MaxPool2d)
+    old = (mods["conv"].conv2d, mods["pooling"].max_pool2d)
+    step = framework_step(dpt, kind)
+
+    def run():
+        current = [c.__dict__["_fn"] for c in classes]
+        for c, fn in zip(classes, old):
+            c._fn = staticmethod(fn)
+        try:
+            return step()
+        finally:
+            for c, fn in zip(classes, current):
+                c._fn = fn
+    return run
+
+
 def time_steps(steps: dict, n: int, warmup: int = 5):
     """({name: (median wall ms per step, median CPU ms per step, last loss)},
     {name: (median over rounds of dpt/name wall time, the same for CPU time)}).
@@ -222,6 +259,8 @@ def main(argv=None):
     ap.add_argument("--steps", type=int, default=50)
     ap.add_argument("--threads", type=int, default=1, help="BLAS/torch threads (default 1)")
     ap.add_argument("--which", default="mlp,cnn")
+    ap.add_argument("--baseline", default=None, metavar="REV",
+                    help="also time dpt with conv.py/pooling.py from this git revision")
     args = ap.parse_args(argv)
 
     try:
@@ -242,6 +281,8 @@ def main(argv=None):
         steps = {"numpy": numpy_step(kind), "dpt": framework_step(dpt, kind)}
         if torch is not None:
             steps["torch"] = framework_step(torch, kind)
+        if args.baseline:
+            steps["base"] = baseline_step(args.baseline, kind)
         rows, ratios = time_steps(steps, args.steps)
         for impl, (ms, cpu, loss) in rows.items():
             ratio = "" if impl == "dpt" else \

@@ -15,19 +15,21 @@ from dpt.nn.functional import conv as C
 
 def ref_conv2d(x, w, b=None, stride=1, padding=0, dilation=1, groups=1):
     """Direct convolution in numpy: out[n, o, i, j] = sum w[o, c, k] * xpad[n, c, i*s + k*d]."""
+    pair = lambda v: tuple(v) if isinstance(v, tuple) else (v, v)
+    (ph, pw), (dh, dw), (sh, sw) = pair(padding), pair(dilation), pair(stride)
     n, cin, h, wd = x.shape
     cout, cg, kh, kw = w.shape
-    xp_ = np.pad(x, ((0, 0), (0, 0), (padding, padding), (padding, padding)))
-    oh = (h + 2 * padding - dilation * (kh - 1) - 1) // stride + 1
-    ow = (wd + 2 * padding - dilation * (kw - 1) - 1) // stride + 1
+    xp_ = np.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw)))
+    oh = (h + 2 * ph - dh * (kh - 1) - 1) // sh + 1
+    ow = (wd + 2 * pw - dw * (kw - 1) - 1) // sw + 1
     og = cout // groups
     out = np.zeros((n, cout, oh, ow), dtype=np.float64)
     for g in range(groups):
         xs = xp_[:, g * cg:(g + 1) * cg]
         for ky in range(kh):
             for kx in range(kw):
-                win = xs[:, :, ky * dilation:ky * dilation + (oh - 1) * stride + 1:stride,
-                         kx * dilation:kx * dilation + (ow - 1) * stride + 1:stride]
+                win = xs[:, :, ky * dh:ky * dh + (oh - 1) * sh + 1:sh,
+                         kx * dw:kx * dw + (ow - 1) * sw + 1:sw]
                 out[:, g * og:(g + 1) * og] += np.einsum("nchw,oc->nohw", win,
                                                          w[g * og:(g + 1) * og, :, ky, kx])
     if b is not None:
@@ -48,6 +50,8 @@ CASES = [
     ((3, 6, 10, 8), (5, 6, 3, 3), 1, 0, 1, 1),      # no padding: no tap covers the output
     ((3, 4, 11, 11), (3, 4, 3, 3), 2, 1, 1, 1),     # strided
     ((3, 4, 12, 12), (3, 4, 3, 3), 1, 2, 2, 1),     # dilated
+    ((3, 4, 6, 6), (3, 4, 3, 3), 1, 4, 1, 1),       # padding wider than the kernel
+    ((2, 3, 9, 9), (2, 3, 3, 1), 1, (2, 0), (1, 3), 1),  # non-square kernel, mixed pads
     ((3, 4, 9, 9), (6, 2, 3, 3), 1, 1, 1, 2),       # grouped: general path
     ((3, 2, 9, 9), (16, 2, 3, 3), 1, 1, 1, 1),      # columns smaller than the output: kept
 ]

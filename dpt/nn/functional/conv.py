@@ -162,6 +162,54 @@ def _sample_cols(xpad, kernel, stride, dilation, out):
     return buf.reshape(n, c * math.prod(kernel), math.prod(out))
 
 
+def _col2im_grid(x, wr, y, kernel, lo, dilation):
+    """Stride-1 transposed convolution of x (N, Cin, *S) into y (N, Og, *out), one group:
+    y = col2im(wr @ x) with wr (Kp*Og, Cin), a few samples at a time.
+
+    Each sample's spatial dims are flattened onto a grid whose rows are padded with zeros
+    (row length Q_i >= S_i), so that every kernel offset k becomes one flat shift and its
+    block of columns one contiguous add into an accumulator D on the same grid (long
+    contiguous runs instead of rows of S_last elements). A sum that runs past the end of a
+    row wraps into the next row at a position left of the cropped range, which is why
+    Q_i >= S_i + (K_i - 1) d_i - lo_i suffices (and Q_i >= lo_i + out_i holds the crop);
+    the zero pads add nothing.
+    """
+    xp = xp_of(x)
+    n, cin = x.shape[:2]
+    sp, out, nd = x.shape[2:], y.shape[2:], x.ndim - 2
+    og = y.shape[1]
+    ext = [(kernel[i] - 1) * dilation[i] for i in range(nd)]
+    q = [sp[0]] + [max(sp[i], sp[i] + ext[i] - lo[i], lo[i] + out[i]) for i in range(1, nd)]
+    rows = max(sp[0] + ext[0], lo[0] + out[0]) + 1  # D's outer dim, one spare for wraps
+    inner = math.prod(q[1:])
+    gstride = [math.prod(q[i + 1:]) for i in range(nd)]
+    lsrc = math.prod(q)
+    shifts = [sum(k[i] * dilation[i] * gstride[i] for i in range(nd))
+              for k in np.ndindex(*kernel)]
+    rows = max(rows, -(-(shifts[-1] + lsrc) // inner))  # the last offset shifts the most
+    ld = rows * inner
+    crop = (slice(None), slice(None)) + tuple(slice(lo[i], lo[i] + out[i]) for i in range(nd))
+    spans = _chunks(n, len(shifts) * og * lsrc * x.itemsize)
+    padded = tuple(q) != tuple(sp)
+    if padded:  # zero pads written once, the interior refilled per chunk
+        grid = xp.zeros((spans[0][1] - spans[0][0], cin) + tuple(q), dtype=x.dtype)
+        inside = (slice(None), slice(None)) + tuple(slice(0, s) for s in sp)
+    for n0, n1 in spans:
+        m = n1 - n0
+        if padded:
+            g = grid[:m]
+            g[inside] = x[n0:n1]
+        else:
+            g = x[n0:n1]
+        cols = _same_dtype(xp.matmul(wr, g.reshape(m, cin, lsrc)), x)
+        cols = cols.reshape(m, len(shifts), og, lsrc)
+        acc = xp.zeros((m, og, ld), dtype=cols.dtype)
+        for j, sh in enumerate(shifts):
+            acc[:, :, sh:sh + lsrc] += cols[:, j]
+        y[n0:n1] = acc.reshape((m, og, rows) + tuple(q[1:]))[crop]
+    return y
+
+
 def _chunks(n, per_sample_bytes):
     """Sample ranges whose column blocks hold about _CHUNK_BYTES."""
     step = max(1, _CHUNK_BYTES // max(1, per_sample_bytes))
@@ -290,13 +338,14 @@ class ConvTranspose(Function):
             # Kp x the result) and is summed into the chunk's rows of y while still cached.
             wr = w.reshape(cin, og, kp).transpose(2, 1, 0).reshape(kp * og, cin)
             y = xp.empty((n, og) + tuple(out), dtype=x.dtype)
-            xr = x.reshape(n, cin, p)
-            step = max(1, _CHUNK_BYTES // (kp * og * p * x.itemsize))
-            for n0 in range(0, n, step):
-                n1 = min(n, n0 + step)
-                cols = _same_dtype(xp.matmul(wr, xr[n0:n1]), x)       # (n1-n0, Kp*Og, P)
-                cols = xp.moveaxis(cols.reshape((n1 - n0,) + kernel + (og,) + sp), 0, nd)
-                _col2im_cropped(cols, y[n0:n1], lo, stride, dilation)
+            if all(st == 1 for st in stride):
+                _col2im_grid(x, wr, y, kernel, lo, dilation)
+            else:
+                xr = x.reshape(n, cin, p)
+                for n0, n1 in _chunks(n, kp * og * p * x.itemsize):
+                    cols = _same_dtype(xp.matmul(wr, xr[n0:n1]), x)   # (n1-n0, Kp*Og, P)
+                    cols = xp.moveaxis(cols.reshape((n1 - n0,) + kernel + (og,) + sp), 0, nd)
+                    _col2im_cropped(cols, y[n0:n1], lo, stride, dilation)
             if b is not None:
                 y += b.reshape((-1,) + (1,) * nd)
             return y
