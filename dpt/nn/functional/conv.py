@@ -210,6 +210,58 @@ def _col2im_grid(x, wr, y, kernel, lo, dilation):
     return y
 
 
+class _FlatGrid:
+    """Stride-1 windows of x (N, C, *S) on a flat grid, for im2col with long contiguous runs.
+
+    Each sample is laid out as lo_0 + S_0 + hi_0 zero-padded rows of Q_1 x ... cells, where
+    an inner row holds S_i values and Q_i - S_i >= max(lo_i, hi_i) zeros shared by its two
+    neighbours. Output o then reads the input at flat o + shift(k), so the column block of
+    a kernel offset is one contiguous slice per channel and sample: the output is computed
+    on the grid too (cells past out_i are discarded) and ``crop`` views the valid part.
+    """
+
+    def __init__(self, x, kernel, dilation, pads, out):
+        nd = x.ndim - 2
+        sp = x.shape[2:]
+        self.c, self.kernel, self.out, self.dtype = x.shape[1], kernel, out, x.dtype
+        self.q = (sp[0] + pads[0][0] + pads[0][1],) + tuple(
+            max(sp[i] + max(pads[i]), out[i]) for i in range(1, nd))
+        self.inner = math.prod(self.q[1:])
+        st = [math.prod(self.q[i + 1:]) for i in range(nd)]
+        self.block = math.prod(self.q)                       # per sample and channel
+        self.front = self.inner                              # zero margin before sample 0
+        self.lo = sum(pads[i][0] * st[i] for i in range(1, nd))  # reads left of a row
+        self.kstrides = tuple(dilation[i] * st[i] for i in range(nd))
+        self.length = out[0] * self.inner                    # output cells per sample
+        self.inside = (slice(None), slice(None), slice(pads[0][0], pads[0][0] + sp[0])) + \
+            tuple(slice(0, sp[i]) for i in range(1, nd))
+        self.sp = sp
+        self.buf = None
+
+    def cols(self, x):
+        """(C*Kp, n, L) columns of x (n samples) on the grid."""
+        xp = xp_of(x)
+        n = x.shape[0]
+        size = self.front + n * self.c * self.block + self.inner
+        if self.buf is None or self.buf.size < size:
+            self.buf = xp.zeros(size, dtype=self.dtype)      # pads stay zero across chunks
+        grid = self.buf[self.front:self.front + n * self.c * self.block]
+        grid.reshape((n, self.c) + self.q)[self.inside] = x
+        it = self.buf.itemsize
+        start = self.buf[self.front - self.lo:]
+        view = _as_strided(xp, start, (self.c,) + tuple(self.kernel) + (n, self.length),
+                           (self.block * it,) + tuple(k * it for k in self.kstrides) +
+                           (self.c * self.block * it, it))
+        cols = xp.empty(view.shape, dtype=self.dtype)
+        cols[...] = view
+        return cols.reshape(-1, n, self.length)
+
+    def crop(self, a):
+        """The valid outputs of grid-shaped a (..., L) as a (..., *out) view."""
+        return a.reshape(a.shape[:-1] + (self.out[0],) + self.q[1:])[
+            (Ellipsis,) + tuple(slice(0, o) for o in self.out)]
+
+
 def _chunks(n, per_sample_bytes):
     """Sample ranges whose column blocks hold about _CHUNK_BYTES."""
     step = max(1, _CHUNK_BYTES // max(1, per_sample_bytes))
@@ -268,10 +320,19 @@ class Conv(Function):
             # Columns larger than the output (a deep layer): never kept for backward (the
             # weight gradient rebuilds them chunk by chunk), so built and used a few
             # samples at a time, each chunk's GEMM reading it while it is cached.
-            xpad = pad_array(x, pads)
             y = xp.empty((n, cout) + out, dtype=x.dtype)
-            yr = y.reshape(n, cout, p)
             wm = w.reshape(cout, -1)
+            if all(st == 1 for st in stride):
+                grid = _FlatGrid(x, kernel, dilation, pads, out)
+                for n0, n1 in _chunks(n, cin * kp * grid.length * x.itemsize):
+                    yq = _same_dtype(xp.matmul(wm, grid.cols(x[n0:n1]).swapaxes(0, 1)), w)
+                    if b is None:
+                        y[n0:n1] = grid.crop(yq)
+                    else:  # the bias add doubles as the cropping copy
+                        xp.add(grid.crop(yq), b.reshape((cout,) + (1,) * nd), out=y[n0:n1])
+                return y
+            xpad = pad_array(x, pads)
+            yr = y.reshape(n, cout, p)
             for n0, n1 in _chunks(n, cin * kp * p * x.itemsize):
                 yr[n0:n1] = _same_dtype(xp.matmul(wm, _sample_cols(
                     xpad[n0:n1], kernel, stride, dilation, out)), w)
@@ -403,9 +464,17 @@ class ConvWeightGrad(Function):
             # no kept columns: rebuilt a few samples at a time and contracted with the same
             # samples of g, one long-K GEMM per chunk, so they never exist whole
             gw = None
+            grid = _FlatGrid(x, kernel, dilation, pads, out) if all(
+                st == 1 for st in stride) else None
             for n0, n1 in _chunks(n, cg * kp * p * x.itemsize):
-                cols = _im2col(x[n0:n1], kernel, stride, dilation, pads, 1, out)[0]
-                gt = g[n0:n1].reshape(n1 - n0, og, p).swapaxes(0, 1).reshape(og, -1)
+                if grid is None:
+                    cols = _im2col(x[n0:n1], kernel, stride, dilation, pads, 1, out)[0]
+                    gt = g[n0:n1].reshape(n1 - n0, og, p).swapaxes(0, 1).reshape(og, -1)
+                else:  # g spread on the grid, zeros in the discarded cells
+                    cols = grid.cols(x[n0:n1]).reshape(cg * kp, -1)
+                    gt = xp.zeros((og, n1 - n0, grid.length), dtype=g.dtype)
+                    grid.crop(gt)[...] = g[n0:n1].swapaxes(0, 1)
+                    gt = gt.reshape(og, -1)
                 part = _same_dtype((cols @ gt.T).T if cols.shape[0] > og else gt @ cols.T, g)
                 gw = part if gw is None else xp.add(gw, part, out=gw)
             return gw.reshape((og, cg) + tuple(kernel))
