@@ -21,6 +21,11 @@ steps, so the arrays held between steps are traced too, and the figure is the tr
 during the step minus the traced total before it. Target (issue 14): dpt's step peak at most
 1.2x torch's.
 
+glibc keeps freed heap pages for reuse, and what a step reuses from them never shows in VmHWM,
+so the figures move between runs by as much as the allocator happened to cache; with
+``MALLOC_MMAP_THRESHOLD_=65536`` in the environment (the children inherit it) every array is
+its own mapping, returned on free, and the step peak becomes the live-array peak.
+
 The DDP cases run under ``mpiexec -n 2``: a local step (no wrapper) and a DDP step of the same
 MLP on each rank; each rank measures itself and the larger of the two is reported. DDP should
 add its gradient buckets (one flat buffer per bucket, as large as the parameters) to "held"
