@@ -5,12 +5,17 @@ Two steps track the engine:
   cnn  1x28x28 -> conv 32 (3x3, pad 1) -> ReLU -> maxpool 2 -> conv 64 -> ReLU -> maxpool 2
        -> linear 128 -> ReLU -> linear 10; batch 64, cross-entropy, SGD momentum 0.9
 
-    python benchmarks/train_step.py [--steps 50] [--threads 1] [--which mlp,cnn]
+    python benchmarks/train_step.py [--steps 50] [--threads 1] [--which mlp,cnn] [--baseline REV]
 
 Prints ms per step (median of the timed steps after warm-up; wall clock and this process's CPU
 time) and the ratios dpt/numpy and dpt/torch measured in the same run, the three
-implementations taking turns step by step. Targets: MLP within 1.2x of numpy and no slower than
-torch; CNN within 1.5x of torch.
+implementations taking turns step by step: each ratio is the median over rounds of that
+round's ratio, so a burst of load that hits one round cancels out. Targets (issue 14): MLP
+within 1.05x of numpy and no slower than torch; CNN within 1.15x of torch.
+
+--baseline REV adds a fourth implementation to the same rounds: dpt with conv2d and max_pool2d
+taken from dpt/nn/functional/{conv,pooling}.py at git revision REV (everything else as in
+the tree), for an in-process before/after of those two files.
 """
 from __future__ import annotations
 
@@ -22,7 +27,8 @@ import time
 
 import numpy as np
 
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, ROOT)
 
 LR, MOMENTUM = 0.01, 0.9
 
@@ -160,7 +166,8 @@ def numpy_step(kind):
 
 
 # ---- dpt / torch (the same code: only the module differs) -----------------------------------
-def framework_step(lib, kind):
+def framework_step(lib, kind, wrap=None):
+    """The step of lib (dpt or torch) as a closure; wrap (a DDP class) wraps the model."""
     nn, F = lib.nn, lib.nn.functional
     if kind == "mlp":
         model = nn.Sequential(nn.Linear(784, 512), nn.ReLU(), nn.Linear(512, 512), nn.ReLU(),
@@ -173,6 +180,8 @@ def framework_step(lib, kind):
     with lib.no_grad():
         for p, v in zip(model.parameters(), init_params(kind)):
             p.copy_(lib.from_numpy(v))
+    if wrap is not None:
+        model = wrap(model)
     opt = lib.optim.SGD(model.parameters(), lr=LR, momentum=MOMENTUM)
     xn, yn = make_batch(kind)
     x, y = lib.from_numpy(xn), lib.from_numpy(yn)
@@ -186,8 +195,41 @@ def framework_step(lib, kind):
     return step
 
 
-def time_steps(steps: dict, n: int, warmup: int = 5) -> dict:
-    """{name: (median wall ms per step, median CPU ms per step, last loss)}.
+def baseline_step(rev: str, kind: str):
+    """dpt's step with conv2d/max_pool2d from conv.py/pooling.py at git revision rev."""
+    import subprocess
+    import types
+
+    import dpt
+
+    mods = {}
+    for name in ("conv", "pooling"):
+        path = f"dpt/nn/functional/{name}.py"
+        src = subprocess.run(["git", "-C", ROOT, "show", f"{rev}:{path}"], capture_output=True,
+                             text=True, check=True).stdout
+        mod = types.ModuleType(f"dpt.nn.functional._baseline_{name}")
+        mod.__package__ = "dpt.nn.functional"  # its relative imports resolve in the tree
+        exec(compile(src, f"{rev}:{path}", "exec"), mod.__dict__)
+        mods[name] = mod
+    classes = (dpt.nn.Conv2d, dpt.nn.MaxPool2d)
+    old = (mods["conv"].conv2d, mods["pooling"].max_pool2d)
+    step = framework_step(dpt, kind)
+
+    def run():
+        current = [c.__dict__["_fn"] for c in classes]
+        for c, fn in zip(classes, old):
+            c._fn = staticmethod(fn)
+        try:
+            return step()
+        finally:
+            for c, fn in zip(classes, current):
+                c._fn = fn
+    return run
+
+
+def time_steps(steps: dict, n: int, warmup: int = 5):
+    """({name: (median wall ms per step, median CPU ms per step, last loss)},
+    {name: (median over rounds of dpt/name wall time, the same for CPU time)}).
 
     The implementations take turns step by step, so a burst of load on a shared machine hits
     all of them alike; the CPU time of this process (process_time) is reported too, as it is
@@ -205,8 +247,11 @@ def time_steps(steps: dict, n: int, warmup: int = 5) -> dict:
             loss[name] = step()
             wall[name].append(time.perf_counter() - t0)
             cpu[name].append(time.process_time() - c0)
-    return {name: (statistics.median(wall[name]) * 1e3, statistics.median(cpu[name]) * 1e3,
+    rows = {name: (statistics.median(wall[name]) * 1e3, statistics.median(cpu[name]) * 1e3,
                    float(loss[name])) for name in steps}
+    return rows, {name: (statistics.median(a / b for a, b in zip(wall["dpt"], wall[name])),
+                         statistics.median(a / b for a, b in zip(cpu["dpt"], cpu[name])))
+                  for name in steps}
 
 
 def main(argv=None):
@@ -214,6 +259,8 @@ def main(argv=None):
     ap.add_argument("--steps", type=int, default=50)
     ap.add_argument("--threads", type=int, default=1, help="BLAS/torch threads (default 1)")
     ap.add_argument("--which", default="mlp,cnn")
+    ap.add_argument("--baseline", default=None, metavar="REV",
+                    help="also time dpt with conv.py/pooling.py from this git revision")
     args = ap.parse_args(argv)
 
     try:
@@ -234,10 +281,12 @@ def main(argv=None):
         steps = {"numpy": numpy_step(kind), "dpt": framework_step(dpt, kind)}
         if torch is not None:
             steps["torch"] = framework_step(torch, kind)
-        rows = time_steps(steps, args.steps)
+        if args.baseline:
+            steps["base"] = baseline_step(args.baseline, kind)
+        rows, ratios = time_steps(steps, args.steps)
         for impl, (ms, cpu, loss) in rows.items():
             ratio = "" if impl == "dpt" else \
-                f"   dpt/{impl} = {rows['dpt'][0] / ms:.2f}x, {rows['dpt'][1] / cpu:.2f}x"
+                f"   dpt/{impl} = {ratios[impl][0]:.3f}x, {ratios[impl][1]:.3f}x"
             print(f"{kind:6} {impl:6} {ms:9.2f} {cpu:9.2f} {loss:9.4f}{ratio}")
 
 

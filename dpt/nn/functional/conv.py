@@ -74,15 +74,18 @@ def col2im(cols, full, stride, dilation):
 
 def _col2im_cropped(cols, res, lo, stride, dilation):
     """col2im's sums, cropped to [lo, lo + out) per spatial dim, written straight into res
-    (C, N, *out) (which may be a transposed view of the (N, C, *out) result): no padded
-    buffer and no cropping copy. cols is (*K, C, N, *S)."""
+    (A, B, *out) (any two leading dims, e.g. a transposed view of the (N, C, *out) result):
+    no padded buffer and no cropping copy. cols is (*K, A, B, *S). An offset whose windows
+    cover all of res (the centre tap of a stride-1 'same' convolution) is stored first
+    instead of zero-filling res and adding it."""
     nd = res.ndim - 2
     kernel = cols.shape[:nd]
     src_sp = cols.shape[nd + 2:]
     out = res.shape[2:]
-    res.fill(0)
+    parts = []
     for k in np.ndindex(*kernel):
         src, dst = [slice(None)] * 2, [slice(None)] * 2
+        covers = True
         for i in range(nd):
             off, s = k[i] * dilation[i] - lo[i], stride[i]  # window o lands at off + o*s
             o0 = (max(0, -off) + s - 1) // s
@@ -91,8 +94,17 @@ def _col2im_cropped(cols, res, lo, stride, dilation):
                 break
             src.append(slice(o0, o1 + 1))
             dst.append(slice(off + o0 * s, off + o1 * s + 1, s))
+            covers = covers and s == 1 and off + o0 == 0 and off + o1 == out[i] - 1
         else:
-            res[tuple(dst)] += cols[k][tuple(src)]
+            parts.append((covers, k, tuple(src), tuple(dst)))
+    first = next((part for part in parts if part[0]), None)
+    if first is None:
+        res.fill(0)
+    else:
+        parts.remove(first)
+        res[...] = cols[first[1]][first[2]]
+    for _, k, src, dst in parts:
+        res[dst] += cols[k][src]
     return res
 
 
@@ -106,6 +118,10 @@ def pad_array(x, pads, value=0):
     out[(slice(None), slice(None)) + tuple(slice(lo, lo + s) for s, (lo, _) in
                                            zip(x.shape[2:], pads))] = x
     return out
+
+
+# Column blocks of the input gradient are built and summed this many bytes at a time.
+_CHUNK_BYTES = 4 << 20
 
 
 def _out_len(n, k, s, d, lo, hi):
@@ -130,6 +146,126 @@ def _im2col(x, kernel, stride, dilation, pads, groups, out):
                   stride[i]) for i in range(nd))
         buf[(slice(None),) + k] = xt[sl]
     return buf.reshape(groups, (c // groups) * math.prod(kernel), n * math.prod(out))
+
+
+def _sample_cols(xpad, kernel, stride, dilation, out):
+    """(n, C*Kp, P) copy of the windows of an already padded xpad (n, C, *S), each sample's
+    column matrix contiguous: the per-sample layout the chunked paths feed to BLAS."""
+    xp = xp_of(xpad)
+    n, c = xpad.shape[:2]
+    buf = xp.empty((n, c) + tuple(kernel) + tuple(out), dtype=xpad.dtype)
+    for k in np.ndindex(*kernel):
+        sl = (slice(None), slice(None)) + tuple(
+            slice(k[i] * dilation[i], k[i] * dilation[i] + (out[i] - 1) * stride[i] + 1,
+                  stride[i]) for i in range(len(kernel)))
+        buf[(slice(None), slice(None)) + k] = xpad[sl]
+    return buf.reshape(n, c * math.prod(kernel), math.prod(out))
+
+
+def _col2im_grid(x, wr, y, kernel, lo, dilation):
+    """Stride-1 transposed convolution of x (N, Cin, *S) into y (N, Og, *out), one group:
+    y = col2im(wr @ x) with wr (Kp*Og, Cin), a few samples at a time.
+
+    Each sample's spatial dims are flattened onto a grid whose rows are padded with zeros
+    (row length Q_i >= S_i), so that every kernel offset k becomes one flat shift and its
+    block of columns one contiguous add into an accumulator D on the same grid (long
+    contiguous runs instead of rows of S_last elements). A sum that runs past the end of a
+    row wraps into the next row at a position left of the cropped range, which is why
+    Q_i >= S_i + (K_i - 1) d_i - lo_i suffices (and Q_i >= lo_i + out_i holds the crop);
+    the zero pads add nothing.
+    """
+    xp = xp_of(x)
+    n, cin = x.shape[:2]
+    sp, out, nd = x.shape[2:], y.shape[2:], x.ndim - 2
+    og = y.shape[1]
+    ext = [(kernel[i] - 1) * dilation[i] for i in range(nd)]
+    q = [sp[0]] + [max(sp[i], sp[i] + ext[i] - lo[i], lo[i] + out[i]) for i in range(1, nd)]
+    rows = max(sp[0] + ext[0], lo[0] + out[0]) + 1  # D's outer dim, one spare for wraps
+    inner = math.prod(q[1:])
+    gstride = [math.prod(q[i + 1:]) for i in range(nd)]
+    lsrc = math.prod(q)
+    shifts = [sum(k[i] * dilation[i] * gstride[i] for i in range(nd))
+              for k in np.ndindex(*kernel)]
+    rows = max(rows, -(-(shifts[-1] + lsrc) // inner))  # the last offset shifts the most
+    ld = rows * inner
+    crop = (slice(None), slice(None)) + tuple(slice(lo[i], lo[i] + out[i]) for i in range(nd))
+    spans = _chunks(n, len(shifts) * og * lsrc * x.itemsize)
+    padded = tuple(q) != tuple(sp)
+    if padded:  # zero pads written once, the interior refilled per chunk
+        grid = xp.zeros((spans[0][1] - spans[0][0], cin) + tuple(q), dtype=x.dtype)
+        inside = (slice(None), slice(None)) + tuple(slice(0, s) for s in sp)
+    for n0, n1 in spans:
+        m = n1 - n0
+        if padded:
+            g = grid[:m]
+            g[inside] = x[n0:n1]
+        else:
+            g = x[n0:n1]
+        cols = _same_dtype(xp.matmul(wr, g.reshape(m, cin, lsrc)), x)
+        cols = cols.reshape(m, len(shifts), og, lsrc)
+        acc = xp.zeros((m, og, ld), dtype=cols.dtype)
+        for j, sh in enumerate(shifts):
+            acc[:, :, sh:sh + lsrc] += cols[:, j]
+        y[n0:n1] = acc.reshape((m, og, rows) + tuple(q[1:]))[crop]
+    return y
+
+
+class _FlatGrid:
+    """Stride-1 windows of x (N, C, *S) on a flat grid, for im2col with long contiguous runs.
+
+    Each sample is laid out as lo_0 + S_0 + hi_0 zero-padded rows of Q_1 x ... cells, where
+    an inner row holds S_i values and Q_i - S_i >= max(lo_i, hi_i) zeros shared by its two
+    neighbours. Output o then reads the input at flat o + shift(k), so the column block of
+    a kernel offset is one contiguous slice per channel and sample: the output is computed
+    on the grid too (cells past out_i are discarded) and ``crop`` views the valid part.
+    """
+
+    def __init__(self, x, kernel, dilation, pads, out):
+        nd = x.ndim - 2
+        sp = x.shape[2:]
+        self.c, self.kernel, self.out, self.dtype = x.shape[1], kernel, out, x.dtype
+        self.q = (sp[0] + pads[0][0] + pads[0][1],) + tuple(
+            max(sp[i] + max(pads[i]), out[i]) for i in range(1, nd))
+        self.inner = math.prod(self.q[1:])
+        st = [math.prod(self.q[i + 1:]) for i in range(nd)]
+        self.block = math.prod(self.q)                       # per sample and channel
+        self.front = self.inner                              # zero margin before sample 0
+        self.lo = sum(pads[i][0] * st[i] for i in range(1, nd))  # reads left of a row
+        self.kstrides = tuple(dilation[i] * st[i] for i in range(nd))
+        self.length = out[0] * self.inner                    # output cells per sample
+        self.inside = (slice(None), slice(None), slice(pads[0][0], pads[0][0] + sp[0])) + \
+            tuple(slice(0, sp[i]) for i in range(1, nd))
+        self.sp = sp
+        self.buf = None
+
+    def cols(self, x):
+        """(C*Kp, n, L) columns of x (n samples) on the grid."""
+        xp = xp_of(x)
+        n = x.shape[0]
+        size = self.front + n * self.c * self.block + self.inner
+        if self.buf is None or self.buf.size < size:
+            self.buf = xp.zeros(size, dtype=self.dtype)      # pads stay zero across chunks
+        grid = self.buf[self.front:self.front + n * self.c * self.block]
+        grid.reshape((n, self.c) + self.q)[self.inside] = x
+        it = self.buf.itemsize
+        start = self.buf[self.front - self.lo:]
+        view = _as_strided(xp, start, (self.c,) + tuple(self.kernel) + (n, self.length),
+                           (self.block * it,) + tuple(k * it for k in self.kstrides) +
+                           (self.c * self.block * it, it))
+        cols = xp.empty(view.shape, dtype=self.dtype)
+        cols[...] = view
+        return cols.reshape(-1, n, self.length)
+
+    def crop(self, a):
+        """The valid outputs of grid-shaped a (..., L) as a (..., *out) view."""
+        return a.reshape(a.shape[:-1] + (self.out[0],) + self.q[1:])[
+            (Ellipsis,) + tuple(slice(0, o) for o in self.out)]
+
+
+def _chunks(n, per_sample_bytes):
+    """Sample ranges whose column blocks hold about _CHUNK_BYTES."""
+    step = max(1, _CHUNK_BYTES // max(1, per_sample_bytes))
+    return [(n0, min(n, n0 + step)) for n0 in range(0, n, step)]
 
 
 class _ChannelSum(Function):
@@ -177,16 +313,40 @@ class Conv(Function):
         kernel = w.shape[2:]
         out = tuple(_out_len(x.shape[2 + i], kernel[i], stride[i], dilation[i], *pads[i])
                     for i in range(nd))
+        xp = xp_of(x)
+        p = math.prod(out)
+        cin, kp = x.shape[1], math.prod(kernel)
+        if groups == 1 and n > 1 and p >= 64 and cin * kp > cout:
+            # Columns larger than the output (a deep layer): never kept for backward (the
+            # weight gradient rebuilds them chunk by chunk), so built and used a few
+            # samples at a time, each chunk's GEMM reading it while it is cached.
+            y = xp.empty((n, cout) + out, dtype=x.dtype)
+            wm = w.reshape(cout, -1)
+            if all(st == 1 for st in stride):
+                grid = _FlatGrid(x, kernel, dilation, pads, out)
+                for n0, n1 in _chunks(n, cin * kp * grid.length * x.itemsize):
+                    yq = _same_dtype(xp.matmul(wm, grid.cols(x[n0:n1]).swapaxes(0, 1)), w)
+                    if b is None:
+                        y[n0:n1] = grid.crop(yq)
+                    else:  # the bias add doubles as the cropping copy
+                        xp.add(grid.crop(yq), b.reshape((cout,) + (1,) * nd), out=y[n0:n1])
+                return y
+            xpad = pad_array(x, pads)
+            yr = y.reshape(n, cout, p)
+            for n0, n1 in _chunks(n, cin * kp * p * x.itemsize):
+                yr[n0:n1] = _same_dtype(xp.matmul(wm, _sample_cols(
+                    xpad[n0:n1], kernel, stride, dilation, out)), w)
+            if b is not None:
+                yr += b.reshape(cout, 1)
+            return y
         cols = _im2col(x, kernel, stride, dilation, pads, groups, out)
         if keep_cols:
             self._cols = cols
-        xp = xp_of(x)
-        p = math.prod(out)
         if groups == 1 and p >= 64:
             # one BLAS GEMM per sample straight into the (N, C, *out) layout: the column
             # matrix read as (N, K, P) blocks (row stride N*P), so no transposing copy
             y = _same_dtype(xp.matmul(w.reshape(cout, -1),
-                                      cols[0].reshape(-1, n, p).swapaxes(0, 1)), w)
+                                      cols[0].reshape(cols.shape[1], n, p).swapaxes(0, 1)), w)
             if b is not None:
                 y += b.reshape(cout, 1)
             return y.reshape((n, cout) + out)
@@ -202,13 +362,15 @@ class Conv(Function):
         stride, pads, dilation, groups = self.args
         need = self.needs_input_grad
         gx = gw = gb = None
-        if need[0]:
-            gx = ConvTranspose.apply(gy, w, stride=stride, pads=pads, dilation=dilation,
-                                     groups=groups, out=tuple(x.shape[2:]))
-        if need[1]:
+        if need[1]:  # first, so that the kept columns are freed before gx's are made
             cols = None if is_grad_enabled() else getattr(self, "_cols", None)
             gw = ConvWeightGrad.apply(x, gy, kernel=tuple(w.shape[2:]), stride=stride,
                                       pads=pads, dilation=dilation, groups=groups, cols=cols)
+            del cols
+        self._cols = None  # a second backward (retain_graph) rebuilds them
+        if need[0]:
+            gx = ConvTranspose.apply(gy, w, stride=stride, pads=pads, dilation=dilation,
+                                     groups=groups, out=tuple(x.shape[2:]))
         if len(need) > 2 and need[2]:
             gb = _ChannelSum.apply(gy)
         return (gx, gw) if len(need) == 2 else (gx, gw, gb)
@@ -230,6 +392,24 @@ class ConvTranspose(Function):
         cg = cin // groups
         p = math.prod(sp)
         kp = math.prod(kernel)
+        lo = tuple(lo for lo, _ in pads)
+        if groups == 1 and n > 1:
+            # Per-sample GEMMs read x in place, (Kp*Og, Cin) @ (Cin, P), over a few samples
+            # at a time: the column block of a chunk stays small (a few MiB instead of
+            # Kp x the result) and is summed into the chunk's rows of y while still cached.
+            wr = w.reshape(cin, og, kp).transpose(2, 1, 0).reshape(kp * og, cin)
+            y = xp.empty((n, og) + tuple(out), dtype=x.dtype)
+            if all(st == 1 for st in stride):
+                _col2im_grid(x, wr, y, kernel, lo, dilation)
+            else:
+                xr = x.reshape(n, cin, p)
+                for n0, n1 in _chunks(n, kp * og * p * x.itemsize):
+                    cols = _same_dtype(xp.matmul(wr, xr[n0:n1]), x)   # (n1-n0, Kp*Og, P)
+                    cols = xp.moveaxis(cols.reshape((n1 - n0,) + kernel + (og,) + sp), 0, nd)
+                    _col2im_cropped(cols, y[n0:n1], lo, stride, dilation)
+            if b is not None:
+                y += b.reshape((-1,) + (1,) * nd)
+            return y
         # One contiguous GEMM per group (BLAS): (Kp*Og, Cg) @ (Cg, N*P); the result is laid
         # out (*K, Og, N, *S), so every kernel offset is one block, and col2im adds each
         # block's in-range part straight into the (N, C, *out) result (seen channel-first).
@@ -242,7 +422,7 @@ class ConvTranspose(Function):
             cols = xp.ascontiguousarray(xp.moveaxis(cols, 0, nd))
         cols = cols.reshape(kernel + (groups * og, n) + sp)
         y = xp.empty((n, groups * og) + tuple(out), dtype=cols.dtype)
-        _col2im_cropped(cols, y.swapaxes(0, 1), tuple(lo for lo, _ in pads), stride, dilation)
+        _col2im_cropped(cols, y.swapaxes(0, 1), lo, stride, dilation)
         if b is not None:
             y += b.reshape((-1,) + (1,) * nd)
         return y
@@ -277,17 +457,37 @@ class ConvWeightGrad(Function):
         out = g.shape[2:]
         og = g.shape[1] // groups
         cg = x.shape[1] // groups
-        if cols is None:
-            cols = _im2col(x, kernel, stride, dilation, pads, groups, out)
         xp = xp_of(g)
         p = math.prod(out)
+        kp = math.prod(kernel)
+        if cols is None and groups == 1 and n > 1:
+            # no kept columns: rebuilt a few samples at a time and contracted with the same
+            # samples of g, one long-K GEMM per chunk, so they never exist whole
+            gw = None
+            grid = _FlatGrid(x, kernel, dilation, pads, out) if all(
+                st == 1 for st in stride) else None
+            for n0, n1 in _chunks(n, cg * kp * p * x.itemsize):
+                if grid is None:
+                    cols = _im2col(x[n0:n1], kernel, stride, dilation, pads, 1, out)[0]
+                    gt = g[n0:n1].reshape(n1 - n0, og, p).swapaxes(0, 1).reshape(og, -1)
+                else:  # g spread on the grid, zeros in the discarded cells
+                    cols = grid.cols(x[n0:n1]).reshape(cg * kp, -1)
+                    gt = xp.zeros((og, n1 - n0, grid.length), dtype=g.dtype)
+                    grid.crop(gt)[...] = g[n0:n1].swapaxes(0, 1)
+                    gt = gt.reshape(og, -1)
+                part = _same_dtype((cols @ gt.T).T if cols.shape[0] > og else gt @ cols.T, g)
+                gw = part if gw is None else xp.add(gw, part, out=gw)
+            return gw.reshape((og, cg) + tuple(kernel))
+        if cols is None:
+            cols = _im2col(x, kernel, stride, dilation, pads, groups, out)
         if groups == 1 and og * cols.shape[1] <= p:
             # few weights per sample (a first layer): per-sample GEMMs read g in place and a
             # small sum over the batch follows, instead of a transposing copy of all of g
+            kc = cols.shape[1]
             gw = _same_dtype(xp.matmul(g.reshape(n, og, p),
-                                       cols[0].reshape(-1, n, p).transpose(1, 2, 0)), g)
+                                       cols[0].reshape(kc, n, p).transpose(1, 2, 0)), g)
             return gw.sum(0).reshape((og, cg) + tuple(kernel))
-        gr = g.reshape(n, groups, og, -1).transpose(1, 2, 0, 3).reshape(groups, og, -1)
+        gr = g.reshape(n, groups, og, p).transpose(1, 2, 0, 3).reshape(groups, og, n * p)
         if groups == 1:  # BLAS (OpenBLAS) runs these long-K GEMMs faster with the larger
             # of the two short dims first
             gw = _same_dtype(((cols[0] @ gr[0].T).T if cols.shape[1] > og
