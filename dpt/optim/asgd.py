@@ -93,8 +93,11 @@ def asgd(params, grads, states, *, lr, lambd, alpha, t0, weight_decay, maximize,
             ax += diff
         else:
             ax[...] = w
-        eta_arr[...] = lr / ((1 + lambd * lr * step) ** alpha)
-        mu_arr[...] = 1 / max(1, step - t0)
+        # torch builds the new values as default-dtype tensors before copying them in, so
+        # they are rounded to that dtype even where loaded state made eta and mu float64.
+        rounded = _scalar_dtype()
+        eta_arr[...] = rounded(lr / ((1 + lambd * lr * step) ** alpha))
+        mu_arr[...] = rounded(1 / max(1, step - t0))
         p._vc[0] += 1
         for key in ("ax", "eta", "mu"):
             st[key]._vc[0] += 1
