@@ -168,7 +168,7 @@ def test_swalr_state_dict_round_trip():
     fresh = swa_utils.SWALR(dopt2, swa_lr=0.9, anneal_strategy="cos")
     fresh.load_state_dict(state)
     assert fresh.anneal_func is swa_utils.SWALR._linear_anneal
-    dopt2.param_groups[0]["lr"] = dopt.param_groups[0]["lr"]
+    dopt2.load_state_dict(dopt.state_dict())  # lr and swa_lr live in the param groups
     for _ in range(4):
         dsch.step()
         fresh.step()
