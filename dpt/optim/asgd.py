@@ -69,12 +69,13 @@ class ASGD(Optimizer):
                 continue
             asgd(params, grads, states, lr=float(group["lr"]), lambd=group["lambd"],
                  alpha=group["alpha"], t0=group["t0"], weight_decay=group["weight_decay"],
-                 maximize=group["maximize"], capturable=group["capturable"])
+                 maximize=group["maximize"], capturable=group["capturable"],
+                 foreach=bool(group["foreach"]))
         return loss
 
 
 def asgd(params, grads, states, *, lr, lambd, alpha, t0, weight_decay, maximize,
-         capturable=False):
+         capturable=False, foreach=False):
     """The ASGD update on raw arrays, in place."""
     if capturable:
         _check_capturable(params, "params, mus, etas, and state_steps")
@@ -84,10 +85,15 @@ def asgd(params, grads, states, *, lr, lambd, alpha, t0, weight_decay, maximize,
         eta_arr, mu_arr = st["eta"]._data, st["mu"]._data
         ax = _real(st["ax"]._data)
         eta = float(eta_arr)
-        w *= 1 - lambd * eta
-        w -= eta * g
         mu = float(mu_arr)
-        if capturable or mu != 1:
+        if foreach:
+            # torch's multi-tensor kernel folds the decay into the step and always averages:
+            # the same update with a different rounding, which foreach=True reproduces.
+            w -= (g + lambd * w) * eta
+        else:
+            w *= 1 - lambd * eta
+            w -= eta * g
+        if foreach or capturable or mu != 1:
             diff = w - ax
             diff *= mu
             ax += diff
@@ -96,8 +102,18 @@ def asgd(params, grads, states, *, lr, lambd, alpha, t0, weight_decay, maximize,
         # torch builds the new values as default-dtype tensors before copying them in, so
         # they are rounded to that dtype even where loaded state made eta and mu float64.
         rounded = _scalar_dtype()
-        eta_arr[...] = rounded(lr / ((1 + lambd * lr * step) ** alpha))
+        if foreach:
+            eta_arr[...] = _foreach_eta(lr, lambd, alpha, step, st["step"]._data.dtype.type)
+        else:
+            eta_arr[...] = rounded(lr / ((1 + lambd * lr * step) ** alpha))
         mu_arr[...] = rounded(1 / max(1, step - t0))
         p._vc[0] += 1
         for key in ("ax", "eta", "mu"):
             st[key]._vc[0] += 1
+
+
+def _foreach_eta(lr, lambd, alpha, step, dt):
+    """eta as torch's multi-tensor path computes it: tensor arithmetic on the step's dtype,
+    lr / x taken as reciprocal(x) * lr, the power correctly rounded."""
+    base = dt(1) + dt(lambd * lr) * dt(step)
+    return (dt(1) / dt(float(base) ** alpha)) * dt(lr)

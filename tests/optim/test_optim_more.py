@@ -40,7 +40,7 @@ def _groups(params, group_kw):
     return [{"params": [params[0]]}, {"params": [params[1]], **group_kw}]
 
 
-def _run_pair(name, kwargs, steps=6, group_kw=None, dtype="float64"):
+def _run_pair(name, kwargs, steps=6, group_kw=None, dtype="float64", tol=1e-12):
     arrays = _arrays()
     tp = _make(torch, arrays, getattr(torch, dtype))
     dp = _make(dpt, arrays, getattr(dpt, dtype))
@@ -52,12 +52,12 @@ def _run_pair(name, kwargs, steps=6, group_kw=None, dtype="float64"):
         topt.step()
         dopt.step()
         for a, b in zip(tp, dp):
-            np.testing.assert_allclose(b.detach().numpy(), a.detach().numpy(), rtol=1e-12,
-                                       atol=1e-12)
+            np.testing.assert_allclose(b.detach().numpy(), a.detach().numpy(), rtol=tol,
+                                       atol=tol)
     return topt, dopt, tp, dp
 
 
-def _compare_state(topt, dopt):
+def _compare_state(topt, dopt, tol=1e-12):
     ts, ds = topt.state_dict(), dopt.state_dict()
     assert ts["param_groups"] == ds["param_groups"]
     assert list(ts["state"]) == list(ds["state"])
@@ -66,7 +66,7 @@ def _compare_state(topt, dopt):
         for key, tv in ts["state"][i].items():
             dv = ds["state"][i][key]
             assert str(dv.dtype).split(".")[-1] == str(tv.dtype).split(".")[-1], key
-            np.testing.assert_allclose(dv.numpy(), tv.numpy(), rtol=1e-12, atol=1e-12)
+            np.testing.assert_allclose(dv.numpy(), tv.numpy(), rtol=tol, atol=tol)
 
 
 ASGD_CASES = [
@@ -81,6 +81,18 @@ ASGD_CASES = [
 def test_asgd_matches_torch(kwargs):
     topt, dopt, _, _ = _run_pair("ASGD", kwargs)
     _compare_state(topt, dopt)
+
+
+@pytest.mark.parametrize("kwargs", [
+    {"foreach": True}, {"foreach": True, "lr": 0.05, "t0": 2, "maximize": True},
+    {"foreach": True, "lr": 0.3, "lambd": 0.05, "alpha": 0.6, "t0": 0, "weight_decay": 0.01},
+])
+def test_asgd_foreach_matches_torch_multi_tensor_path(kwargs):
+    # torch's foreach=True kernel rounds differently (eta in float32 tensor arithmetic, the
+    # decay folded into the step); dpt follows it. Residual differences (~1e-12 relative)
+    # come from fused multiply-adds in torch's vectorised kernels.
+    topt, dopt, _, _ = _run_pair("ASGD", kwargs, steps=12, tol=1e-10)
+    _compare_state(topt, dopt, tol=1e-10)
 
 
 def test_asgd_param_groups_and_float32():
