@@ -23,6 +23,7 @@ from . import _device, functional, linalg, ops
 from ._tensor import Tensor
 from .autograd.sum_to import sum_to
 from .ops.inplace import inplace
+from .ops import fill_diagonal, memory
 
 METHODS = """
     abs absolute neg negative positive sign sgn exp exp2 expm1 log log1p log2 log10 sqrt
@@ -244,6 +245,8 @@ _PROPERTIES = {
 
 _WRITTEN_OUT = [sum_to_size, polygamma, polygamma_, flip, where, squeeze_, unsqueeze_, t_, transpose_, to,
                 new_full, new_empty_strided, new_tensor, __eq__, __ne__, __pos__, __setitem__]
+_WRITTEN_OUT += [fill_diagonal.fill_diagonal_, fill_diagonal.map_, fill_diagonal.apply_,
+                 memory.pin_memory, memory.is_pinned, memory.record_stream]
 
 
 def install() -> None:

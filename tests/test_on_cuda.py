@@ -172,7 +172,7 @@ def test_dataloader_pin_memory_then_to_device(gpu):
     loader = dpt.utils.data.DataLoader(ds, batch_size=4, pin_memory=True)
     seen = []
     for x, y in loader:
-        assert x.is_cpu  # (dpt.Tensor has no is_pinned() yet)
+        assert x.is_cpu and x.is_pinned()
         x, y = x.to(gpu, non_blocking=True), y.to(gpu)
         assert x.device == D(gpu)
         seen.append(host(x))

@@ -12,3 +12,4 @@ from .loss import *  # noqa: F401,F403
 from .linear_cross_entropy import *  # noqa: F401,F403
 from .ctc import *  # noqa: F401,F403
 from .sparse import *  # noqa: F401,F403
+from .gumbel import *  # noqa: F401,F403

@@ -142,10 +142,6 @@ class DataLoader(Generic[T_co]):
         self._iterator = None
         self.__initialized = True
 
-        if pin_memory and not _device.gpu_available():
-            warnings.warn("'pin_memory' argument is set as true but no accelerator is found, "
-                          "then device pinned memory won't be used.")
-
     # -- attributes --------------------------------------------------------------------
     @property
     def multiprocessing_context(self):
@@ -223,6 +219,14 @@ class _BaseIter:
         self._index_sampler = loader._index_sampler
         self._num_workers = loader.num_workers
         self._prefetch_factor = loader.prefetch_factor
+        if loader.pin_memory and loader.pin_memory_device:
+            warnings.warn("pin_memory_device is deprecated, the current accelerator will be used "
+                          f"as the device,ignore pin_memory_device='{loader.pin_memory_device}'.",
+                          stacklevel=2)
+        # torch warns each time an iterator is made (shown once under the default filter).
+        if loader.pin_memory and not _device.gpu_available():
+            warnings.warn("'pin_memory' argument is set as true but no accelerator is found, "
+                          "then device pinned memory won't be used.", stacklevel=2)
         self._pin_memory = loader.pin_memory and _device.gpu_available()
         self._timeout = loader.timeout
         self._collate_fn = loader.collate_fn
