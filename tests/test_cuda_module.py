@@ -12,6 +12,7 @@ def test_queries_work_without_a_gpu():
     assert dpt.backends.mps.is_available() is False
     assert isinstance(dpt.backends.mkl.is_available(), bool)
     dpt.backends.cudnn.benchmark = True  # accepted, ignored
+    dpt.backends.cudnn.benchmark = False  # the default again, for the tests that follow
 
 
 def test_gpu_only_calls_say_why_without_a_gpu():

@@ -36,7 +36,7 @@ def _py_dtype(t) -> _dtype.dtype:
     return _dtype.default_complex()
 
 
-def _scan(data, found: set):
+def _scan(data, found: set, nested: bool = False):
     """Nested sequences as numpy takes them, noting the dtype each element asks for.
 
     torch's inference: python bools -> bool, ints -> int64, floats -> the default dtype,
@@ -58,8 +58,10 @@ def _scan(data, found: set):
             if isinstance(data, t):
                 found.add(_py_dtype(t))
                 return t(data)
-        if isinstance(data, str):
-            raise ValueError(f"too many dimensions '{type(data).__name__}'")
+        if isinstance(data, str):  # torch: a sequence's first leaf, or a stray string
+            if nested and not found:
+                raise ValueError(f"too many dimensions '{type(data).__name__}'")
+            raise TypeError(f"tensor(): invalid data type '{type(data).__name__}'")
         if isinstance(data, (bytes, bytearray)):
             raise TypeError(f"tensor(): invalid data type '{type(data).__name__}'")
         if hasattr(data, "__array__"):
@@ -71,7 +73,7 @@ def _scan(data, found: set):
     if types <= _PY:
         found.update(_py_dtype(t) for t in types)
         return data
-    return [_scan(x, found) for x in data]
+    return [_scan(x, found, True) for x in data]
 
 
 def _is_sequence(obj) -> bool:
