@@ -95,6 +95,9 @@ class Function(Node):
     """
 
     is_view = False  # True when the output shares the first input's memory
+    # False when backward reads nothing of the inputs (ReLU keeps only its mask): the node
+    # then does not keep them alive (set saves_input_values = False too).
+    keeps_inputs = True
     # Under dpt.amp.autocast, the floating inputs are cast first: "lower" to the region's
     # dtype (matmul, linear, conv), "fp32" to float32 (losses); "lower_cuda"/"fp32_cuda" on
     # CUDA tensors only, as in torch's per-device op lists. None: inputs as they are.
@@ -153,7 +156,7 @@ class Function(Node):
                     arr = a._data
                     in_meta[i] = (arr.shape, arr.dtype)
             i += 1
-        self._inputs = args
+        self._inputs = args if self.keeps_inputs else None
         self.needs_input_grad = tuple(need)
         self._versions, self._edges, self._in_meta = tuple(versions), tuple(edges), tuple(in_meta)
         if _grad_mode.recorder is not None:

@@ -351,6 +351,9 @@ def logit(input, eps=None, *, out=None) -> Tensor:
 
 
 class Relu(Function):
+    keeps_inputs = saves_input_values = False  # backward needs only the mask (as torch's
+    # saved result): the input activation is not kept alive by the graph
+
     def forward(self, x):
         self.mask = x > 0
         return xp_of(x).maximum(0, x)  # keeps NaN and -0.0 (as torch), at half x * mask's cost
