@@ -1,6 +1,8 @@
 """SGD with momentum, dampening, Nesterov, weight decay and maximize."""
 from __future__ import annotations
 
+import numpy as np
+
 from .. import _device
 from .._tensor import Tensor
 from .optimizer import Optimizer, _closure_loss, _params_with_grad, _real
@@ -76,5 +78,23 @@ def sgd(params, grads, momentum_buffers, *, lr, weight_decay, momentum, dampenin
                 b += g if dampening == 0 else (1 - dampening) * g
                 buf._vc[0] += 1
             g = g + momentum * b if nesterov else b
-        w -= lr * g
+        _sub_scaled(w, g, lr)
         p._vc[0] += 1
+
+
+_CHUNK = 1 << 16  # elements: the temporary of lr * g stays at 256 KB in float32
+
+
+def _sub_scaled(w, g, lr) -> None:
+    """w -= lr * g in place, without a temporary as large as w for big CPU parameters."""
+    n = w.size
+    if n <= _CHUNK or type(w) is not np.ndarray or not (w.flags.c_contiguous and
+                                                         g.flags.c_contiguous):
+        w -= lr * g
+        return
+    wf, gf = w.reshape(-1), g.reshape(-1)
+    tmp = np.empty(_CHUNK, dtype=np.result_type(gf.dtype, lr))
+    for s in range(0, n, _CHUNK):
+        t = tmp[:min(_CHUNK, n - s)]
+        np.multiply(gf[s:s + _CHUNK], lr, out=t)
+        wf[s:s + _CHUNK] -= t
