@@ -35,6 +35,8 @@ def _is_pinned_array(arr) -> bool:
     base = arr
     while isinstance(base, np.ndarray):  # views and reshapes chain back to the buffer
         base = base.base
+    if isinstance(base, memoryview):  # np.frombuffer keeps the exporter behind a memoryview
+        base = base.obj
     return isinstance(base, cp.cuda.PinnedMemoryPointer)
 
 
