@@ -139,7 +139,13 @@ def _spawn(args: list, mpi: bool = False) -> list:
     if mpi:
         cmd = ["mpiexec", "-n", "2"] + cmd
     out = subprocess.run(cmd, capture_output=True, text=True, env=_child_env(), timeout=900)
-    rows = [json.loads(line) for line in out.stdout.splitlines() if line.startswith("{")]
+    rows, decoder = [], json.JSONDecoder()
+    for line in out.stdout.splitlines():  # two ranks' lines may share one line of output
+        pos = line.find("{")
+        while pos >= 0:
+            row, end = decoder.raw_decode(line, pos)
+            rows.append(row)
+            pos = line.find("{", end)
     if not rows:
         raise RuntimeError(f"{' '.join(cmd)} failed:\n{out.stderr[-3000:]}")
     return rows
