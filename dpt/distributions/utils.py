@@ -82,3 +82,23 @@ class _lazy_property_and_property(lazy_property, property):
 
     def __init__(self, wrapped):
         property.__init__(self, wrapped)
+
+
+def init_probs_or_logits(dist, probs, logits):
+    """Store the one of probs/logits given, as a tensor, on dist (and as dist._param); return
+    the batch shape it implies (empty for a Python number)."""
+    if (probs is None) == (logits is None):
+        raise ValueError("Either `probs` or `logits` must be specified, but not both.")
+    name, value = ("probs", probs) if probs is not None else ("logits", logits)
+    (param,) = broadcast_all(value)
+    setattr(dist, name, param)
+    dist._param = param
+    return dpt.Size() if isinstance(value, Number) else param.size()
+
+
+def expand_probs_or_logits(src, new, batch_shape) -> None:
+    """new's probs/logits (whichever src has computed) expanded to batch_shape."""
+    for name in ("probs", "logits"):
+        if name in src.__dict__:
+            setattr(new, name, getattr(src, name).expand(batch_shape))
+            new._param = getattr(new, name)
