@@ -7,8 +7,4 @@ device 0 and leaves the result there. conftest marks those parametrisations (ful
 lane stays green and the marker must go when the fix lands (fix: run the raw code
 under ``_device.device_context(input.device)`` or decorate it with ``_device.runs_on``).
 """
-BUGS = {
-    'tests/test_on_cuda.py::test_conv_pool_norm_layers_match_cpu[cuda:1]':
-        'dpt/nn/functional/pooling.py _adaptive_avg_poolnd: xp.asarray of the bin matrix '
-        'lands on the current device, not the input\'s (fix: @runs_on(2))',
-}
+BUGS: dict = {}  # none left; list new ones here while their fix lands elsewhere

@@ -239,3 +239,33 @@ def test_nn_functional_outside_functions_on_device(device):
         m = dpt.nn.MultiheadAttention(8, 2).double().to(d)
         return m(T(q, d), T(q, d), T(q, d), attn_mask=T(mask, d))[0]
     _both(mha, device)
+
+
+def test_random_fills_init_and_layers_made_on_device(device):
+    for fill in ("uniform_", "normal_", "random_", "bernoulli_", "exponential_", "geometric_",
+                 "cauchy_", "log_normal_"):
+        t = dpt.empty(3, 4, device=device)
+        getattr(t, fill)(*((0.5,) if fill == "geometric_" else ()))
+        _on(t, device)
+    init = dpt.nn.init
+    for name, args in [("kaiming_uniform_", ()), ("xavier_normal_", ()), ("trunc_normal_", ()),
+                       ("orthogonal_", ()), ("sparse_", (0.5,)), ("eye_", ())]:
+        w = dpt.empty(4, 4, device=device)
+        getattr(init, name)(w, *args)
+        _on(w, device)
+    _on(init.dirac_(dpt.empty(2, 2, 3, device=device)), device)
+    nn = dpt.nn
+    for make in (lambda: nn.Linear(3, 2, device=device), lambda: nn.Conv2d(1, 2, 3, device=device),
+                 lambda: nn.LSTM(3, 4, device=device), lambda: nn.Embedding(5, 3, device=device),
+                 lambda: nn.MultiheadAttention(4, 2, device=device)):
+        for p in make().parameters():
+            _on(p, device)
+
+
+def test_max_unpool_and_adaptive_avg_pool_on_device(device):
+    x = dpt.tensor(randn(1, 1, 4, 4), device=device)
+    y, idx = dpt.nn.functional.max_pool2d(x, 2, return_indices=True)
+    back = _on(dpt.nn.functional.max_unpool2d(y, idx, 2), device)
+    assert_close(back.cpu(), dpt.nn.functional.max_unpool2d(y.cpu(), idx.cpu(), 2))
+    pooled = _on(dpt.nn.functional.adaptive_avg_pool2d(x, 3), device)
+    assert_close(pooled.cpu(), dpt.nn.functional.adaptive_avg_pool2d(x.cpu(), 3))

@@ -152,6 +152,7 @@ def eye_(tensor: Tensor) -> Tensor:
     return tensor
 
 
+@_device.runs_on(0)
 def dirac_(tensor: Tensor, groups: int = 1) -> Tensor:
     """Fill a 3/4/5-D conv weight so the convolution is the identity (per group)."""
     dims = tensor.dim()
@@ -212,6 +213,7 @@ def kaiming_normal_(tensor: Tensor, a: float = 0, mode: str = "fan_in",
     return normal_(tensor, 0.0, std, generator)
 
 
+@_device.runs_on(0)
 def orthogonal_(tensor: Tensor, gain: float = 1, generator=None) -> Tensor:
     """A (semi-)orthogonal matrix from the QR decomposition of a Gaussian one, times gain."""
     if tensor.ndimension() < 2:
@@ -235,6 +237,7 @@ def orthogonal_(tensor: Tensor, gain: float = 1, generator=None) -> Tensor:
     return tensor
 
 
+@_device.runs_on(0)
 def sparse_(tensor: Tensor, sparsity: float, std: float = 0.01, generator=None) -> Tensor:
     """N(0, std^2) with a fraction ``sparsity`` of each column set to zero."""
     if tensor.ndimension() != 2:

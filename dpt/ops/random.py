@@ -442,6 +442,7 @@ def _cpu_multinomial(g, w, num_samples: int, replacement: bool):
 
 
 # ---- in-place fills -------------------------------------------------------------------------
+@_device.runs_on(0)
 def uniform_(input: Tensor, from_=0.0, to=1.0, *, generator=None) -> Tensor:
     """uniform_(from_=0, to=1): fill with U[from_, to)."""
     _check_float(input, "uniform_")
@@ -455,6 +456,7 @@ def uniform_(input: Tensor, from_=0.0, to=1.0, *, generator=None) -> Tensor:
     return _fill(input, _as_laid_out(u, input._data), "uniform_", Uniform)
 
 
+@_device.runs_on(0)
 def normal_(input: Tensor, mean=0.0, std=1.0, *, generator=None) -> Tensor:
     """normal_(mean=0, std=1): fill with N(mean, std**2)."""
     _check_float(input, "normal_")
@@ -477,6 +479,7 @@ def _random_bounds(dt: _dtype.dtype):
     return 1 << digits
 
 
+@_device.runs_on(0)
 def random_(input: Tensor, *args, generator=None) -> Tensor:
     """random_(from=0, to=None): integers in [from, to - 1]; to=None means the dtype's range."""
     if input.dtype.is_complex:
@@ -501,6 +504,7 @@ def _cpu_uniform53(g, like):
     return _as_laid_out(_mt19937.uniform53(g._engine, like.size), like)
 
 
+@_device.runs_on(0)
 def bernoulli_(input: Tensor, p=0.5, *, generator=None) -> Tensor:
     """bernoulli_(p=0.5): fill with 1 (probability p, a number or a broadcastable tensor) or 0."""
     dev = input.device
@@ -522,6 +526,7 @@ def bernoulli_(input: Tensor, p=0.5, *, generator=None) -> Tensor:
     return _fill(input, sample, "bernoulli_", Bernoulli)
 
 
+@_device.runs_on(0)
 def exponential_(input: Tensor, lambd=1.0, *, generator=None) -> Tensor:
     """exponential_(lambd=1): fill with Exp(lambd) samples."""
     _check_float(input, "exponential_")
@@ -537,6 +542,7 @@ def exponential_(input: Tensor, lambd=1.0, *, generator=None) -> Tensor:
     return _fill(input, -xp.log1p(-u) / lambd, "exponential_", Exponential)
 
 
+@_device.runs_on(0)
 def geometric_(input: Tensor, p, *, generator=None) -> Tensor:
     """geometric_(p): the number of Bernoulli(p) trials up to the first success (1, 2, ...)."""
     p = _num(p)
@@ -556,6 +562,7 @@ def geometric_(input: Tensor, p, *, generator=None) -> Tensor:
     return _fill(input, k, "geometric_", Geometric)
 
 
+@_device.runs_on(0)
 def cauchy_(input: Tensor, median=0.0, sigma=1.0, *, generator=None) -> Tensor:
     """cauchy_(median=0, sigma=1): fill with Cauchy(median, sigma) samples."""
     _check_float(input, "cauchy_")
@@ -571,6 +578,7 @@ def cauchy_(input: Tensor, median=0.0, sigma=1.0, *, generator=None) -> Tensor:
     return _fill(input, median + sigma * xp.tan(math.pi * (u - 0.5)), "cauchy_", Cauchy)
 
 
+@_device.runs_on(0)
 def log_normal_(input: Tensor, mean=1.0, std=2.0, *, generator=None) -> Tensor:
     """log_normal_(mean=1, std=2): exp of N(mean, std**2) samples."""
     _check_float(input, "log_normal_")

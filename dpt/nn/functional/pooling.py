@@ -397,6 +397,7 @@ def max_pool3d_with_indices(input, kernel_size, stride=None, padding=0, dilation
     return max_pool3d(input, kernel_size, stride, padding, dilation, ceil_mode, True)
 
 
+@runs_on(2)
 def _max_unpoolnd(name, nd, input, indices, kernel_size, stride, padding, output_size):
     x, unbatched = _batched(name, input, nd)
     idx = indices.unsqueeze(0) if unbatched else indices
@@ -563,6 +564,7 @@ def _bins(L, O):
     return (i * L) // O, -((-(i + 1) * L) // O)  # floor(i L / O), ceil((i + 1) L / O)
 
 
+@runs_on(2)
 def _adaptive_avg_poolnd(name, nd, input, output_size):
     x, unbatched = _batched(name, input, nd)
     size = _adaptive_sizes(name, nd, x, output_size)
