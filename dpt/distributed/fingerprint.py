@@ -210,13 +210,16 @@ def check(pg, seq: int, op: str, dtype, count: int, red, root) -> None:
 
 def _mismatch(pg, seq: int, op: str, call: str) -> None:
     # Every rank got here (all saw the same disagreement), so a blocking exchange is safe.
-    calls = pg.ctl.allgather((seq, call))
-    same_seq = all(s == seq for s, _ in calls)
+    calls = pg.ctl.allgather((seq, call, pg._seq))
+    same_seq = all(s == seq for s, _, _ in calls)
     named = ", ".join(f"rank {r} called {c}" + ("" if same_seq else f" as collective #{s}")
-                      for r, (s, c) in enumerate(calls))
+                      for r, (s, c, _) in enumerate(calls))
     # A collective launched before its check completed (collectives.py) may still be pending
-    # on the data communicator: every rank moves to a fresh one, so the group stays usable.
+    # on the data communicator: every rank moves to a fresh one, so the group stays usable;
+    # a rank that found the mismatch while launching its next call has numbered one more
+    # collective than a rank that found it waiting: all continue from the highest number.
     pg.renew_data_comm()
+    pg._seq = max(n for _, _, n in calls)
     raise DistError(f"{op} mismatch in group '{pg.group_name}' at collective #{seq}: {named}. "
                     "Every rank of a group must make the same collective calls in the same "
                     "order. The tensors of the mismatched call hold unspecified values.")

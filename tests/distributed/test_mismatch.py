@@ -145,3 +145,18 @@ def test_async_collective_returns_before_its_peers_arrive(pg):
             assert got.item() == 7.0
         dist.all_reduce(t)
     assert t.tolist() == [float(n)] * 4
+
+
+def test_mismatch_found_at_wait_on_one_rank_and_at_the_next_launch_on_another(pg):
+    """Rank 0 waits on the mismatched async call, the others launch their next collective
+    first: every rank raises, and the group's numbering is aligned again afterwards."""
+    rank = dist.get_rank()
+    work = dist.all_reduce(dpt.zeros(3 + min(rank, 1)), async_op=True)
+    with pytest.raises(dist.DistError, match="all_reduce mismatch"):
+        if rank == 0:
+            work.wait()
+        else:
+            dist.all_reduce(dpt.ones(2))
+    t = dpt.ones(2)
+    dist.all_reduce(t)
+    assert t.tolist() == [float(dist.get_world_size())] * 2
