@@ -105,16 +105,6 @@ class Tensor:
     def is_cpu(self) -> bool:
         return isinstance(self._data, np.ndarray)
 
-    def share_memory_(self) -> "Tensor":
-        """Move a CPU tensor's data into shared memory (in place; a no-op on a GPU), so
-        processes it is sent to through dpt.multiprocessing see the same memory."""
-        from .multiprocessing import _shared_memory
-        return _shared_memory.share_(self)
-
-    def is_shared(self) -> bool:
-        from .multiprocessing import _shared_memory
-        return _shared_memory.is_shared(self)
-
     # devices and layouts dpt has none of: scripts written for them test these flags
     is_xpu = is_mps = is_meta = is_mkldnn = is_quantized = is_vulkan = is_ipu = is_maia = \
         is_mtia = is_xla = is_sparse = is_sparse_csr = is_nested = property(lambda self: False)

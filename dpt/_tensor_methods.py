@@ -23,6 +23,7 @@ from . import _device, functional, linalg, ops
 from ._tensor import Tensor
 from .autograd.sum_to import sum_to
 from .ops.inplace import inplace
+from .multiprocessing import _shared_memory
 from .ops import fill_diagonal, memory
 
 METHODS = """
@@ -243,10 +244,21 @@ _PROPERTIES = {
     "mH": lambda self: ops.conj(_mT(self)), "real": ops.real, "imag": ops.imag,
 }
 
+def share_memory_(self):
+    """share_memory_(): move a CPU tensor's data into shared memory (in place; a no-op on a
+    GPU), so processes it is sent to through dpt.multiprocessing see the same memory."""
+    return _shared_memory.share_(self)
+
+
+def is_shared(self) -> bool:
+    return _shared_memory.is_shared(self)
+
+
 _WRITTEN_OUT = [sum_to_size, polygamma, polygamma_, flip, where, squeeze_, unsqueeze_, t_, transpose_, to,
                 new_full, new_empty_strided, new_tensor, __eq__, __ne__, __pos__, __setitem__]
 _WRITTEN_OUT += [fill_diagonal.fill_diagonal_, fill_diagonal.map_, fill_diagonal.apply_,
-                 memory.pin_memory, memory.is_pinned, memory.record_stream]
+                 memory.pin_memory, memory.is_pinned, memory.record_stream, share_memory_,
+                 is_shared]
 
 
 def install() -> None:

@@ -1,7 +1,7 @@
 """dpt.distributed.fsdp: FullyShardedDataParallel with torch's names (see
 fully_sharded_data_parallel.py for how a step works and what deviates from torch)."""
-from ._sharded import (ShardedTensor, load_sharded_optimizer_state_dict, load_sharded_state_dict,
-                       save_sharded_state_dict)
+from ._optim_state import load_sharded_optimizer_state_dict
+from ._sharded import ShardedTensor, load_sharded_state_dict, save_sharded_state_dict
 from .api import (BackwardPrefetch, CPUOffload, FullStateDictConfig, LocalStateDictConfig,
                   MixedPrecision, ShardedStateDictConfig, ShardingStrategy, StateDictConfig,
                   StateDictType)

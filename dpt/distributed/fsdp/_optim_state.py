@@ -16,7 +16,7 @@ from ..._device import to_numpy
 from ..._tensor import Tensor
 from ..collectives import all_gather_into_tensor
 from .api import ShardingStrategy, StateDictType
-from ._sharded import ShardedTensor
+from ._sharded import ShardedTensor, _np_dtype, _Reader
 
 
 def _is_flat_state(value, handle) -> bool:
@@ -139,3 +139,34 @@ def _assemble(h, key, present, p):
             src = value._data.reshape(-1)[lo:hi]
         shard[start + lo:start + hi] = xp.asarray(src) if xp is not np else np.asarray(src)
     return shard
+
+
+def load_sharded_optimizer_state_dict(model, checkpoint_id, optimizer_key: str = "optim",
+                                      process_group=None) -> dict:
+    """The optimizer state saved under ``optimizer_key`` (by save_sharded_state_dict, from
+    ``FSDP.optim_state_dict`` under SHARDED_STATE_DICT), cut for this rank of ``model`` at
+    the current world size and wrapping: pass it to ``FSDP.optim_state_dict_to_load`` (the
+    role of torch.distributed.checkpoint.optimizer.load_sharded_optimizer_state_dict)."""
+    reader = _Reader(checkpoint_id)
+    infos = {info.fqn_clean: (h, info) for h in _handles_by_param(model).values()
+             for info in h.infos}
+    prefix = f"{optimizer_key}/state/"
+    state: dict = {}
+    keys = set(reader.meta["params"]) | set(reader.rank_file(0))
+    for path in sorted(k for k in keys if k.startswith(prefix)):
+        fqn, key = path[len(prefix):].rsplit("/", 1)
+        if fqn not in infos:
+            raise RuntimeError(f"load_sharded_optimizer_state_dict: {fqn} has optimizer state "
+                               f"in the checkpoint but is not a parameter of the model")
+        h, info = infos[fqn]
+        if path in reader.meta["params"]:
+            lo, hi = h.local_range(info)
+            dtype = reader.meta["params"][path]["dtype"]
+            local = Tensor._make(h.xp.zeros(hi - lo, dtype=_np_dtype(dtype)))
+            value = ShardedTensor(local, info.shape, lo)
+            reader.fill(path, value)
+        else:
+            value = reader.plain(path)
+        state.setdefault(fqn, {})[key] = value
+    groups = reader.plain(f"{optimizer_key}/param_groups")
+    return {"state": state, "param_groups": groups}

@@ -22,8 +22,7 @@ from ..collectives import barrier
 from ..object_collectives import gather_object
 from ..process_group import get_rank, get_world_size
 
-__all__ = ["ShardedTensor", "load_sharded_optimizer_state_dict", "load_sharded_state_dict",
-           "save_sharded_state_dict"]
+__all__ = ["ShardedTensor", "load_sharded_state_dict", "save_sharded_state_dict"]
 
 
 class ShardedTensor:
@@ -167,39 +166,6 @@ def load_sharded_state_dict(state_dict: dict, checkpoint_id, process_group=None)
             value._vc[0] += 1
         else:
             container[key] = saved
-
-
-def load_sharded_optimizer_state_dict(model, checkpoint_id, optimizer_key: str = "optim",
-                                      process_group=None) -> dict:
-    """The optimizer state saved under ``optimizer_key`` (by save_sharded_state_dict, from
-    ``FSDP.optim_state_dict`` under SHARDED_STATE_DICT), cut for this rank of ``model`` at
-    the current world size and wrapping: pass it to ``FSDP.optim_state_dict_to_load`` (the
-    role of torch.distributed.checkpoint.optimizer.load_sharded_optimizer_state_dict)."""
-    from ._optim_state import _handles_by_param
-
-    reader = _Reader(checkpoint_id)
-    infos = {info.fqn_clean: (h, info) for h in _handles_by_param(model).values()
-             for info in h.infos}
-    prefix = f"{optimizer_key}/state/"
-    state: dict = {}
-    keys = set(reader.meta["params"]) | set(reader.rank_file(0))
-    for path in sorted(k for k in keys if k.startswith(prefix)):
-        fqn, key = path[len(prefix):].rsplit("/", 1)
-        if fqn not in infos:
-            raise RuntimeError(f"load_sharded_optimizer_state_dict: {fqn} has optimizer state "
-                               f"in the checkpoint but is not a parameter of the model")
-        h, info = infos[fqn]
-        if path in reader.meta["params"]:
-            lo, hi = h.local_range(info)
-            dtype = reader.meta["params"][path]["dtype"]
-            local = Tensor._make(h.xp.zeros(hi - lo, dtype=_np_dtype(dtype)))
-            value = ShardedTensor(local, info.shape, lo)
-            reader.fill(path, value)
-        else:
-            value = reader.plain(path)
-        state.setdefault(fqn, {})[key] = value
-    groups = reader.plain(f"{optimizer_key}/param_groups")
-    return {"state": state, "param_groups": groups}
 
 
 def _np_dtype(name: str):
