@@ -121,14 +121,15 @@ def _start(pg, op: str, tensors=(), *, shapes=True, root=None, red=None, outputs
             fingerprint.check_detail(pg, seq, op, tensors, shapes, red, root)
             work.agreed = True
         elif fingerprint.enabled():
-            dtype = tensors[0].dtype if tensors else None
-            if count is None:
-                count = tensors[0].numel() if tensors else 0
-            if speculate:  # a wait that times out names the call, as the check's own wait
-                work.gate = fingerprint.start(pg, seq, op, dtype, count, red, root)
-                work._describe = work.gate.describe
+            if tensors:
+                dtype = tensors[0].dtype
+                if count is None:
+                    count = tensors[0]._data.size
             else:
-                fingerprint.check(pg, seq, op, dtype, count, red, root)
+                dtype, count = None, 0
+            fingerprint.start(work, dtype, count, red, root)
+            if not speculate:
+                fingerprint.settle(work)
             work.agreed = True
     return work
 

@@ -40,22 +40,22 @@ from __future__ import annotations
 
 import hashlib
 import os
+import struct
 import zlib
-from array import array
 
 import numpy as np
 
 from .monitor import DistError
 from .work import Work
 
-__all__ = ["enabled", "set_enabled", "configure", "check", "check_detail"]
+__all__ = ["enabled", "set_enabled", "configure", "start", "settle", "check_detail"]
 
 # Kinds of collective, as they go into the fingerprint; the order never changes.
 _KINDS = {name: code for code, name in enumerate((
     "barrier", "all_reduce", "broadcast", "reduce", "all_gather_into_tensor", "all_gather",
     "reduce_scatter_tensor", "reduce_scatter", "gather", "scatter", "all_to_all_single",
     "all_to_all"), start=1)}
-_dtype_codes: dict = {}
+_dtype_codes: dict = {None: 0}  # dtype -> its code in the check (None: no tensor)
 _enabled = True
 _MPI = None  # mpi4py.MPI, imported on first use (importing it initialises MPI)
 
@@ -96,37 +96,44 @@ def configure(world) -> None:
 
 def _dtype_code(dtype) -> int:
     # A hash of the name: numpy's type numbers differ across processes for ml_dtypes types.
-    code = _dtype_codes.get(dtype)
-    if code is None:
-        code = _dtype_codes[dtype] = zlib.crc32(dtype.name.encode()) + 1
+    code = _dtype_codes[dtype] = zlib.crc32(dtype.name.encode()) + 1
     return code
 
 
-def _describe(op: str, dtype, count: int, red, root) -> str:
-    args = [] if dtype is None else [f"{dtype.name}[{count}]"]
-    if red is not None:
-        args.append(red.name)
-    if root is not None:
-        args.append(f"root={root}")
-    return f"{op}({', '.join(args)})"
-
-
 class _Agreement:
-    """One group's check: the buffer the all-reduce fills and, where MPI has persistent
-    collectives (MPI 4), an all-reduce request bound to it, so that each check only starts it.
-    One check of the group is in flight at a time on the persistent request; starting the next
-    one first settles it (only async collectives leave one in flight)."""
+    """One group's check: ``sent`` holds this rank's encoded call, ``agreed`` receives the MAX
+    over the group, through an all-reduce request bound to both buffers where MPI has
+    persistent collectives (MPI 4), so that each check only starts it. One check of the group
+    is in flight at a time on the persistent request (``pending``, the Work it gates); starting
+    the next one first settles it (only async collectives leave one in flight). Before MPI 4,
+    each check makes an _Agreement of its own (``once``)."""
 
-    __slots__ = ("agreed", "request", "pending")
+    __slots__ = ("sent", "agreed", "request", "pending")
 
-    def __init__(self, comm):
+    def __init__(self, comm, once: bool = False):
         MPI = _mpi()
-        self.agreed = array("q", bytes(64))
-        self.pending = None  # the Gate whose check is in flight on the persistent request
-        try:
-            self.request = comm.Allreduce_init(MPI.IN_PLACE, [self.agreed, MPI.INT64_T], MPI.MAX)
-        except (AttributeError, NotImplementedError, MPI.Exception):  # before MPI 4
-            self.request = None
+        self.sent, self.agreed = bytearray(_WORDS.size), bytearray(_WORDS.size)
+        self.pending = self.request = None
+        if not once:
+            try:
+                self.request = comm.Allreduce_init([self.sent, MPI.INT64_T],
+                                                   [self.agreed, MPI.INT64_T], MPI.MAX)
+            except (AttributeError, NotImplementedError, MPI.Exception):  # before MPI 4
+                pass
+
+    def test(self, work) -> bool:
+        """True once every rank has reached work's collective; raises DistError on every rank
+        (and fails work) unless all made the same call. Work._test calls it as ``work.gate``."""
+        if not self.request.Test():
+            return False
+        work.gate = self.pending = None
+        if self.agreed != self.sent:  # compared before the group's next check reuses them
+            try:
+                _mismatch(work._pg, work._seq, work._op, work._desc)
+            except DistError as e:
+                work._exception, work._done = e, True
+                raise
+        return True
 
     def free(self) -> None:
         if self.request is not None:
@@ -134,78 +141,63 @@ class _Agreement:
             self.request = None
 
 
-class Gate:
-    """The check of one collective, in flight: ``test()`` is True once every rank has reached
-    the collective, then ``verify()`` raises DistError on every rank unless all made the same
-    call. A Work tests its gate before its data (work.py)."""
+# A call as the check encodes it: (seq, kind, dtype, count) and their negations, so that one
+# MAX all-reduce gives both the largest and the smallest value of each word.
+_WORDS = struct.Struct("8q")
+_pack_into = _WORDS.pack_into
 
-    __slots__ = ("pg", "seq", "op", "call", "mine", "agreed", "request", "state", "error")
 
-    def __init__(self, pg, seq: int, op: str, call: tuple, mine):
-        self.pg, self.seq, self.op, self.call, self.mine = pg, seq, op, call, mine
-        self.error = None
-        state = pg.check_state
-        if state is None:
-            state = pg.check_state = _Agreement(pg.ctl)
-        if state.request is None:  # MPI 3: a request and a buffer of its own
-            self.state, self.agreed = None, array("q", mine)
-            self.request = pg.ctl.Iallreduce(_MPI.IN_PLACE, [self.agreed, _MPI.INT64_T], _MPI.MAX)
-            return
-        if state.pending is not None:
-            state.pending.settle()
-        self.state, self.agreed, self.request = state, None, state.request
-        state.agreed[:] = mine
+def start(work, dtype, count: int, red, root) -> None:
+    """Start the check that every rank of work's group makes the same call now (work's op and
+    sequence number, ``count`` elements of ``dtype``, reduce op, root): work tests it before
+    its data (work.gate)."""
+    seq = work._seq
+    kind = _KINDS[work._op]
+    if red is not None:
+        kind |= (red + 1) << 8
+    if root is not None:
+        kind |= (root + 1) << 16
+    code = _dtype_codes.get(dtype)
+    if code is None:
+        code = _dtype_code(dtype)
+    work.call = (dtype, count, red, root)
+    state = work._pg.check_state
+    if state is None or state.pending is not None or state.request is None:
+        state = _ready(work._pg)
+    _pack_into(state.sent, 0, seq, kind, code, count, -seq, -kind, -code, -count)
+    if state.request is None:  # MPI 3
+        MPI = _MPI
+        state.request = work._pg.ctl.Iallreduce([state.sent, MPI.INT64_T],
+                                                [state.agreed, MPI.INT64_T], MPI.MAX)
+    else:
         state.request.Start()
-        state.pending = self
-
-    def test(self) -> bool:
-        request = self.request
-        if request is not None:
-            if not request.Test():
-                return False
-            self.request = None
-            if self.state is not None:  # copy the result out of the shared buffer
-                self.agreed = array("q", self.state.agreed)
-                self.state.pending = None
-        return True
-
-    def describe(self) -> str:
-        """The call as the errors name it, e.g. 'all_reduce(float32[4], SUM)'."""
-        return _describe(self.op, *self.call)
-
-    def settle(self) -> None:
-        """Wait (under the group's timeout) until every rank has reached this collective, then
-        verify: called before the group's next check reuses the persistent request, so that
-        a mismatch is raised before any later traffic on the control communicator."""
-        if not self.test():
-            work = Work(self.pg, self.op, self.seq, self.describe)
-            work.add_test(self.test)
-            work.wait()
-        self.verify()
-
-    def verify(self) -> None:
-        if self.error is None and self.agreed != self.mine:
-            try:
-                _mismatch(self.pg, self.seq, self.op, self.describe())
-            except DistError as e:
-                self.error = e
-        if self.error is not None:
-            raise self.error
+        state.pending = work
+    work.gate = state
 
 
-def start(pg, seq: int, op: str, dtype, count: int, red, root) -> Gate:
-    """Start the check that every rank of pg calls the same collective now; returns its Gate."""
-    kind = _KINDS[op] | (0 if red is None else int(red) + 1) << 8 \
-        | (0 if root is None else root + 1) << 16
-    code = 0 if dtype is None else _dtype_code(dtype)
-    _mpi()
-    return Gate(pg, seq, op, (dtype, count, red, root),
-                array("q", (seq, kind, code, count, -seq, -kind, -code, -count)))
+def _ready(pg) -> _Agreement:
+    """The group's agreement, made on first use and free to start (the check in flight, if
+    any, settled first); a fresh one per check before MPI 4."""
+    state = pg.check_state
+    if state is None:
+        state = pg.check_state = _Agreement(pg.ctl)
+    if state.request is None:
+        return _Agreement(pg.ctl, once=True)
+    if state.pending is not None:
+        settle(state.pending)
+    return state
 
 
-def check(pg, seq: int, op: str, dtype, count: int, red, root) -> None:
-    """Raise DistError on every rank unless every rank of pg calls the same collective now."""
-    start(pg, seq, op, dtype, count, red, root).settle()
+def settle(work) -> None:
+    """Wait (under the group's timeout) until every rank has reached work's collective, and
+    raise DistError unless all made the same call: called before the group's next check reuses
+    the persistent request, so that a mismatch is raised before any later traffic on the
+    control communicator."""
+    gate = work.gate
+    if gate is not None and not gate.test(work):
+        waiter = Work(work._pg, work._op, work._seq, lambda: work._desc)
+        waiter.add_test(lambda: work.gate is None or gate.test(work))
+        waiter.wait()
 
 
 def _mismatch(pg, seq: int, op: str, call: str) -> None:

@@ -33,7 +33,7 @@ class Work:
 
     __slots__ = ("_pg", "_op", "_seq", "_describe", "_outputs", "_requests", "_tests",
                  "_finalizers", "_keep", "_started", "_done", "_exception", "_statuses",
-                 "source_rank", "_on_timeout", "agreed", "gate", "_group_ranks")
+                 "source_rank", "_on_timeout", "agreed", "gate", "call", "_group_ranks")
 
     def __init__(self, pg, op: str, seq: int | None, desc="", outputs=()):
         self._pg = pg
@@ -52,7 +52,8 @@ class Work:
         self.source_rank = None
         self._on_timeout = None  # e.g. abort the NCCL communicator
         self.agreed = False      # the collective is checked (its check also acts as a barrier)
-        self.gate = None         # fingerprint.Gate: the check in flight, tested before the data
+        self.gate = None         # the check in flight (fingerprint.py), tested before the data
+        self.call = None         # (dtype, count, reduce op, root) of a checked call, for errors
 
     # -- assembly (used by the backends) --------------------------------------------
     def add_request(self, request, status=None):
@@ -154,20 +155,15 @@ class Work:
 
     @property
     def _desc(self) -> str:
+        if self.call is not None:
+            return describe_call(self._op, *self.call)
         d = self._describe
         return d() if callable(d) else d
 
     def _test(self) -> bool:
         gate = self.gate
-        if gate is not None:
-            if not gate.test():
-                return False
-            self.gate = None
-            try:
-                gate.verify()
-            except monitor.DistError as e:
-                self._exception, self._done = e, True
-                raise
+        if gate is not None and not gate.test(self):  # raises DistError on a mismatch
+            return False
         reqs = self._requests
         if reqs:
             if self._statuses:
@@ -189,6 +185,16 @@ class Work:
         for fn in fins:
             fn()
         self._keep = []
+
+
+def describe_call(op: str, dtype, count: int, red, root) -> str:
+    """A checked collective as errors name it, e.g. 'all_reduce(float32[4], SUM)'."""
+    args = [] if dtype is None else [f"{dtype.name}[{count}]"]
+    if red is not None:
+        args.append(red.name)
+    if root is not None:
+        args.append(f"root={root}")
+    return f"{op}({', '.join(args)})"
 
 
 def _testall(reqs) -> bool:
