@@ -22,8 +22,9 @@
   they differ.
 * Crashes. init_process_group installs an excepthook that prints the
   traceback once, each line prefixed with the rank, and aborts the job.
-* Exits. A rank that ends with a non-zero ``sys.exit(code)`` while the process
-  group is initialized (world size > 1) aborts the job with that code, so
+* Exits. A rank that ends with a non-zero ``sys.exit(code)`` (or, from Python
+  3.12, ``raise SystemExit(code)``) while the process group is initialized
+  (world size > 1) aborts the job with that code, so
   mpiexec and ``dptrun --max-restarts`` see the failure at once. A rank that
   leaves normally (interpreter exit, or destroy_process_group) first tells
   every other rank; a rank waiting in a collective of a group that the leaver
@@ -428,18 +429,52 @@ def abort(code: int = 1) -> None:
     MPI.COMM_WORLD.Abort(code)
 
 
-# SystemExit never reaches sys.excepthook, so sys.exit is wrapped to remember the exception.
+# SystemExit never reaches sys.excepthook, so sys.exit is wrapped to remember the exception,
+# and from Python 3.12 on a sys.monitoring RAISE callback remembers a bare `raise SystemExit(n)`
+# too (before 3.12 only its effect is seen: the peers raise, naming the rank that left).
 # At exit it counts as uncaught if no except/with/finally ever handled it (Python then never
 # attached its traceback) or if it was handled only in the outermost frame; one handled inside
 # a function counts as caught (a rank leaving that way is reported by its peers instead).
 _saved_exit = None
 _exit_request = None
+_raise_tool = None  # the sys.monitoring tool id watching for SystemExit (3.12+)
 
 
 def _exit(status=None):
     global _exit_request
     _exit_request = SystemExit(status)
     raise _exit_request
+
+
+def _on_raise(code, offset, exc):
+    global _exit_request
+    if isinstance(exc, SystemExit):
+        _exit_request = exc
+
+
+def _watch_raises() -> None:
+    global _raise_tool
+    monitoring = getattr(sys, "monitoring", None)
+    if monitoring is None or _raise_tool is not None:
+        return
+    for tool in (3, 4):  # the ids sys.monitoring leaves unassigned
+        try:
+            monitoring.use_tool_id(tool, "dpt.distributed")
+        except ValueError:  # taken by another tool
+            continue
+        monitoring.register_callback(tool, monitoring.events.RAISE, _on_raise)
+        monitoring.set_events(tool, monitoring.events.RAISE)
+        _raise_tool = tool
+        return
+
+
+def _unwatch_raises() -> None:
+    global _raise_tool
+    if _raise_tool is not None:
+        sys.monitoring.set_events(_raise_tool, 0)
+        sys.monitoring.register_callback(_raise_tool, sys.monitoring.events.RAISE, None)
+        sys.monitoring.free_tool_id(_raise_tool)
+        _raise_tool = None
 
 
 def _uncaught_exit_code() -> int:
@@ -462,6 +497,7 @@ def install_excepthook() -> None:
     if _saved_exit is None:
         _saved_exit = sys.exit
         sys.exit = _exit
+    _watch_raises()
 
 
 def uninstall_excepthook() -> None:
@@ -474,6 +510,7 @@ def uninstall_excepthook() -> None:
         if sys.exit is _exit:
             sys.exit = _saved_exit
         _saved_exit = None
+    _unwatch_raises()
     _exit_request = None
 
 
@@ -488,7 +525,7 @@ def at_exit() -> None:
         abort(1)
     code = _uncaught_exit_code() if mon.size > 1 else 0
     if code:
-        _print_prefixed(f"dpt.distributed: sys.exit({code}) with the process group initialized: "
+        _print_prefixed(f"dpt.distributed: SystemExit({code}) with the process group initialized: "
                         f"aborting the job with exit code {code}", mon.rank)
         abort(code)
     mon.leave("exited")

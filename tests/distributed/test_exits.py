@@ -29,8 +29,35 @@ EXIT_7 = """
 def test_nonzero_sys_exit_aborts_the_job_with_its_code(mpirun):
     res = mpirun(2, EXIT_7, timeout=60)
     assert res.returncode == 7, res.stderr
-    assert "sys.exit(7) with the process group initialized: aborting the job" in res.stderr
+    assert "SystemExit(7) with the process group initialized: aborting the job" in res.stderr
     assert "finished" not in res.stdout
+
+
+RAISE_7 = """
+    import contextlib, time, dpt, dpt.distributed as dist
+    dist.init_process_group()
+    t = dpt.ones(4)
+    dist.all_reduce(t)
+
+    def step():
+        try:
+            if dist.get_rank() == 1:
+                time.sleep(0.5)
+                raise SystemExit(7)   # not sys.exit: no wrapper sees it
+            dist.all_reduce(t)
+        finally:
+            pass
+
+    with contextlib.suppress(KeyError):
+        step()
+"""
+
+
+@pytest.mark.skipif(sys.version_info < (3, 12), reason="needs sys.monitoring (Python 3.12+)")
+def test_bare_raise_systemexit_through_finally_and_with_aborts_with_its_code(mpirun):
+    res = mpirun(2, RAISE_7, timeout=60)
+    assert res.returncode == 7, res.stderr
+    assert "SystemExit(7) with the process group initialized: aborting the job" in res.stderr
 
 
 def test_dptrun_restarts_after_sys_exit(tmp_path):
