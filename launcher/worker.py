@@ -77,17 +77,22 @@ def _pump(src, dst, prefix: str, log, lock):
 
     A piece ends at a newline or at a carriage return, so progress bars that redraw their line
     with '\r' (tqdm) move live instead of waiting for the next newline. A bare '\r' (the
-    start of a redraw), or the '\n' of a '\r\n' split over two reads, gets no prefix."""
+    start of a redraw), or the '\n' of a '\r\n' split over two reads, gets no prefix. Text
+    after a '\r' (tqdm writes '\r' + the bar, with no ending) is passed on at once, not held
+    until the next redraw; what follows it on the same line then gets no prefix."""
     pre = prefix.encode()
-    fd, rest, after_cr = src.fileno(), b"", False
+    fd, rest, after_cr, continuing = src.fileno(), b"", False, False
     while True:
         chunk = os.read(fd, 65536)
         pieces, rest = _pieces(rest + chunk) if chunk else ([rest] if rest else [], b"")
         out = []
         for piece in pieces:
-            bare = piece == b"\r" or (piece == b"\n" and after_cr)
+            bare = continuing or piece == b"\r" or (piece == b"\n" and after_cr)
             out.append(piece if bare else pre + piece)
-            after_cr = piece.endswith(b"\r")
+            after_cr, continuing = piece.endswith(b"\r"), False
+        if rest and after_cr:  # a redraw in progress: show it now
+            out.append(rest if continuing else pre + rest)
+            rest, continuing = b"", True
         if out:
             data = b"".join(out)
             with lock:

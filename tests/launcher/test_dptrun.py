@@ -157,19 +157,25 @@ def test_restarts_exhausted_return_the_failure(tmp_path):
     assert res.stdout == ""  # --log-dir without --tee keeps the console quiet
 
 
-def test_carriage_return_updates_are_forwarded_live(tmp_path):
-    """A '\\r'-terminated piece (a progress-bar redraw) reaches the console, prefixed, while the
-    script is still running: the script waits for the test to see each piece before it goes on,
-    so a launcher that holds output until a newline makes this test time out, not pass."""
+@pytest.mark.parametrize("redraw, expected", [
+    ("{}\r", b"[0] a\r[0] b\r[0] c\r[0] done\n"),       # text, then '\\r'
+    ("\r{}", b"\r[0] a\r[0] b\r[0] c\n[0] done\n"),    # tqdm: '\\r', then the bar
+])
+def test_carriage_return_updates_are_forwarded_live(tmp_path, redraw, expected):
+    """A progress-bar redraw reaches the console, prefixed, while the script is still running:
+    the script waits for the test to see each one before it goes on, so a launcher that holds
+    output until a newline (or until the next redraw) makes this test time out, not pass."""
     script = tmp_path / "bar.py"
-    script.write_text(textwrap.dedent("""
+    script.write_text(textwrap.dedent(f"""
         import os, sys, time
         for i, step in enumerate("abc"):
-            sys.stdout.write(step + "\\r")
+            sys.stdout.write({redraw!r}.format(step))
             sys.stdout.flush()
             deadline = time.monotonic() + 60
-            while not os.path.exists(f"seen{i}") and time.monotonic() < deadline:
+            while not os.path.exists(f"seen{{i}}") and time.monotonic() < deadline:
                 time.sleep(0.02)
+        if {redraw!r}.startswith("\\r"):
+            sys.stdout.write("\\n")
         print("done")
     """))
     env = {k: v for k, v in os.environ.items()
@@ -192,7 +198,7 @@ def test_carriage_return_updates_are_forwarded_live(tmp_path):
 
     try:
         for i, step in enumerate("abc"):
-            read_until(f"[0] {step}\r".encode())
+            read_until(f"[0] {step}".encode())
             assert b"done" not in got
             (tmp_path / f"seen{i}").touch()
         read_until(b"[0] done\n")
@@ -202,7 +208,7 @@ def test_carriage_return_updates_are_forwarded_live(tmp_path):
             proc.kill()
             proc.wait()
         proc.stdout.close()
-    assert got == b"[0] a\r[0] b\r[0] c\r[0] done\n"
+    assert got == expected
 
 
 def test_output_pieces_split_at_newlines_and_carriage_returns():
