@@ -9,6 +9,7 @@ import functools
 import operator
 import warnings
 
+import ml_dtypes
 import numpy as np
 
 from .. import _device, _dtype
@@ -418,16 +419,65 @@ def range(start=0, end=None, step=1, *, out=None, dtype=None, layout=None, devic
     return _finish(arr, requires_grad)
 
 
-def _linspace_values(start, end, steps: int, xp, work):
-    """torch's kernel: the first half counts up from start, the second half down from end."""
-    if steps == 1:
-        return xp.full((1,), start, dtype=work)
-    start, end = work(start), work(end)
-    step = (end - start) / work(steps - 1)
-    i = xp.arange(steps).astype(work)
-    up = start + step * i
-    down = end - step * (work(steps - 1) - i)
-    return xp.where(xp.arange(steps) < steps // 2, up, down).astype(work)
+def _fused_multiply_add(a, b, c, xp, work):
+    """a * b + c rounded once, as the fused multiply-add torch's compiled CPU kernels use.
+    float32 through float64 (the product is exact there); float64 through an exact
+    double-double product (Veltkamp's split) and an error-free sum."""
+    if work != np.float64:
+        wide = np.float64
+        return (xp.asarray(a, wide) * xp.asarray(b, wide) + xp.asarray(c, wide)).astype(work)
+    a, b, c = (xp.asarray(v, np.float64) for v in (a, b, c))
+    product = a * b
+    split = 134217729.0  # 2**27 + 1
+    a_hi = a * split - (a * split - a)
+    b_hi = b * split - (b * split - b)
+    a_lo, b_lo = a - a_hi, b - b_hi
+    product_err = ((a_hi * b_hi - product) + a_hi * b_lo + a_lo * b_hi) + a_lo * b_lo
+    total = product + c
+    virtual = total - product
+    sum_err = (product - (total - virtual)) + (c - virtual)
+    return total + (sum_err + product_err)
+
+
+def _linspace_values(start, end, steps: int, xp, out):
+    """torch's CPU kernel, in out's arithmetic: the first half counts up from start, the second
+    half down from end. float32/float64 (and each part of a complex number) take one fused
+    multiply-add per value, as torch's compiled kernel does; integers go through float64 from
+    start and end truncated to integers; half types round after every operation."""
+    if steps <= 1:
+        return xp.asarray(np.array([start] * steps).astype(out))  # (wraps like torch's casts)
+    i = xp.arange(steps)
+    half = steps // 2
+    up_k, down_k = i[:half], steps - 1 - i[half:]
+    if out in (np.float16, ml_dtypes.bfloat16):
+        h = lambda v: xp.asarray(v, np.float32).astype(out).astype(np.float32)  # noqa: E731
+        lo, hi = h(start), h(end)
+        step = h(h(hi - lo) / h(steps - 1))
+        up = h(lo + h(step * h(up_k)))
+        down = h(hi - h(step * h(down_k)))
+        return xp.concatenate([up, down]).astype(out)
+    if np.issubdtype(out, np.complexfloating):
+        real = np.float32 if out == np.complex64 else np.float64
+        lo, hi = out(start), out(end)
+        parts = []
+        for part in ("real", "imag"):  # torch divides each part by a real (no reciprocal)
+            a, b = getattr(lo, part), getattr(hi, part)
+            s = (b - a) / real(steps - 1)
+            parts.append(xp.concatenate([
+                _fused_multiply_add(s, up_k.astype(real), a, xp, real),
+                _fused_multiply_add(-s, down_k.astype(real), b, xp, real)]))
+        values = xp.empty(steps, out)
+        values.real, values.imag = parts
+        return values
+    if np.issubdtype(out, np.integer) or out == np.bool_:
+        lo, hi = np.array([int(start), int(end)]).astype(out).astype(np.float64)  # wraps, as torch
+        work = np.float64
+    else:
+        work = out
+        lo, hi = work(start), work(end)
+    step = (hi - lo) / work(steps - 1)
+    return xp.concatenate([_fused_multiply_add(step, up_k.astype(work), lo, xp, work),
+                           _fused_multiply_add(-step, down_k.astype(work), hi, xp, work)])
 
 
 def linspace(start, end, steps, *, out=None, dtype=None, layout=None, device=None,
@@ -442,11 +492,8 @@ def linspace(start, end, steps, *, out=None, dtype=None, layout=None, device=Non
     dt = _dtype.as_dtype(dtype) if dtype is not None else default
     dev = _device.as_device(device)
     xp = _device.array_module(dev)
-    # float32 outputs are computed in float32 like torch; integers go through float64
-    work = dt.np.type if dt in (_dtype.float32, _dtype.float64, _dtype.complex64, _dtype.complex128) \
-        else (np.float32 if dt.category == 2 else np.float64)
     with _device.device_context(dev):
-        arr = _linspace_values(start, end, steps, xp, work).astype(dt.np)
+        arr = _linspace_values(start, end, steps, xp, dt.np.type).astype(dt.np)
     return _finish(arr, requires_grad)
 
 
@@ -461,8 +508,25 @@ def logspace(start, end, steps, base=10.0, *, out=None, dtype=None, layout=None,
     dev = _device.as_device(device)
     xp = _device.array_module(dev)
     with _device.device_context(dev):
-        arr = (float(base) ** _linspace_values(start, end, steps, xp, np.float64)).astype(dt.np)
+        arr = (float(base) ** _logspace_exponents(start, end, steps, xp, dt.np)).astype(dt.np)
     return _finish(arr, requires_grad)
+
+
+def _logspace_exponents(start, end, steps: int, xp, out_dtype):
+    """torch's CPU kernel: start and end rounded to the output dtype, their difference taken
+    there, the exponents in float64 (plain, not fused), the first half from start, the second
+    half from end."""
+    if steps <= 1:
+        return xp.full((steps,), start, dtype=np.float64)
+    if np.issubdtype(out_dtype, np.complexfloating):
+        return _linspace_values(start, end, steps, xp, np.complex128)
+    lo, hi = np.array([start, end]).astype(out_dtype)
+    step = np.float64(hi - lo) / (steps - 1)
+    i = xp.arange(steps)
+    half = steps // 2
+    up = np.float64(lo) + step * i[:half].astype(np.float64)
+    down = np.float64(hi) - step * (steps - 1 - i[half:]).astype(np.float64)
+    return xp.concatenate([up, down])
 
 
 def eye(n, m=None, *, out=None, dtype=None, layout=None, device=None, requires_grad=False) -> Tensor:

@@ -112,3 +112,37 @@ def test_conversion_errors():
     run_both(lambda m: bool(m.ones(2)))
     run_both(lambda m: m.ones(2, requires_grad=True).numpy())
     run_both(lambda m: int(m.ones(2)))
+
+
+_RANGE_DTYPES = ["float32", "float64", "float16", "bfloat16", "int64", "int32", "uint8",
+                 "complex64", "complex128"]
+
+
+@pytest.mark.parametrize("dtype", _RANGE_DTYPES)
+def test_linspace_equals_torch_bit_for_bit(dtype):
+    """torch's CPU kernel counts the second half down from end with fused multiply-adds
+    (half types round at every step, integers start from truncated ends): same bits."""
+    import dpt
+    for start, end in [(0, 1), (-3.7, 7.3), (1e-3, -2), (100, 1e4), (0.1, 0.3), (-2, 254)]:
+        for steps in [1, 2, 5, 10, 17, 100, 1001, 5000]:
+            try:
+                want = torch.linspace(start, end, steps, dtype=getattr(torch, dtype))
+            except RuntimeError:  # torch refuses ends that overflow the dtype
+                continue
+            got = dpt.linspace(start, end, steps, dtype=getattr(dpt, dtype))
+            if dtype == "bfloat16":
+                want, got = want.float(), got.float()
+            np.testing.assert_array_equal(got.numpy(), want.numpy(),
+                                          err_msg=f"linspace({start}, {end}, {steps})")
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64", "float16", "int64"])
+def test_logspace_equals_torch_bit_for_bit(dtype):
+    import dpt
+    for start, end in [(0, 1), (-1, 3), (0.1, -2), (2.5, 2.5)]:
+        for steps in [1, 2, 7, 10, 100, 1000]:
+            for base in [10.0, 2.0, 2.718]:
+                want = torch.logspace(start, end, steps, base, dtype=getattr(torch, dtype))
+                got = dpt.logspace(start, end, steps, base, dtype=getattr(dpt, dtype))
+                np.testing.assert_array_equal(got.numpy(), want.numpy(),
+                                              err_msg=f"logspace({start}, {end}, {steps}, {base})")
