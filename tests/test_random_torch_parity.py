@@ -316,3 +316,13 @@ def test_poisson():
         return [m.poisson(rates), m.poisson(rates.double().reshape(5, 10)), m.poisson(rates[3])]
     for seed in SEEDS[:3]:
         both(run, seed)
+
+
+def test_exponential_distribution():
+    def run(m):
+        rate = m.tensor([0.5, 1.0, 4.0])
+        d = m.distributions.Exponential(rate)
+        return [d.sample(), d.sample((2, 4)), d.rsample((3,)),
+                m.distributions.Exponential(rate.double()).sample((5,))]
+    for seed in SEEDS[:3]:
+        both(run, seed)

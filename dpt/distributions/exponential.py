@@ -46,8 +46,7 @@ class Exponential(ExponentialFamily):
 
     def rsample(self, sample_shape=Size()):
         shape = self._extended_shape(sample_shape)
-        u = dpt.rand(shape, dtype=self.rate.dtype, device=self.rate.device)
-        return -dpt.log1p(-u) / self.rate
+        return self.rate.new_empty(shape).exponential_() / self.rate  # torch's draws, same seed
 
     def log_prob(self, value):
         if self._validate_args:
