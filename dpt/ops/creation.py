@@ -12,7 +12,7 @@ import warnings
 import ml_dtypes
 import numpy as np
 
-from .. import _device, _dtype
+from .. import _device, _dtype, _mt19937
 from .._tensor import Tensor
 from ..autograd.function import Function
 from ..autograd.grad_mode import is_grad_enabled
@@ -419,65 +419,70 @@ def range(start=0, end=None, step=1, *, out=None, dtype=None, layout=None, devic
     return _finish(arr, requires_grad)
 
 
-def _fused_multiply_add(a, b, c, xp, work):
-    """a * b + c rounded once, as the fused multiply-add torch's compiled CPU kernels use.
-    float32 through float64 (the product is exact there); float64 through an exact
-    double-double product (Veltkamp's split) and an error-free sum."""
-    if work != np.float64:
-        wide = np.float64
-        return (xp.asarray(a, wide) * xp.asarray(b, wide) + xp.asarray(c, wide)).astype(work)
-    a, b, c = (xp.asarray(v, np.float64) for v in (a, b, c))
-    product = a * b
-    split = 134217729.0  # 2**27 + 1
-    a_hi = a * split - (a * split - a)
-    b_hi = b * split - (b * split - b)
-    a_lo, b_lo = a - a_hi, b - b_hi
-    product_err = ((a_hi * b_hi - product) + a_hi * b_lo + a_lo * b_hi) + a_lo * b_lo
-    total = product + c
-    virtual = total - product
-    sum_err = (product - (total - virtual)) + (c - virtual)
-    return total + (sum_err + product_err)
+def _fused_multiply_add(a, b, c, work):
+    """a * b + c rounded once, as the fused multiply-add torch's compiled CPU kernels use."""
+    return (_mt19937.fma32 if work == np.float32 else _mt19937.fma64)(a, b, c).astype(work)
 
 
-def _linspace_values(start, end, steps: int, xp, out):
-    """torch's CPU kernel, in out's arithmetic: the first half counts up from start, the second
-    half down from end. float32/float64 (and each part of a complex number) take one fused
-    multiply-add per value, as torch's compiled kernel does; integers go through float64 from
-    start and end truncated to integers; half types round after every operation."""
+def _linspace_values(start, end, steps: int, out) -> np.ndarray:
+    """torch's CPU kernel, in out's arithmetic, on the host: the first half counts up from
+    start, the second half down from end. float32/float64 (and each part of a complex number)
+    take one fused multiply-add per value, as torch's compiled kernel does; integers go through
+    float64 from start and end truncated (and wrapped) to the dtype; half types round after
+    every operation."""
     if steps <= 1:
-        return xp.asarray(np.array([start] * steps).astype(out))  # (wraps like torch's casts)
-    i = xp.arange(steps)
+        return np.array([start] * steps).astype(out)
+    i = np.arange(steps)
     half = steps // 2
     up_k, down_k = i[:half], steps - 1 - i[half:]
     if out in (np.float16, ml_dtypes.bfloat16):
-        h = lambda v: xp.asarray(v, np.float32).astype(out).astype(np.float32)  # noqa: E731
+        h = lambda v: np.asarray(v, np.float32).astype(out).astype(np.float32)  # noqa: E731
         lo, hi = h(start), h(end)
         step = h(h(hi - lo) / h(steps - 1))
-        up = h(lo + h(step * h(up_k)))
-        down = h(hi - h(step * h(down_k)))
-        return xp.concatenate([up, down]).astype(out)
+        return np.concatenate([h(lo + h(step * h(up_k))), h(hi - h(step * h(down_k)))])
     if np.issubdtype(out, np.complexfloating):
         real = np.float32 if out == np.complex64 else np.float64
         lo, hi = out(start), out(end)
-        parts = []
+        values = np.empty(steps, out)
         for part in ("real", "imag"):  # torch divides each part by a real (no reciprocal)
             a, b = getattr(lo, part), getattr(hi, part)
-            s = (b - a) / real(steps - 1)
-            parts.append(xp.concatenate([
-                _fused_multiply_add(s, up_k.astype(real), a, xp, real),
-                _fused_multiply_add(-s, down_k.astype(real), b, xp, real)]))
-        values = xp.empty(steps, out)
-        values.real, values.imag = parts
+            step = (b - a) / real(steps - 1)
+            setattr(values, part, np.concatenate([
+                _fused_multiply_add(step, up_k.astype(real), a, real),
+                _fused_multiply_add(-step, down_k.astype(real), b, real)]))
         return values
     if np.issubdtype(out, np.integer) or out == np.bool_:
-        lo, hi = np.array([int(start), int(end)]).astype(out).astype(np.float64)  # wraps, as torch
+        lo, hi = np.array([int(start), int(end)]).astype(out).astype(np.float64)
         work = np.float64
     else:
         work = out
         lo, hi = work(start), work(end)
     step = (hi - lo) / work(steps - 1)
-    return xp.concatenate([_fused_multiply_add(step, up_k.astype(work), lo, xp, work),
-                           _fused_multiply_add(-step, down_k.astype(work), hi, xp, work)])
+    return np.concatenate([_fused_multiply_add(step, up_k.astype(work), lo, work),
+                           _fused_multiply_add(-step, down_k.astype(work), hi, work)])
+
+
+def _logspace_exponents(start, end, steps: int, out) -> np.ndarray:
+    """torch's CPU kernel, on the host: start and end rounded to the output dtype, their
+    difference taken there, the exponents in float64 (plain, not fused), the first half from
+    start, the second half from end."""
+    if steps <= 1:
+        return np.full((steps,), start, dtype=np.float64)
+    if np.issubdtype(out, np.complexfloating):
+        return _linspace_values(start, end, steps, np.complex128)
+    lo, hi = np.array([start, end]).astype(out)
+    step = np.float64(hi - lo) / (steps - 1)
+    i = np.arange(steps, dtype=np.float64)
+    half = steps // 2
+    return np.concatenate([np.float64(lo) + step * i[:half],
+                           np.float64(hi) - step * (steps - 1 - i[half:])])
+
+
+def _on_device(values: np.ndarray, dt, device, requires_grad: bool) -> Tensor:
+    dev = _device.as_device(device)
+    with _device.device_context(dev):
+        arr = _device.array_module(dev).asarray(values.astype(dt.np, copy=False))
+    return _finish(arr, requires_grad)
 
 
 def linspace(start, end, steps, *, out=None, dtype=None, layout=None, device=None,
@@ -490,11 +495,7 @@ def linspace(start, end, steps, *, out=None, dtype=None, layout=None, device=Non
     cplx = isinstance(start, builtins.complex) or isinstance(end, builtins.complex)
     default = _dtype.default_complex() if cplx else _dtype.get_default_dtype()
     dt = _dtype.as_dtype(dtype) if dtype is not None else default
-    dev = _device.as_device(device)
-    xp = _device.array_module(dev)
-    with _device.device_context(dev):
-        arr = _linspace_values(start, end, steps, xp, dt.np.type).astype(dt.np)
-    return _finish(arr, requires_grad)
+    return _on_device(_linspace_values(start, end, steps, dt.np.type), dt, device, requires_grad)
 
 
 def logspace(start, end, steps, base=10.0, *, out=None, dtype=None, layout=None, device=None,
@@ -505,28 +506,8 @@ def logspace(start, end, steps, base=10.0, *, out=None, dtype=None, layout=None,
     if steps < 0:
         raise RuntimeError("logspace: number of steps must be non-negative")
     dt = _dtype.as_dtype(dtype) if dtype is not None else _dtype.get_default_dtype()
-    dev = _device.as_device(device)
-    xp = _device.array_module(dev)
-    with _device.device_context(dev):
-        arr = (float(base) ** _logspace_exponents(start, end, steps, xp, dt.np)).astype(dt.np)
-    return _finish(arr, requires_grad)
-
-
-def _logspace_exponents(start, end, steps: int, xp, out_dtype):
-    """torch's CPU kernel: start and end rounded to the output dtype, their difference taken
-    there, the exponents in float64 (plain, not fused), the first half from start, the second
-    half from end."""
-    if steps <= 1:
-        return xp.full((steps,), start, dtype=np.float64)
-    if np.issubdtype(out_dtype, np.complexfloating):
-        return _linspace_values(start, end, steps, xp, np.complex128)
-    lo, hi = np.array([start, end]).astype(out_dtype)
-    step = np.float64(hi - lo) / (steps - 1)
-    i = xp.arange(steps)
-    half = steps // 2
-    up = np.float64(lo) + step * i[:half].astype(np.float64)
-    down = np.float64(hi) - step * (steps - 1 - i[half:]).astype(np.float64)
-    return xp.concatenate([up, down])
+    values = float(base) ** _logspace_exponents(start, end, steps, dt.np.type)
+    return _on_device(values, dt, device, requires_grad)
 
 
 def eye(n, m=None, *, out=None, dtype=None, layout=None, device=None, requires_grad=False) -> Tensor:
