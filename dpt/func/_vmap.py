@@ -56,12 +56,18 @@ class _RandomGuard:
     def sample(self):
         gens = _generators()
         if self.randomness == "same":
-            if self.start is None:  # the states before the first element: replayed for the rest
-                self.start = [(g, g.get_state()) for g in gens]
-            else:
+            if self.start is not None:
                 for g, state in self.start:
                     g.set_state(state)
+                yield
+                return
+            # the states before the first element, replayed for the others; a device's default
+            # generator created by the first element's draw started from its seed
+            self.start = [(g, g.get_state()) for g in gens]
             yield
+            known = {id(g) for g in gens}
+            self.start += [(g, _random.Generator(g.device).manual_seed(g.initial_seed()).get_state())
+                           for g in _generators() if id(g) not in known]
             return
         if self.randomness == "different":
             yield

@@ -497,3 +497,29 @@ def test_stack_module_state_errors():
     bn = [dpt.nn.BatchNorm1d(3), dpt.nn.BatchNorm1d(3)]
     params, buffers = stack_module_state(bn)
     assert buffers["running_mean"].shape == (2, 3) and not buffers["running_mean"].requires_grad
+
+
+# -- on a GPU (the strict CuPy stand-in under DPT_CUDA_STANDIN=1) ---------------------------------
+@pytest.mark.cuda
+def test_transforms_on_cuda():
+    a, b = rnd(4, 3), rnd(3, seed=1)
+    cpu = [dpt.tensor(a), dpt.tensor(b)]
+    dev = [dpt.tensor(a, device="cuda"), dpt.tensor(b, device="cuda")]
+
+    def loss(x, w):
+        return (x @ w).tanh().sum()
+
+    for fn in (vmap(grad(loss, argnums=1), in_dims=(0, None)), jacrev(loss, argnums=(0, 1)),
+               jacfwd(loss, argnums=1), hessian(loss, argnums=1)):
+        got, ref = fn(*dev), fn(*cpu)
+        got = got if isinstance(got, tuple) else (got,)
+        ref = ref if isinstance(ref, tuple) else (ref,)
+        for g, r in zip(got, ref):
+            assert g.device.type == "cuda"
+            np.testing.assert_allclose(g.cpu().numpy(), r.numpy(), atol=1e-12)
+    # 'same' replays the first element's draws, also from a generator that draw created
+    x = dpt.zeros(3, 2, device="cuda")
+    same = vmap(lambda r: r + dpt.rand(2, device="cuda"), randomness="same")(x)
+    assert dpt.equal(same[0], same[2])
+    with pytest.raises(RuntimeError, match="randomness error mode"):
+        vmap(lambda r: r + dpt.rand(2, device="cuda"))(x)
