@@ -3,11 +3,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from ..nn.modules.batchnorm import _BatchNorm
 from ..nn.modules.module import Module
 from ..nn.utils.stateless import _functional_call
 from ..ops.shape_copies import stack
 
-__all__ = ["functional_call", "stack_module_state"]
+__all__ = ["functional_call", "replace_all_batch_norm_modules_", "stack_module_state"]
 
 
 def functional_call(module: Module, parameter_and_buffer_dicts, args=None, kwargs=None, *,
@@ -68,3 +69,16 @@ def _stacked_leaf(tensors, name):
         raise RuntimeError(f"Expected {name} from each model to have the same .requires_grad")
     out = stack(tensors)
     return out.detach().requires_grad_() if all(needs) else out
+
+
+def replace_all_batch_norm_modules_(root: Module) -> Module:
+    """replace_all_batch_norm_modules_(root) -> root
+
+    Makes every batch norm in root normalise with the statistics of its input, tracking no
+    running statistics (in place), so that it can run under vmap on one sample at a time.
+    """
+    for m in root.modules():
+        if isinstance(m, _BatchNorm) and m.track_running_stats:
+            m.running_mean = m.running_var = m.num_batches_tracked = None
+            m.track_running_stats = False
+    return root

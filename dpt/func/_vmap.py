@@ -66,8 +66,9 @@ class _RandomGuard:
             self.start = [(g, g.get_state()) for g in gens]
             yield
             known = {id(g) for g in gens}
+            fresh = [g for g in _generators() if id(g) not in known]
             self.start += [(g, _random.Generator(g.device).manual_seed(g.initial_seed()).get_state())
-                           for g in _generators() if id(g) not in known]
+                           for g in fresh]
             return
         if self.randomness == "different":
             yield

@@ -5,7 +5,8 @@ import pytest
 import dpt
 from dpt.autograd import gradcheck
 from dpt.func import (functional_call, grad, grad_and_value, hessian, jacfwd, jacrev, jvp,
-                      linearize, stack_module_state, vjp, vmap)
+                      linearize, replace_all_batch_norm_modules_, stack_module_state, vjp,
+                      vmap)
 
 torch = pytest.importorskip("torch")
 tf = torch.func
@@ -319,6 +320,28 @@ def test_jacobian_errors():
         jacrev(lambda x: (x, 3))(dpt.ones(3))
 
 
+def test_more_compositions():
+    (xd, xt), (ud, ut), (vd, vt) = both(rnd(3)), both(rnd(3, seed=1)), both(rnd(3, seed=2))
+
+    def f(x):
+        return x.sin() * x.exp().sum()
+
+    close(jacrev(jacrev(f))(xd), tf.jacrev(tf.jacrev(f))(xt))
+    close(jacrev(jacfwd(f))(xd), tf.jacrev(tf.jacfwd(f))(xt))
+    # second directional derivative: jvp of jvp
+    close(jvp(lambda x: jvp(f, (x,), (vd,))[1], (xd,), (ud,)),
+          tf.jvp(lambda x: tf.jvp(f, (x,), (vt,))[1], (xt,), (ut,)))
+    # differentiating through vmap, and mapping jvp / vjp / jacfwd
+    (md, mt) = both(rnd(4, 3, seed=3))
+    close(grad(lambda m: vmap(f)(m).pow(2).sum())(md), tf.grad(lambda m: torch.vmap(f)(m).pow(2).sum())(mt))
+    close(vmap(lambda x, u: jvp(f, (x,), (u,)))(md, md * 2),
+          torch.vmap(lambda x, u: tf.jvp(f, (x,), (u,)))(mt, mt * 2))
+    close(vmap(lambda x: vjp(f, x)[1](x)[0])(md), torch.vmap(lambda x: tf.vjp(f, x)[1](x)[0])(mt))
+    close(vmap(jacfwd(f))(md), torch.vmap(tf.jacfwd(f))(mt))
+    close(vmap(hessian(lambda x: f(x).sum()), in_dims=1)(md.t()),
+          torch.vmap(tf.hessian(lambda x: f(x).sum()), in_dims=1)(mt.t()))
+
+
 # -- vmap ----------------------------------------------------------------------------------------
 def test_vmap_in_dims_out_dims_and_kwargs():
     def f(x, y, *, s=1.0):
@@ -523,3 +546,20 @@ def test_transforms_on_cuda():
     assert dpt.equal(same[0], same[2])
     with pytest.raises(RuntimeError, match="randomness error mode"):
         vmap(lambda r: r + dpt.rand(2, device="cuda"))(x)
+
+
+def test_replace_all_batch_norm_modules():
+    dpt.manual_seed(0)
+    dm = dpt.nn.Sequential(dpt.nn.Linear(3, 4), dpt.nn.BatchNorm1d(4)).double()
+    tm = torch.nn.Sequential(torch.nn.Linear(3, 4), torch.nn.BatchNorm1d(4)).double()
+    with torch.no_grad():
+        for p, q in zip(dm.parameters(), tm.parameters()):
+            q.copy_(torch.tensor(p.detach().numpy()))
+    assert replace_all_batch_norm_modules_(dm) is dm
+    tf.replace_all_batch_norm_modules_(tm)
+    assert dm[1].running_mean is None and not dm[1].track_running_stats
+    (xd, xt) = both(rnd(2, 5, 3))  # 2 groups of 5 samples, normalised per group
+    pd = {k: v.detach() for k, v in dm.named_parameters()}
+    pt = {k: v.detach() for k, v in tm.named_parameters()}
+    close(vmap(lambda x: functional_call(dm, pd, (x,)))(xd),
+          torch.vmap(lambda x: tf.functional_call(tm, pt, (x,)))(xt))
