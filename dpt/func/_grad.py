@@ -15,8 +15,9 @@ inputs and differentiates the result with ``autograd.grad``:
   the cotangent ``u``, so differentiating it along a tangent ``v`` gives ``J v`` exactly.
 
 Deviations from torch.func: forward mode costs reverse passes (two per jvp, one per Jacobian
-column after the first), and it is for real tensors (the double-vjp of a complex function
-gives the conjugate-linear part only).
+column after the first). Complex jvp works too: u enters ``g(u)`` real-linearly, so the
+second vjp recovers J v for non-holomorphic functions as well (conj, abs, ...). jacrev and
+jacfwd refuse complex inputs and outputs, as torch's do.
 """
 from __future__ import annotations
 
@@ -389,9 +390,18 @@ def _basis(like, k: int) -> Tensor:
     return e.reshape(like.shape)
 
 
-def _jac_setup(func, argnums, has_aux, args, kwargs, api, outer, depth):
+def _error_if_complex(name, tree, what):
+    for i, x in enumerate(tree_flatten(tree)[0]):
+        if isinstance(x, Tensor) and x.is_complex():
+            raise RuntimeError(f"{name}: Expected all {what} to be real but received complex "
+                               f"tensor at flattened input idx: {i}")
+
+
+def _jac_setup(name, func, argnums, has_aux, args, kwargs, api, outer, depth):
     """Run func on stand-ins of the args at argnums: (ins, in_spec, outs, out_spec, aux, keep).
-    outer, depth: the grad mode and nesting depth outside this transform."""
+    outer, depth: the grad mode and nesting depth outside this transform. Jacobians are of
+    real functions only (as in torch)."""
+    _error_if_complex(name, args, "inputs")
     argnums = _check_argnums(argnums, len(args))
     flat, in_spec = tree_flatten(_slice_args(args, argnums))
     ins = [_stand_in(x, outer) for x in flat]
@@ -399,6 +409,7 @@ def _jac_setup(func, argnums, has_aux, args, kwargs, api, outer, depth):
     out, aux = _split_aux(out, has_aux, api)
     flat_out, out_spec = tree_flatten(out)
     _check_tensor_outputs(flat_out, api)
+    _error_if_complex(name, flat_out, "outputs")
     keep = _needs_graph(outer, depth, _tensors(out, aux), ins)
     return ins, in_spec, flat_out, out_spec, aux, keep
 
@@ -427,7 +438,7 @@ def jacrev(func, argnums=0, *, has_aux: bool = False, chunk_size: int | None = N
         outer, depth = is_grad_enabled(), _depth()
         with _nested():
             ins, in_spec, outs, out_spec, aux, keep = _jac_setup(
-                func, argnums, has_aux, args, kwargs, "vjp(f, *primals)", outer, depth)
+                "jacrev", func, argnums, has_aux, args, kwargs, "vjp(f, *primals)", outer, depth)
             table = []
             for o in outs:
                 rows = [[] for _ in ins]
@@ -465,7 +476,7 @@ def jacfwd(func, argnums=0, has_aux: bool = False, *, randomness: str = "error")
         with _nested():
             with guard.sample():
                 ins, in_spec, outs, out_spec, aux, keep = _jac_setup(
-                    func, argnums, has_aux, args, kwargs, _JVP, outer, depth)
+                    "jacfwd", func, argnums, has_aux, args, kwargs, _JVP, outer, depth)
             lin = _Linearization(outs, ins)
             cols = [[[] for _ in ins] for _ in outs]
             for i, x in enumerate(ins):

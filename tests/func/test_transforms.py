@@ -318,6 +318,20 @@ def test_jacobian_errors():
         jacfwd(lambda x: x * dpt.rand(3, dtype=dpt.float64))(dpt.ones(3, dtype=dpt.float64))
     with pytest.raises(RuntimeError, match="return only tensors"):
         jacrev(lambda x: (x, 3))(dpt.ones(3))
+    z = dpt.tensor([1 + 2j, 3 - 1j])
+    with pytest.raises(RuntimeError, match="jacfwd: Expected all inputs to be real but received "
+                                           "complex tensor at flattened input idx: 1"):
+        jacfwd(lambda x, z: x * 2)(dpt.ones(2), z)
+    with pytest.raises(RuntimeError, match="jacrev: Expected all outputs to be real"):
+        jacrev(lambda x: x * z)(dpt.ones(2))
+
+
+def test_complex_grad_and_jvp():
+    z, t = np.array([1 + 2j, 3 - 1j]), np.array([0.5 - 1j, 2 + 1j])
+    close(grad(lambda z: (z.abs() ** 2).sum())(dpt.tensor(z)),
+          tf.grad(lambda z: (z.abs() ** 2).sum())(torch.tensor(z)))
+    for f in (lambda z: z * z.exp(), lambda z: z.conj(), lambda z: z.abs(), lambda z: z.real * z):
+        close(jvp(f, (dpt.tensor(z),), (dpt.tensor(t),)), tf.jvp(f, (torch.tensor(z),), (torch.tensor(t),)))
 
 
 def test_more_compositions():
