@@ -27,7 +27,8 @@ def close(d, t, atol=1e-10):
     if isinstance(t, torch.Tensor):
         assert isinstance(d, dpt.Tensor), type(d)
         assert tuple(d.shape) == tuple(t.shape), (d.shape, t.shape)
-        np.testing.assert_allclose(d.detach().numpy(), t.detach().numpy(), atol=atol, rtol=1e-8)
+        np.testing.assert_allclose(d.detach().numpy(), t.detach().resolve_conj().numpy(), atol=atol,
+                                   rtol=1e-8)
     elif isinstance(t, dict):
         assert isinstance(d, dict) and list(d) == list(t)
         for k in t:
