@@ -3,7 +3,10 @@
 dpt has no batched tensors, so vmap runs func once per batch element, on the slices of the
 mapped inputs along their in_dims, and stacks the results along out_dims. Every result equals
 torch's; speed is that of a Python loop. Because func sees ordinary tensors, data-dependent
-control flow (``if x.sum() > 0``, ``.item()``) works, where torch would refuse it.
+control flow (``if x.sum() > 0``, ``.item()``) works, where torch would refuse it, and so
+does an in-place write of a mapped value into an unmapped tensor (torch refuses it; here each
+element writes in turn, so the last one wins). A batch of size 0 calls func once on zeros
+shaped like one element to learn the shapes of the (empty) results.
 
 randomness (the default generators only; a func that draws from an explicit
 ``dpt.Generator`` is not policed):

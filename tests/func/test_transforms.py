@@ -357,6 +357,25 @@ def test_more_compositions():
           torch.vmap(tf.hessian(lambda x: f(x).sum()), in_dims=1)(mt.t()))
 
 
+def test_transform_outputs_pass_gradcheck():
+    """Every transform's result is itself differentiable, matching finite differences."""
+    x = dpt.tensor(rnd(3), requires_grad=True)
+    m = dpt.tensor(rnd(2, 3, seed=1), requires_grad=True)
+    v = dpt.tensor(rnd(3, seed=2))
+
+    def f(z):
+        return z.sin() * (z * z).sum()
+
+    assert gradcheck(lambda z: jacrev(f)(z), (x,))
+    assert gradcheck(lambda z: jacfwd(f)(z), (x,))
+    assert gradcheck(lambda z: jvp(f, (z,), (v,))[1], (x,))
+    assert gradcheck(lambda z: vjp(f, z)[1](v)[0], (x,))
+    assert gradcheck(lambda z: linearize(f, z)[1](v), (x,))
+    assert gradcheck(lambda z: vmap(f)(z), (m,))
+    assert gradcheck(lambda z: vmap(grad(lambda r: f(r).sum()), in_dims=1)(z), (m,))
+    assert gradcheck(lambda z: hessian(lambda r: f(r).sum())(z), (x,))
+
+
 # -- vmap ----------------------------------------------------------------------------------------
 def test_vmap_in_dims_out_dims_and_kwargs():
     def f(x, y, *, s=1.0):
