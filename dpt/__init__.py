@@ -20,7 +20,8 @@ from .random import (Generator, default_generator, get_rng_state, initial_seed, 
 from . import random
 from . import autograd
 from . import nn, optim
-from . import func  # noqa: F401  (functional_call only)
+from . import func  # noqa: F401
+from .func import vmap  # noqa: F401  (torch.vmap is torch.func.vmap)
 from .nn.utils.weight_norm import _weight_norm, norm_except_dim  # noqa: F401
 from ._nn_aliases import *  # noqa: F401,F403  (torch.conv2d, torch.dropout, ...: above nn)
 from . import distributed
