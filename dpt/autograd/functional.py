@@ -3,8 +3,9 @@
 All are built on ``autograd.grad``: vjp is one reverse pass, jvp the double-vjp
 trick (differentiate the vjp, which is linear in its cotangent), the Jacobian one
 reverse pass per output element and the Hessian the Jacobian of the gradient.
-Deviations from torch: ``strict`` and ``vectorize`` are accepted and ignored (no
-vmap), and the Jacobian strategy is always reverse mode.
+Deviations from torch: ``strict`` and ``vectorize`` are accepted and ignored
+(vectorize would batch through vmap, which in dpt.func is a per-element loop, so it would
+buy nothing), and the Jacobian strategy is always reverse mode.
 """
 from __future__ import annotations
 
