@@ -184,6 +184,12 @@ class UninitializedTensorMixin:
     def half(self, memory_format=None):
         return self.to(_dtype.float16)
 
+    def copy_(self, src, non_blocking=False):
+        """Copying a placeholder into a placeholder is the one copy there is to make."""
+        if is_lazy(src):
+            return self
+        return Tensor.copy_(self, src, non_blocking)
+
     def share_memory_(self):
         raise RuntimeError("Can't share memory on an uninitialized parameter or buffer. Call "
                            "`forward` to initialize the parameters before calling "
