@@ -148,3 +148,60 @@ def test_muon_defaults_and_errors():
     w.grad = dpt.ones(3, 2)
     with pytest.raises(ValueError, match="Number of steps must be less than 100"):
         dpt.optim.Muon([w], ns_steps=100).step()
+
+
+# -- swap_in_optimizer_params_and_state ---------------------------------------------------------
+def _swap_run(lib):
+    w = lib.nn.Parameter(lib.tensor(np.arange(6.).reshape(2, 3)))
+    opt = lib.optim.Adam([w], lr=0.1)
+    w.grad = lib.ones(2, 3, dtype=lib.float64)
+    opt.step()
+    sd = opt.state_dict()
+    w2 = lib.tensor(np.ones((2, 3)))
+    w2.grad = lib.full((2, 3), 2.0, dtype=lib.float64)
+    osd = {"state": {0: {k: v.clone() for k, v in sd["state"][0].items()}},
+           "param_groups": [dict(sd["param_groups"][0], lr=0.5)]}
+    params_list = opt.param_groups[0]["params"]
+    with lib.optim.swap_in_optimizer_params_and_state(opt, {"w": w2}, osd):
+        assert opt.param_groups[0]["lr"] == 0.5 and opt.param_groups[0]["params"] == [w2]
+        opt.step()
+    assert opt.param_groups[0]["params"] is params_list and opt.param_groups[0]["lr"] == 0.1
+    return [w.detach().numpy(), w2.detach().numpy(), osd["state"][0]["exp_avg"].numpy(),
+            osd["state"][0]["step"].numpy(), opt.state[w]["step"].numpy()]
+
+
+def test_swap_in_optimizer_params_and_state_matches_torch():
+    for a, b in zip(_swap_run(torch), _swap_run(dpt)):
+        np.testing.assert_allclose(b, a, rtol=1e-12)
+
+
+def test_swap_in_optimizer_params_and_state_errors():
+    def setup(lib):
+        w = lib.nn.Parameter(lib.ones(2, dtype=lib.float64))
+        opt = lib.optim.SGD([w], lr=0.1, momentum=0.9)
+        return w, opt
+
+    def check(make_args):
+        msgs = []
+        for lib in (torch, dpt):
+            w, opt = setup(lib)
+            if make_args is not None:
+                w.grad = lib.ones(2, dtype=lib.float64)
+                opt.step()
+            args = make_args(lib, w, opt) if make_args else ({"w": w}, {"state": {}, "param_groups": []})
+            with pytest.raises(RuntimeError) as e:
+                with lib.optim.swap_in_optimizer_params_and_state(opt, *args):
+                    pass
+            msgs.append(str(e.value))
+        assert msgs[0] == msgs[1]
+
+    check(None)  # state not initialised yet
+    check(lambda lib, w, opt: ({"w": w}, []))
+    check(lambda lib, w, opt: ({"w": w}, {"state": [], "param_groups": []}))
+    check(lambda lib, w, opt: ({"w": w}, {"state": {}, "param_groups": {}}))
+    check(lambda lib, w, opt: ({"w": w}, {"state": {}, "param_groups": []}))
+    check(lambda lib, w, opt: ({"w": w}, {"state": {0: 1}, "param_groups": [opt.state_dict()["param_groups"][0]]}))
+    check(lambda lib, w, opt: ({"w": w}, {"state": {}, "param_groups": [dict(opt.state_dict()["param_groups"][0], params=[0, 1])]}))
+    check(lambda lib, w, opt: ({"w": w}, {"state": {}, "param_groups": [dict(opt.state_dict()["param_groups"][0], extra=1)]}))
+    check(lambda lib, w, opt: ({}, {"state": {}, "param_groups": opt.state_dict()["param_groups"]}))
+    check(lambda lib, w, opt: ({"w": w}, {"state": {5: {}}, "param_groups": opt.state_dict()["param_groups"]}))
