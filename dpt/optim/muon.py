@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import math
 
-from .. import _device, _dtype
+from .. import _device
 from .._tensor import Tensor
 from .optimizer import Optimizer, _closure_loss, _lerp_
 
@@ -73,8 +73,13 @@ class Muon(Optimizer):
 
 
 def _bf16(arr):
-    """Round a float array to bfloat16 and back (the precision torch's iteration runs at)."""
-    return Tensor._make(arr).to(_dtype.bfloat16).to(_dtype.float32)._data
+    """Round a float32 array to bfloat16 precision, to nearest even (the precision torch's
+    iteration runs at), on its bits: CuPy has no bfloat16 dtype."""
+    xp = _device.xp_of(arr)
+    arr = xp.ascontiguousarray(arr, dtype=xp.float32)
+    bits = arr.view(xp.uint32)
+    bits = (bits + (((bits >> 16) & 1) + 0x7FFF)) & 0xFFFF0000
+    return xp.where(xp.isnan(arr), arr, bits.astype(xp.uint32).view(xp.float32))
 
 
 def _zeropower_via_newtonschulz(grad, ns_coefficients, ns_steps: int, eps: float):

@@ -222,3 +222,30 @@ def test_convert_conv_weight_memory_format():
     assert m[0].weight is conv2d_weight  # same Parameter, new storage
     for k, v in m.state_dict().items():
         assert dpt.equal(v, before[k]) and v.is_contiguous()
+
+
+def test_adaptive_log_softmax_zero_width_cluster():
+    # in_features // div_value**2 == 0: the last cluster's projection has no features
+    torch.manual_seed(1)
+    t = torch.nn.AdaptiveLogSoftmaxWithLoss(8, 10, [3, 6]).double()
+    d = dpt.nn.AdaptiveLogSoftmaxWithLoss(8, 10, [3, 6]).double()
+    d.load_state_dict({k: dpt.tensor(v.numpy()) for k, v in t.state_dict().items()})
+    x = np.random.default_rng(2).standard_normal((4, 8))
+    y = np.array([0, 4, 7, 9])
+    od, ot = d(dpt.tensor(x), dpt.tensor(y)), t(torch.tensor(x), torch.tensor(y))
+    od.loss.backward()
+    ot.loss.backward()
+    np.testing.assert_allclose(od.output.detach().numpy(), ot.output.detach().numpy(), rtol=1e-12)
+    for a, b in zip(d.parameters(), t.parameters()):
+        np.testing.assert_allclose(a.grad.numpy(), b.grad.numpy(), rtol=1e-10, atol=1e-14)
+
+
+@pytest.mark.parametrize("fin,fout", [(0, 3), (3, 0), (0, 0)])
+def test_linear_backward_with_zero_features(fin, fout):
+    # F.linear's backward reshaped with -1, which numpy cannot infer for zero-size arrays
+    w = dpt.zeros(fout, fin, requires_grad=True)
+    b = dpt.zeros(fout, requires_grad=True)
+    x = dpt.ones(4, 2, fin, requires_grad=True)
+    dpt.nn.functional.linear(x, w, b).sum().backward()
+    assert tuple(w.grad.shape) == (fout, fin) and tuple(x.grad.shape) == (4, 2, fin)
+    np.testing.assert_array_equal(b.grad.numpy(), np.full(fout, 8.0))
