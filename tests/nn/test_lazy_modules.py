@@ -194,3 +194,16 @@ def test_lazy_errors_like_torch():
         Half()(dpt.ones(1))
     with pytest.raises(RuntimeError, match="can't be used with `DataParallel`"):
         dpt.nn.LazyLinear(2)._replicate_for_data_parallel()
+
+
+def test_lazy_modules_on_device(device):
+    m = dpt.nn.Sequential(dpt.nn.LazyConv2d(3, 2), dpt.nn.LazyBatchNorm2d(), dpt.nn.Flatten(),
+                          dpt.nn.LazyLinear(2)).to(device)
+    assert all(is_lazy(p) and p.device.type == dpt.device(device).type for p in m.parameters())
+    out = m(dpt.randn(2, 4, 5, 5, device=device))
+    assert tuple(out.shape) == (2, 2) and out.device.type == dpt.device(device).type
+    assert all(p.device.type == dpt.device(device).type for p in m.parameters())
+    assert [type(c).__name__ for c in m] == ["Conv2d", "BatchNorm2d", "Flatten", "Linear"]
+    lazy = dpt.nn.LazyLinear(3, device=device)
+    lazy.load_state_dict(dpt.nn.Linear(4, 3).state_dict())
+    assert lazy.weight.device.type == dpt.device(device).type

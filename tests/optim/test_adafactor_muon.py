@@ -205,3 +205,22 @@ def test_swap_in_optimizer_params_and_state_errors():
     check(lambda lib, w, opt: ({"w": w}, {"state": {}, "param_groups": [dict(opt.state_dict()["param_groups"][0], extra=1)]}))
     check(lambda lib, w, opt: ({}, {"state": {}, "param_groups": opt.state_dict()["param_groups"]}))
     check(lambda lib, w, opt: ({"w": w}, {"state": {5: {}}, "param_groups": opt.state_dict()["param_groups"]}))
+
+
+def test_adafactor_and_muon_on_device_match_cpu(device):
+    rng = np.random.default_rng(4)
+    arrays = [rng.standard_normal((4, 3)).astype(np.float32), rng.standard_normal(3).astype(np.float32)]
+    results = []
+    for dev in ("cpu", device):
+        ps = [dpt.nn.Parameter(dpt.tensor(a, device=dev)) for a in arrays]
+        muon, ada = dpt.optim.Muon(ps[:1], lr=0.05), dpt.optim.Adafactor(ps[1:], lr=0.05)
+        for k in range(3):
+            for p, a in zip(ps, arrays):
+                p.grad = dpt.tensor(np.cos(a * (k + 1)), device=dev)
+            muon.step()
+            ada.step()
+        assert all(p.device == dpt.device(dev if ":" in dev or dev == "cpu" else dev + ":0")
+                   for p in ps)
+        results.append([p.detach().cpu().numpy() for p in ps])
+    for a, b in zip(*results):
+        np.testing.assert_allclose(b, a, rtol=1e-5, atol=1e-6)
