@@ -249,3 +249,53 @@ def test_linear_backward_with_zero_features(fin, fout):
     dpt.nn.functional.linear(x, w, b).sum().backward()
     assert tuple(w.grad.shape) == (fout, fin) and tuple(x.grad.shape) == (4, 2, fin)
     np.testing.assert_array_equal(b.grad.numpy(), np.full(fout, 8.0))
+
+
+# -- F.conv_tbc, nn.grad, nn.factory_kwargs -----------------------------------------------------
+@pytest.mark.parametrize("pad", [0, 1, 2, -1])
+def test_conv_tbc_matches_torch(pad):
+    rng = np.random.default_rng(pad + 5)
+    x, w, b = rng.standard_normal((5, 2, 3)), rng.standard_normal((2, 3, 4)), rng.standard_normal(4)
+    out = dpt.nn.functional.conv_tbc(dpt.tensor(x), dpt.tensor(w), dpt.tensor(b), pad)
+    ref = torch.nn.functional.conv_tbc(torch.tensor(x), torch.tensor(w), torch.tensor(b), pad)
+    np.testing.assert_allclose(out.numpy(), ref.numpy(), rtol=1e-12, atol=1e-12)
+    args = tuple(dpt.tensor(a, requires_grad=True) for a in (x, w, b))
+    assert gradcheck(lambda *a: dpt.nn.functional.conv_tbc(*a, pad), args)
+
+
+def test_conv_tbc_errors():
+    F, T = dpt.nn.functional.conv_tbc, torch.conv_tbc
+    for xs, ws, bs, pad in [((2, 3), (1, 3, 4), (4,), 0), ((5, 2, 3), (3, 4), (4,), 0),
+                            ((5, 2, 3), (1, 3, 4), (4, 1), 0), ((5, 2, 3), (1, 2, 4), (4,), 0),
+                            ((5, 2, 3), (1, 3, 4), (5,), 0), ((1, 2, 3), (4, 3, 4), (4,), 0)]:
+        _err(lambda: F(dpt.ones(xs), dpt.ones(ws), dpt.ones(bs), pad),
+             lambda: T(torch.ones(xs), torch.ones(ws), torch.ones(bs), pad))
+
+
+@pytest.mark.parametrize("n", [1, 2, 3])
+def test_nn_grad_matches_torch(n):
+    rng = np.random.default_rng(n)
+    xs, ws = (2, 4) + (5,) * n, (6, 2) + (2,) * n
+    x, w = rng.standard_normal(xs), rng.standard_normal(ws)
+    kw = dict(stride=2, padding=1, dilation=1, groups=2)
+    go = rng.standard_normal(tuple(getattr(torch.nn.functional, f"conv{n}d")(
+        torch.tensor(x), torch.tensor(w), **kw).shape))
+    di = getattr(dpt.nn.grad, f"conv{n}d_input")(xs, dpt.tensor(w), dpt.tensor(go), **kw)
+    ti = getattr(torch.nn.grad, f"conv{n}d_input")(xs, torch.tensor(w), torch.tensor(go), **kw)
+    dw = getattr(dpt.nn.grad, f"conv{n}d_weight")(dpt.tensor(x), ws, dpt.tensor(go), **kw)
+    tw = getattr(torch.nn.grad, f"conv{n}d_weight")(torch.tensor(x), ws, torch.tensor(go), **kw)
+    np.testing.assert_allclose(di.numpy(), ti.numpy(), rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(dw.numpy(), tw.numpy(), rtol=1e-12, atol=1e-12)
+    if n == 1:  # differentiable in its tensor arguments
+        assert gradcheck(lambda w_, g_: dpt.nn.grad.conv1d_input(xs, w_, g_, **kw),
+                         (dpt.tensor(w, requires_grad=True), dpt.tensor(go, requires_grad=True)))
+        assert gradcheck(lambda x_, g_: dpt.nn.grad.conv1d_weight(x_, ws, g_, **kw),
+                         (dpt.tensor(x, requires_grad=True), dpt.tensor(go, requires_grad=True)))
+
+
+def test_factory_kwargs():
+    assert dpt.nn.factory_kwargs(None) == {}
+    assert dpt.nn.factory_kwargs({"device": "cpu", "factory_kwargs": {"dtype": dpt.float64}}) == \
+        {"device": "cpu", "dtype": dpt.float64}
+    for kw in ({"devic": "cpu"}, {"dtype": 1, "factory_kwargs": {"dtype": 2}}):
+        _err(lambda: dpt.nn.factory_kwargs(kw), lambda: torch.nn.factory_kwargs(kw))
