@@ -207,3 +207,15 @@ def test_lazy_modules_on_device(device):
     lazy = dpt.nn.LazyLinear(3, device=device)
     lazy.load_state_dict(dpt.nn.Linear(4, 3).state_dict())
     assert lazy.weight.device.type == dpt.device(device).type
+
+
+@pytest.mark.cuda
+@pytest.mark.multi_gpu
+def test_data_parallel_refuses_uninitialized_modules():
+    m = dpt.nn.DataParallel(dpt.nn.LazyLinear(3).cuda(), device_ids=[0, 1])
+    with pytest.raises(RuntimeError, match="Modules with uninitialized parameters can't be used "
+                                           "with `DataParallel`"):
+        m(dpt.ones(4, 2).cuda())
+    lazy = dpt.nn.LazyLinear(3).cuda()
+    lazy(dpt.ones(1, 2).cuda())  # a dummy batch initializes it; then it replicates
+    assert tuple(dpt.nn.DataParallel(lazy, device_ids=[0, 1])(dpt.ones(4, 2).cuda()).shape) == (4, 3)
