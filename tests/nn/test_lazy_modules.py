@@ -104,6 +104,8 @@ def test_uninitialized_parameter_refuses_use():
         p.shape
     with pytest.raises(RuntimeError, match="Can't share memory on an uninitialized"):
         p.share_memory_()
+    with pytest.raises(RuntimeError, match="Can't share memory on an uninitialized"):
+        dpt.nn.LazyLinear(2).share_memory()
     q = p.double()
     assert is_lazy(q) and q.dtype == dpt.float64 and p.dtype == dpt.float32
     assert p.to(dpt.float32) is p

@@ -88,6 +88,12 @@ class LazyModuleMixin:
                            "`DataParallel`. Run a dummy forward pass to correctly initialize "
                            "the modules")
 
+    def share_memory(self):
+        for t in itertools.chain(self._parameters.values(), self._buffers.values()):
+            if is_lazy(t):
+                t.share_memory_()  # raises torch's error: a placeholder has no memory
+        return super().share_memory()
+
     def _apply(self, fn, recurse: bool = True):
         # Module._apply replaces parameter storage with fn(param)'s; a placeholder has no
         # storage to hand over, so move its dtype/device here and keep it a placeholder.
