@@ -250,4 +250,5 @@ class UninitializedBuffer(UninitializedTensorMixin, Tensor):
 
     def _like(self):
         p = self._placeholder()
-        return type(self)(self.requires_grad, p.device, p.dtype, self.__dict__.get("persistent", True))
+        return type(self)(self.requires_grad, p.device, p.dtype,
+                          self.__dict__.get("persistent", True))

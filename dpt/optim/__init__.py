@@ -20,6 +20,6 @@ from . import lr_scheduler
 from . import swa_utils
 
 __all__ = ["Optimizer", "SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "Adadelta", "Adamax",
-           "NAdam", "RAdam", "LBFGS", "ASGD", "Rprop", "SparseAdam", "Adafactor", "Muon", "swap_in_optimizer_params_and_state",
-           "lr_scheduler",
+           "NAdam", "RAdam", "LBFGS", "ASGD", "Rprop", "SparseAdam", "Adafactor", "Muon",
+           "swap_in_optimizer_params_and_state", "lr_scheduler",
            "swa_utils"]

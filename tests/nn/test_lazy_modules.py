@@ -114,7 +114,8 @@ def test_uninitialized_parameter_refuses_use():
     p.materialize((2, 3))
     assert type(p) is dpt.nn.Parameter and tuple(p.shape) == (2, 3) and p.requires_grad
     b = UninitializedBuffer(dtype=dpt.float64, persistent=False)
-    assert isinstance(b, dpt.nn.Buffer) and not b.requires_grad and repr(b) == "<UninitializedBuffer>"
+    assert isinstance(b, dpt.nn.Buffer) and not b.requires_grad
+    assert repr(b) == "<UninitializedBuffer>"
     b.materialize(4)
     assert type(b) is dpt.Tensor and tuple(b.shape) == (4,) and b.dtype == dpt.float64
 
@@ -220,4 +221,5 @@ def test_data_parallel_refuses_uninitialized_modules():
         m(dpt.ones(4, 2).cuda())
     lazy = dpt.nn.LazyLinear(3).cuda()
     lazy(dpt.ones(1, 2).cuda())  # a dummy batch initializes it; then it replicates
-    assert tuple(dpt.nn.DataParallel(lazy, device_ids=[0, 1])(dpt.ones(4, 2).cuda()).shape) == (4, 3)
+    out = dpt.nn.DataParallel(lazy, device_ids=[0, 1])(dpt.ones(4, 2).cuda())
+    assert tuple(out.shape) == (4, 3)

@@ -48,7 +48,8 @@ def test_channel_shuffle_matches_torch(shape, groups):
 
 def test_channel_shuffle_errors():
     F, T = dpt.nn.functional, torch.nn.functional
-    _err(lambda: F.channel_shuffle(dpt.ones(2, 4), 2), lambda: T.channel_shuffle(torch.ones(2, 4), 2))
+    _err(lambda: F.channel_shuffle(dpt.ones(2, 4), 2),
+         lambda: T.channel_shuffle(torch.ones(2, 4), 2))
     _err(lambda: F.channel_shuffle(dpt.ones(2, 4, 3), 0),
          lambda: T.channel_shuffle(torch.ones(2, 4, 3), 0))
     _err(lambda: F.channel_shuffle(dpt.ones(2, 5, 3), 2),
@@ -159,7 +160,8 @@ def test_adaptive_log_softmax_errors():
     x = np.ones((3, 8))
     for xs, ys in [(x, np.array([0, 1])), (x[0], np.array([1])), (x, np.array([[1]])),
                    (x, np.array([0, 5, 25])), (x, np.array([-1, 0, 1]))]:
-        _err(lambda: d(dpt.tensor(xs), dpt.tensor(ys)), lambda: t(torch.tensor(xs), torch.tensor(ys)))
+        _err(lambda: d(dpt.tensor(xs), dpt.tensor(ys)),
+             lambda: t(torch.tensor(xs), torch.tensor(ys)))
     for cut in ([], [4, 4], [0, 3], [3, 20], [5, 3]):
         _err(lambda: dpt.nn.AdaptiveLogSoftmaxWithLoss(8, 20, cut),
              lambda: torch.nn.AdaptiveLogSoftmaxWithLoss(8, 20, cut))
@@ -213,7 +215,8 @@ def test_skip_init():
 
 
 def test_convert_conv_weight_memory_format():
-    m = dpt.nn.Sequential(dpt.nn.Conv2d(2, 3, 2), dpt.nn.Sequential(dpt.nn.ConvTranspose2d(3, 2, 2)),
+    m = dpt.nn.Sequential(dpt.nn.Conv2d(2, 3, 2),
+                          dpt.nn.Sequential(dpt.nn.ConvTranspose2d(3, 2, 2)),
                           dpt.nn.Conv3d(1, 1, 1), dpt.nn.Linear(2, 2))
     before = {k: v.clone() for k, v in m.state_dict().items()}
     conv2d_weight = m[0].weight

@@ -176,40 +176,40 @@ def test_swap_in_optimizer_params_and_state_matches_torch():
 
 
 def test_swap_in_optimizer_params_and_state_errors():
-    def setup(lib):
-        w = lib.nn.Parameter(lib.ones(2, dtype=lib.float64))
-        opt = lib.optim.SGD([w], lr=0.1, momentum=0.9)
-        return w, opt
-
     def check(make_args):
         msgs = []
         for lib in (torch, dpt):
-            w, opt = setup(lib)
-            if make_args is not None:
+            w = lib.nn.Parameter(lib.ones(2, dtype=lib.float64))
+            opt = lib.optim.SGD([w], lr=0.1, momentum=0.9)
+            if make_args is None:  # no step yet: the state is not initialised
+                args = ({"w": w}, {"state": {}, "param_groups": []})
+            else:
                 w.grad = lib.ones(2, dtype=lib.float64)
                 opt.step()
-            args = make_args(lib, w, opt) if make_args else ({"w": w}, {"state": {}, "param_groups": []})
+                args = make_args(w, opt.state_dict()["param_groups"])
             with pytest.raises(RuntimeError) as e:
                 with lib.optim.swap_in_optimizer_params_and_state(opt, *args):
                     pass
             msgs.append(str(e.value))
         assert msgs[0] == msgs[1]
 
-    check(None)  # state not initialised yet
-    check(lambda lib, w, opt: ({"w": w}, []))
-    check(lambda lib, w, opt: ({"w": w}, {"state": [], "param_groups": []}))
-    check(lambda lib, w, opt: ({"w": w}, {"state": {}, "param_groups": {}}))
-    check(lambda lib, w, opt: ({"w": w}, {"state": {}, "param_groups": []}))
-    check(lambda lib, w, opt: ({"w": w}, {"state": {0: 1}, "param_groups": [opt.state_dict()["param_groups"][0]]}))
-    check(lambda lib, w, opt: ({"w": w}, {"state": {}, "param_groups": [dict(opt.state_dict()["param_groups"][0], params=[0, 1])]}))
-    check(lambda lib, w, opt: ({"w": w}, {"state": {}, "param_groups": [dict(opt.state_dict()["param_groups"][0], extra=1)]}))
-    check(lambda lib, w, opt: ({}, {"state": {}, "param_groups": opt.state_dict()["param_groups"]}))
-    check(lambda lib, w, opt: ({"w": w}, {"state": {5: {}}, "param_groups": opt.state_dict()["param_groups"]}))
+    check(None)
+    check(lambda w, groups: ({"w": w}, []))
+    check(lambda w, groups: ({"w": w}, {"state": [], "param_groups": []}))
+    check(lambda w, groups: ({"w": w}, {"state": {}, "param_groups": {}}))
+    check(lambda w, groups: ({"w": w}, {"state": {}, "param_groups": []}))
+    check(lambda w, groups: ({"w": w}, {"state": {0: 1}, "param_groups": groups}))
+    check(lambda w, groups: ({"w": w}, {"state": {},
+                                        "param_groups": [dict(groups[0], params=[0, 1])]}))
+    check(lambda w, groups: ({"w": w}, {"state": {}, "param_groups": [dict(groups[0], extra=1)]}))
+    check(lambda w, groups: ({}, {"state": {}, "param_groups": groups}))
+    check(lambda w, groups: ({"w": w}, {"state": {5: {}}, "param_groups": groups}))
 
 
 def test_adafactor_and_muon_on_device_match_cpu(device):
     rng = np.random.default_rng(4)
-    arrays = [rng.standard_normal((4, 3)).astype(np.float32), rng.standard_normal(3).astype(np.float32)]
+    arrays = [rng.standard_normal((4, 3)).astype(np.float32),
+              rng.standard_normal(3).astype(np.float32)]
     results = []
     for dev in ("cpu", device):
         ps = [dpt.nn.Parameter(dpt.tensor(a, device=dev)) for a in arrays]
