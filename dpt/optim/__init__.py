@@ -13,9 +13,13 @@ from .lbfgs import LBFGS
 from .asgd import ASGD
 from .rprop import Rprop
 from .sparse_adam import SparseAdam
+from .adafactor import Adafactor
+from .muon import Muon
+from ._stateless import swap_in_optimizer_params_and_state
 from . import lr_scheduler
 from . import swa_utils
 
 __all__ = ["Optimizer", "SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "Adadelta", "Adamax",
-           "NAdam", "RAdam", "LBFGS", "ASGD", "Rprop", "SparseAdam", "lr_scheduler",
+           "NAdam", "RAdam", "LBFGS", "ASGD", "Rprop", "SparseAdam", "Adafactor", "Muon",
+           "swap_in_optimizer_params_and_state", "lr_scheduler",
            "swa_utils"]

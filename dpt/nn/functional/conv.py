@@ -23,7 +23,7 @@ from ...autograd.function import Function
 from ...autograd.grad_mode import is_grad_enabled
 
 __all__ = ["conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d",
-           "conv_transpose3d"]
+           "conv_transpose3d", "conv_tbc"]
 
 
 # --------------------------------------------------------------------------------------
@@ -696,3 +696,30 @@ def conv_transpose3d(input, weight, bias=None, stride=1, padding=0, output_paddi
     groups=1, dilation=1); weight (C_in, C_out/groups, kD, kH, kW)."""
     return _conv_transposend("conv_transpose3d", 3, input, weight, bias, stride, padding,
                              output_padding, groups, dilation)
+
+
+def conv_tbc(input: Tensor, weight: Tensor, bias: Tensor, pad: int = 0) -> Tensor:
+    """conv_tbc(input, weight, bias, pad=0): a 1-d convolution over (time, batch, channels)
+    input with a (kernel_width, in_channels, out_channels) weight, pad steps of zeros at
+    each end of time (a negative pad crops): output (time + 2 pad - kernel_width + 1, batch,
+    out_channels)."""
+    if input.ndim != 3:
+        raise RuntimeError("Input must have 3 dims: time, batch, in_channel")
+    if weight.ndim != 3:
+        raise RuntimeError("Weight tensor must have 3 dims: kernel_width, in_channels, "
+                           "out_channels.")
+    if bias.ndim != 1:
+        raise RuntimeError("Bias must be 1-D")
+    if input.shape[2] != weight.shape[1]:
+        raise RuntimeError("Input dim 2 (input channels) is not == dim 1 in the weight tensor")
+    if weight.shape[2] != bias.shape[0]:
+        raise RuntimeError("Bias size must equal dim 2 in the weight tensor (output channels).")
+    time, batch, _ = input.shape
+    length = time + 2 * pad - weight.shape[0] + 1
+    if length < 0:
+        raise RuntimeError(f"Trying to create tensor with negative dimension {length}: "
+                           f"[{length}, {batch}, {weight.shape[2]}]")
+    if pad < 0:
+        input, pad = input[-pad:time + pad], 0
+    out = conv1d(input.permute(1, 2, 0), weight.permute(2, 1, 0), bias, padding=pad)
+    return out.permute(2, 0, 1)

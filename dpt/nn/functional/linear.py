@@ -1,6 +1,8 @@
 """F.linear (one fused matmul + bias) and F.bilinear."""
 from __future__ import annotations
 
+import math
+
 from ..._tensor import Tensor
 from ...autograd.function import Function
 
@@ -23,9 +25,10 @@ class Linear(Function):
     def backward(self, gy):
         need = self.needs_input_grad
         gy, x, w = self.operands(gy, *self.inputs[:2])  # raw arrays unless create_graph
-        gy2 = gy.reshape(-1, w.shape[0])
+        rows = math.prod(x.shape[:-1])  # not -1: reshape cannot infer it when a size is 0
+        gy2 = gy.reshape(rows, w.shape[0])
         gx = gy @ w if need[0] else None
-        gw = gy2.T @ x.reshape(-1, x.shape[-1]) if need[1] else None
+        gw = gy2.T @ x.reshape(rows, x.shape[-1]) if need[1] else None
         gb = gy2.sum(0) if len(need) > 2 and need[2] else None
         return (gx, gw) if len(need) == 2 else (gx, gw, gb)
 

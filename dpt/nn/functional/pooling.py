@@ -26,7 +26,7 @@ __all__ = ["max_pool1d", "max_pool2d", "max_pool3d", "max_pool1d_with_indices",
            "adaptive_avg_pool2d", "adaptive_avg_pool3d", "adaptive_max_pool1d",
            "adaptive_max_pool2d", "adaptive_max_pool3d", "adaptive_max_pool1d_with_indices",
            "adaptive_max_pool2d_with_indices", "adaptive_max_pool3d_with_indices", "lp_pool1d",
-           "lp_pool2d", "fractional_max_pool2d", "fractional_max_pool2d_with_indices",
+           "lp_pool2d", "lp_pool3d", "fractional_max_pool2d", "fractional_max_pool2d_with_indices",
            "fractional_max_pool3d", "fractional_max_pool3d_with_indices"]
 
 
@@ -664,7 +664,11 @@ def adaptive_max_pool3d_with_indices(input, output_size, return_indices=True):
 # --------------------------------------------------------------------------------------
 def _lp_pool(nd, input, norm_type, kernel_size, stride, ceil_mode):
     kernel = _ntuple(kernel_size, nd, "kernel_size")
-    pool = avg_pool1d if nd == 1 else avg_pool2d
+    if norm_type in (math.inf, -math.inf):  # the largest (smallest) |x| of each window
+        maxpool = (max_pool1d, max_pool2d, max_pool3d)[nd - 1]
+        sign = 1 if norm_type > 0 else -1
+        return sign * maxpool(sign * ops.abs(input), kernel_size, stride, 0, 1, ceil_mode)
+    pool = (avg_pool1d, avg_pool2d, avg_pool3d)[nd - 1]
     out = pool(input.pow(norm_type), kernel_size, stride, 0, ceil_mode)
     return (ops.sign(out) * ops.relu(ops.abs(out))).mul(math.prod(kernel)).pow(1.0 / norm_type)
 
@@ -678,6 +682,11 @@ def lp_pool1d(input, norm_type, kernel_size, stride=None, ceil_mode=False):
 def lp_pool2d(input, norm_type, kernel_size, stride=None, ceil_mode=False):
     """lp_pool2d(input, norm_type, kernel_size, stride=None, ceil_mode=False)."""
     return _lp_pool(2, input, norm_type, kernel_size, stride, ceil_mode)
+
+
+def lp_pool3d(input, norm_type, kernel_size, stride=None, ceil_mode=False):
+    """lp_pool3d(input, norm_type, kernel_size, stride=None, ceil_mode=False)."""
+    return _lp_pool(3, input, norm_type, kernel_size, stride, ceil_mode)
 
 
 def _fractional_starts(samples, L, O, k):

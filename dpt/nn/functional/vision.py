@@ -20,6 +20,7 @@ from .pooling import _adaptive_avg_poolnd
 
 __all__ = ["pad", "interpolate", "upsample", "upsample_nearest", "upsample_bilinear",
            "grid_sample", "affine_grid", "pixel_shuffle", "pixel_unshuffle", "channel_shuffle",
+           "native_channel_shuffle",
            "unfold", "fold"]
 
 
@@ -529,8 +530,8 @@ def channel_shuffle(input: Tensor, groups: int) -> Tensor:
     """channel_shuffle(input, groups): split the C channels of (N, C, *) into groups and
     interleave them, (N, g, C/g, *) -> (N, C/g, g, *)."""
     if input.ndim < 3:
-        raise RuntimeError(f"channel_shuffle expects input to have at least 3 dimensions, but got "
-                           f"input with sizes {list(input.shape)}")
+        raise RuntimeError(f"channel_shuffle expects input with > 2 dims, but got input with "
+                           f"sizes {list(input.shape)}")
     if groups <= 0:
         raise RuntimeError(f"Number of groups to divide channels in must be positive. Value of "
                            f"groups:{groups}")
@@ -541,6 +542,12 @@ def channel_shuffle(input: Tensor, groups: int) -> Tensor:
     rest = tuple(input.shape[2:])
     return input.reshape((n, groups, c // groups) + rest).transpose(1, 2).reshape(
         tuple(input.shape))
+
+
+def native_channel_shuffle(input: Tensor, groups: int) -> Tensor:
+    """native_channel_shuffle(input, groups): channel_shuffle (torch's variant has no
+    derivative; dpt's is differentiable)."""
+    return channel_shuffle(input, groups)
 
 
 # --------------------------------------------------------------------------------------

@@ -19,3 +19,5 @@ from .loss import *  # noqa: F401,F403
 from .linear_cross_entropy import *  # noqa: F401,F403
 from .rnn import *  # noqa: F401,F403
 from .transformer import *  # noqa: F401,F403
+from .lazy import *  # noqa: F401,F403
+from .adaptive import *  # noqa: F401,F403

@@ -24,7 +24,7 @@ from ...autograd.function import Function
 from ...autograd.grad_mode import is_grad_enabled, no_grad
 from ...ops.conversion import _parse_to_args
 from ...ops.creation import empty_like
-from ..parameter import Buffer, Parameter
+from ..parameter import Buffer, Parameter, is_lazy
 
 __all__ = ["Module"]
 
@@ -785,7 +785,8 @@ class Module:
                                   f"or Tensor-like object from checkpoint but received "
                                   f"{type(input_param)}")
                 continue
-            if tuple(input_param.shape) != tuple(param.shape):
+            # a placeholder (lazy module) has no shape to check yet
+            if not is_lazy(param) and tuple(input_param.shape) != tuple(param.shape):
                 error_msgs.append(f"size mismatch for {key}: copying a param with shape "
                                   f"{input_param.shape} from checkpoint, the shape in current "
                                   f"model is {param.shape}.")

@@ -1,5 +1,7 @@
-"""LayerNorm, GroupNorm, RMSNorm and LocalResponseNorm."""
+"""LayerNorm, GroupNorm, RMSNorm, LocalResponseNorm and CrossMapLRN2d."""
 from __future__ import annotations
+
+import numpy as np
 
 from ... import ops
 from ..._tensor import Tensor
@@ -8,7 +10,7 @@ from .. import init
 from ..parameter import Parameter
 from .module import Module
 
-__all__ = ["LayerNorm", "GroupNorm", "RMSNorm", "LocalResponseNorm"]
+__all__ = ["LayerNorm", "GroupNorm", "RMSNorm", "LocalResponseNorm", "CrossMapLRN2d"]
 
 
 def _shape_tuple(normalized_shape) -> tuple:
@@ -136,6 +138,51 @@ class LocalResponseNorm(Module):
 
     def forward(self, input: Tensor) -> Tensor:
         return F.local_response_norm(input, self.size, self.alpha, self.beta, self.k)
+
+    def extra_repr(self) -> str:
+        return f"{self.size}, alpha={self.alpha}, beta={self.beta}, k={self.k}"
+
+
+def _cross_map_windows(channels: int, size: int) -> np.ndarray:
+    """(C, C) 0/1 matrix: row c marks the channels whose squares torch's CrossMapLRN2d sums
+    for channel c. torch slides a running sum that never drops channel 0, so for
+    c > (size - 1) // 2 + 1 channel 0 stays in the window; dpt reproduces that."""
+    pre_pad = int((size - 1) / 2 + 1)
+    window = np.zeros((channels, channels))
+    window[0, :min(pre_pad, channels)] = 1
+    for c in range(1, channels):
+        window[c] = window[c - 1]
+        if c < channels - pre_pad + 1:
+            window[c, c + pre_pad - 1] += 1
+        if c > pre_pad:
+            window[c, c - pre_pad] -= 1
+    return window
+
+
+class CrossMapLRN2d(Module):
+    """CrossMapLRN2d(size, alpha=1e-4, beta=0.75, k=1): torch's legacy cross-channel LRN of
+    4-D input, x / (k + alpha / size * sum of x^2 over the channel window)^beta.
+
+    The window follows torch's forward exactly (including its running sum that keeps channel
+    0; see _cross_map_windows). The gradient is the exact derivative of that forward: torch's
+    hand-written backward assumes a centred window and so differs from it past the first
+    (size - 1) // 2 + 2 channels.
+    """
+
+    def __init__(self, size: int, alpha: float = 1e-4, beta: float = 0.75, k: float = 1) -> None:
+        super().__init__()
+        self.size = size
+        self.alpha = alpha
+        self.beta = beta
+        self.k = k
+
+    def forward(self, input: Tensor) -> Tensor:
+        if input.ndim != 4:
+            raise ValueError(f"CrossMapLRN2d: Expected input to be 4D, got {input.ndim}D instead.")
+        window = ops.tensor(_cross_map_windows(input.shape[1], self.size).T, dtype=input.dtype,
+                            device=input.device)
+        summed = ops.matmul((input * input).permute(0, 2, 3, 1), window).permute(0, 3, 1, 2)
+        return input * (summed * (self.alpha / self.size) + self.k).pow(-self.beta)
 
     def extra_repr(self) -> str:
         return f"{self.size}, alpha={self.alpha}, beta={self.beta}, k={self.k}"

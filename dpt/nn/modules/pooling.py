@@ -9,7 +9,7 @@ from .module import Module
 __all__ = ["MaxPool1d", "MaxPool2d", "MaxPool3d", "MaxUnpool1d", "MaxUnpool2d", "MaxUnpool3d",
            "AvgPool1d", "AvgPool2d", "AvgPool3d", "AdaptiveAvgPool1d", "AdaptiveAvgPool2d",
            "AdaptiveAvgPool3d", "AdaptiveMaxPool1d", "AdaptiveMaxPool2d", "AdaptiveMaxPool3d",
-           "LPPool1d", "LPPool2d", "FractionalMaxPool2d", "FractionalMaxPool3d"]
+           "LPPool1d", "LPPool2d", "LPPool3d", "FractionalMaxPool2d", "FractionalMaxPool3d"]
 
 
 class _MaxPoolNd(Module):
@@ -247,6 +247,12 @@ class LPPool2d(_LPPoolNd):
     """LPPool2d(norm_type, kernel_size, stride=None, ceil_mode=False)."""
 
     _fn = staticmethod(F.lp_pool2d)
+
+
+class LPPool3d(_LPPoolNd):
+    """LPPool3d(norm_type, kernel_size, stride=None, ceil_mode=False)."""
+
+    _fn = staticmethod(F.lp_pool3d)
 
 
 class _FractionalMaxPoolNd(Module):

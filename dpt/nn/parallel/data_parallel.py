@@ -45,6 +45,10 @@ def scatter(inputs, devices, dim: int = 0):
 def replicate(module: Module, devices) -> list:
     """One copy of module per device whose parameters are differentiable copies of the
     original's, so gradients computed on any replica accumulate into the original."""
+    for m in module.modules():
+        if getattr(m, "has_uninitialized_params", None) and m.has_uninitialized_params():
+            m._replicate_for_data_parallel()  # a lazy module refuses, as in torch
+
     def copy_to(m: Module, dev):
         r = m.__new__(type(m))
         r.__dict__.update(m.__dict__)
