@@ -8,6 +8,7 @@ import dpt
 from . import multivariate_normal as _mvn
 from .bernoulli import Bernoulli
 from .beta import Beta
+from .cauchy import Cauchy
 from .binomial import Binomial
 from .categorical import Categorical
 from .dirichlet import Dirichlet
@@ -20,9 +21,11 @@ from .half_normal import HalfNormal
 from .independent import Independent
 from .laplace import Laplace
 from .log_normal import LogNormal
+from .lowrank_multivariate_normal import LowRankMultivariateNormal
 from .multivariate_normal import MultivariateNormal
 from .normal import Normal
 from .one_hot_categorical import OneHotCategorical
+from .pareto import Pareto
 from .poisson import Poisson
 from .transformed_distribution import TransformedDistribution
 from .uniform import Uniform
@@ -290,3 +293,112 @@ def _kl_exponential_gamma(p, q):
     t1 = -q.concentration * dpt.log(ratio)
     return (t1 + ratio + q.concentration.lgamma() + q.concentration * 0.57721566490153286060
             - (1 + 0.57721566490153286060))
+
+
+# ---- the distributions of dist-new: Pareto, Cauchy, low-rank normals -------------------------
+@register_kl(Cauchy, Cauchy)
+def _kl_cauchy_cauchy(p, q):
+    # Chyzak & Nielsen (2019), closed form
+    t1 = ((p.scale + q.scale).pow(2) + (p.loc - q.loc).pow(2)).log()
+    return t1 - (4 * p.scale * q.scale).log()
+
+
+@register_kl(Pareto, Pareto)
+def _kl_pareto_pareto(p, q):
+    alpha_ratio = q.alpha / p.alpha
+    result = q.alpha * (p.scale / q.scale).log() - alpha_ratio.log() + alpha_ratio - 1
+    # p puts mass below q's support
+    return dpt.where(p.scale < q.scale, _inf_like(result), result)
+
+
+@register_kl(Pareto, Exponential)
+def _kl_pareto_exponential(p, q):
+    scale_rate = p.scale * q.rate
+    result = ((p.alpha / scale_rate).log() - p.alpha.reciprocal()
+              + p.alpha * scale_rate / (p.alpha - 1) - 1)
+    return dpt.where(p.alpha <= 1, _inf_like(result), result)
+
+
+@register_kl(Pareto, Gamma)
+def _kl_pareto_gamma(p, q):
+    common = p.scale.log() + p.alpha.reciprocal()  # E_p[log x]
+    result = (p.alpha.log() - common + q.concentration.lgamma()
+              - q.concentration * q.rate.log() + (1 - q.concentration) * common
+              + q.rate * p.alpha * p.scale / (p.alpha - 1) - 1)
+    return dpt.where(p.alpha <= 1, _inf_like(result), result)
+
+
+@register_kl(Pareto, Normal)
+def _kl_pareto_normal(p, q):
+    var_normal = 2 * q.scale.pow(2)
+    common = p.scale / (p.alpha - 1)
+    t1 = (math.sqrt(2 * math.pi) * q.scale * p.alpha / p.scale).log()
+    t3 = p.alpha * common.pow(2) / (p.alpha - 2)
+    t4 = (p.alpha * common - q.loc).pow(2)
+    result = t1 - p.alpha.reciprocal() + (t3 + t4) / var_normal - 1
+    return dpt.where(p.alpha <= 2, _inf_like(result), result)
+
+
+@register_kl(Pareto, Beta)
+@register_kl(Pareto, Uniform)
+def _kl_pareto_infinity(p, q):
+    return _inf_like(p.scale)
+
+
+@register_kl(Beta, Pareto)
+def _kl_beta_pareto_infinity(p, q):
+    return _inf_like(p.concentration1)
+
+
+@register_kl(Exponential, Pareto)
+def _kl_exponential_pareto_infinity(p, q):
+    return _inf_like(p.rate)
+
+
+@register_kl(Gamma, Pareto)
+def _kl_gamma_pareto_infinity(p, q):
+    return _inf_like(p.concentration)
+
+
+@register_kl(Gumbel, Pareto)
+@register_kl(Laplace, Pareto)
+@register_kl(Normal, Pareto)
+def _kl_loc_scale_pareto_infinity(p, q):
+    return _inf_like(p.loc)
+
+
+@register_kl(Uniform, Pareto)
+def _kl_uniform_pareto(p, q):
+    width = p.high - p.low
+    t1 = (q.alpha * q.scale.pow(q.alpha) * width).log()
+    t2 = (dpt.xlogy(p.high, p.high) - dpt.xlogy(p.low, p.low) - width) / width
+    result = t2 * (q.alpha + 1) - t1
+    return dpt.where(p.low < q.scale, _inf_like(result), result)
+
+
+def _dense_scale_tril(d):
+    if isinstance(d, MultivariateNormal):
+        return d._unbroadcasted_scale_tril
+    return d.scale_tril
+
+
+def _kl_gaussians(p, q):
+    """KL between two Gaussians over R^n from their Cholesky factors:
+    0.5 (tr(Sq^-1 Sp) + |Lq^-1 (mu_q - mu_p)|^2 - n + log det Sq - log det Sp)."""
+    if p.event_shape != q.event_shape:
+        raise ValueError("KL-divergence between two (Low Rank) Multivariate Normals with "
+                         "different event shapes cannot be computed")
+    lp, lq = _dense_scale_tril(p), _dense_scale_tril(q)
+    n = p.event_shape[0]
+    half_logdet_p = lp.diagonal(dim1=-2, dim2=-1).log().sum(-1)
+    half_logdet_q = lq.diagonal(dim1=-2, dim2=-1).log().sum(-1)
+    batch = dpt.broadcast_shapes(lp.shape[:-2], lq.shape[:-2])
+    lq_b = lq.expand(batch + lq.shape[-2:])
+    trace = _mvn._solve(lq_b, lp.expand(batch + lp.shape[-2:]), upper=False).pow(2).sum((-2, -1))
+    maha = _mvn._batch_mahalanobis(lq, q.loc - p.loc)
+    return half_logdet_q - half_logdet_p + 0.5 * (trace + maha - n)
+
+
+register_kl(LowRankMultivariateNormal, LowRankMultivariateNormal)(_kl_gaussians)
+register_kl(LowRankMultivariateNormal, MultivariateNormal)(_kl_gaussians)
+register_kl(MultivariateNormal, LowRankMultivariateNormal)(_kl_gaussians)
