@@ -12,6 +12,7 @@ from .binomial import Binomial
 from .categorical import Categorical
 from .cauchy import Cauchy
 from .chi2 import Chi2
+from .constraint_registry import biject_to, transform_to
 from .dirichlet import Dirichlet
 from .distribution import Distribution
 from .exp_family import ExponentialFamily
@@ -53,4 +54,4 @@ __all__ = ["Bernoulli", "Beta", "Binomial", "Categorical", "Cauchy", "Chi2", "Di
            "TransformedDistribution", "Uniform", "constraints", "kl_divergence", "register_kl",
            "transforms",
            "HalfCauchy", "InverseGamma", "LowRankMultivariateNormal", "MixtureSameFamily",
-           "NegativeBinomial", "Pareto", "VonMises", "Weibull"] + transforms.__all__
+           "NegativeBinomial", "Pareto", "VonMises", "Weibull", "biject_to", "transform_to"] + transforms.__all__
