@@ -1,0 +1,439 @@
+"""The distributions added for dist-new, quantity by quantity against torch.distributions:
+shapes, moments, log_prob/cdf/icdf/entropy, expand, same-seed samples where torch samples by
+a transform of basic draws, log_prob gradients (float64 gradcheck), rsample gradients and
+validate_args errors."""
+import numpy as np
+import pytest
+
+import dpt
+import dpt.distributions as D
+
+torch = pytest.importorskip("torch")
+TD = torch.distributions
+
+RNG = np.random.default_rng(1)
+
+
+def pos(*shape, lo=0.5, hi=3.0):
+    return RNG.uniform(lo, hi, shape)
+
+
+def unit(*shape):
+    return RNG.uniform(0.1, 0.9, shape)
+
+
+def _np(x):
+    return x.detach().numpy() if hasattr(x, "detach") else np.asarray(x)
+
+
+def close(a, b, atol=1e-9, rtol=1e-7):
+    np.testing.assert_allclose(_np(a), _np(b), atol=atol, rtol=rtol, equal_nan=True)
+
+
+# id -> (class name, params, value(params) -> a value in the support, same-seed samples?)
+SPECS = {
+    "pareto": ("Pareto", {"scale": pos(3), "alpha": pos(3)},
+               lambda p: p["scale"] + pos(3), True),
+    "pareto_batched": ("Pareto", {"scale": pos(2, 1), "alpha": pos(3, lo=2.5, hi=4.0)},
+                       lambda p: p["scale"] + pos(4, 2, 3), True),
+    "weibull": ("Weibull", {"scale": pos(3), "concentration": pos(3)}, lambda p: pos(3), True),
+    "weibull_batched": ("Weibull", {"scale": pos(2, 3), "concentration": pos(3)},
+                        lambda p: pos(5, 2, 3), True),
+    "half_cauchy": ("HalfCauchy", {"scale": pos(4)}, lambda p: pos(4), True),
+    "half_cauchy_batched": ("HalfCauchy", {"scale": pos(2, 3)}, lambda p: pos(3), True),
+    "inverse_gamma": ("InverseGamma", {"concentration": pos(4, lo=0.5, hi=4.0),
+                                       "rate": pos(4)}, lambda p: pos(4), False),
+    "von_mises": ("VonMises", {"loc": RNG.normal(size=3), "concentration": pos(3, hi=20.0)},
+                  lambda p: RNG.normal(size=3) * 2, True),
+    "von_mises_batched": ("VonMises", {"loc": RNG.normal(size=(2, 1)),
+                                       "concentration": np.array([1e-6, 0.3, 50.0])},
+                          lambda p: RNG.normal(size=(2, 3)), True),
+    "negative_binomial": ("NegativeBinomial", {"total_count": pos(3, hi=6.0), "probs": unit(3)},
+                          lambda p: RNG.integers(0, 8, 3).astype(float), False),
+    "negative_binomial_logits": ("NegativeBinomial", {"total_count": pos(2, 3),
+                                                      "logits": RNG.normal(size=(2, 3))},
+                                 lambda p: RNG.integers(0, 8, (4, 2, 3)).astype(float), False),
+    "lowrank_mvn": ("LowRankMultivariateNormal",
+                    {"loc": RNG.normal(size=4), "cov_factor": RNG.normal(size=(4, 2)),
+                     "cov_diag": pos(4)}, lambda p: RNG.normal(size=(3, 4)), True),
+    "lowrank_mvn_batched": ("LowRankMultivariateNormal",
+                            {"loc": RNG.normal(size=(2, 3)), "cov_factor": RNG.normal(size=(3, 1)),
+                             "cov_diag": pos(2, 3)}, lambda p: RNG.normal(size=(2, 3)), True),
+}
+
+MOMENTS = ["mean", "mode", "variance", "stddev"]
+# torch's von Mises uses polynomial approximations of the Bessel functions; dpt's are exact
+TOL = {"von_mises": 1e-4, "von_mises_batched": 1e-4}
+
+
+def build(spec_id, lib="dpt", requires_grad=False):
+    name, params, _, _ = SPECS[spec_id]
+    mod = D if lib == "dpt" else TD
+    make = dpt.tensor if lib == "dpt" else torch.tensor
+    args = {k: make(v, requires_grad=requires_grad) if requires_grad else make(v)
+            for k, v in params.items()}
+    return getattr(mod, name)(**args), args
+
+
+def torch_or_none(fn):
+    try:
+        return fn()
+    except NotImplementedError:
+        return None
+
+
+@pytest.mark.parametrize("spec_id", sorted(SPECS))
+def test_quantities_match_torch(spec_id):
+    d, _ = build(spec_id)
+    t, _ = build(spec_id, "torch")
+    assert d.batch_shape == t.batch_shape and d.event_shape == t.event_shape
+    for attr in MOMENTS:
+        ref = torch_or_none(lambda: getattr(t, attr))
+        if ref is None:
+            with pytest.raises(NotImplementedError):
+                getattr(d, attr)
+        else:
+            close(getattr(d, attr), ref, rtol=TOL.get(spec_id, 1e-7))
+    ref = torch_or_none(t.entropy)
+    if ref is not None:
+        close(d.entropy(), ref)
+    value = SPECS[spec_id][2](SPECS[spec_id][1])
+    close(d.log_prob(dpt.tensor(value)), t.log_prob(torch.tensor(value)),
+          rtol=TOL.get(spec_id, 1e-7))
+    ref = torch_or_none(lambda: t.cdf(torch.tensor(value)))
+    if ref is not None:
+        close(d.cdf(dpt.tensor(value)), ref)
+    q = unit(*d.batch_shape)
+    ref = torch_or_none(lambda: t.icdf(torch.tensor(q)))
+    if ref is not None:
+        close(d.icdf(dpt.tensor(q)), ref, rtol=1e-6)
+    assert same_repr(d.support, t.support)
+
+
+def same_repr(a, b):
+    return repr(a).replace("dpt.", "torch.") == repr(b)
+
+
+@pytest.mark.parametrize("spec_id", sorted(SPECS))
+def test_expand(spec_id):
+    d, _ = build(spec_id)
+    t, _ = build(spec_id, "torch")
+    shape = (2,) + tuple(d.batch_shape)
+    de, te = d.expand(shape), t.expand(shape)
+    assert de.batch_shape == te.batch_shape and de.event_shape == te.event_shape
+    value = de.sample()
+    close(de.log_prob(value), te.log_prob(torch.tensor(_np(value))), rtol=TOL.get(spec_id, 1e-7))
+    close(de.mean, te.mean)
+    assert de.sample((3,)).shape == (3,) + shape + tuple(d.event_shape)
+
+
+@pytest.mark.parametrize("spec_id", sorted(SPECS))
+def test_sample_shape_dtype_and_support(spec_id):
+    d, _ = build(spec_id)
+    s = d.sample((5,))
+    assert s.shape == (5,) + tuple(d.batch_shape) + tuple(d.event_shape)
+    assert s.dtype == dpt.float64 and not s.requires_grad
+    assert d.support.check(s).all()
+    assert d.sample().shape == tuple(d.batch_shape) + tuple(d.event_shape)
+    f32 = getattr(D, SPECS[spec_id][0])(**{k: dpt.tensor(v, dtype=dpt.float32)
+                                           for k, v in SPECS[spec_id][1].items()})
+    assert f32.sample((2,)).dtype == dpt.float32
+
+
+@pytest.mark.parametrize("spec_id", sorted(k for k, v in SPECS.items() if v[3]))
+def test_same_seed_gives_torchs_samples(spec_id):
+    d, _ = build(spec_id)
+    t, _ = build(spec_id, "torch")
+    dpt.manual_seed(7)
+    torch.manual_seed(7)
+    close(d.sample((6,)), t.sample((6,)))
+    if d.has_rsample:
+        dpt.manual_seed(8)
+        torch.manual_seed(8)
+        close(d.rsample((2,)), t.rsample((2,)))
+
+
+@pytest.mark.parametrize("spec_id", sorted(k for k, v in SPECS.items()
+                                           if v[3] and getattr(D, v[0]).has_rsample))
+def test_rsample_gradients_match_torch(spec_id):
+    d, dargs = build(spec_id, requires_grad=True)
+    t, targs = build(spec_id, "torch", requires_grad=True)
+    dpt.manual_seed(3)
+    torch.manual_seed(3)
+    (d.rsample((4,)) ** 2).sum().backward()
+    (t.rsample((4,)) ** 2).sum().backward()
+    for k in dargs:
+        close(dargs[k].grad, targs[k].grad, rtol=1e-6)
+
+
+@pytest.mark.parametrize("spec_id", sorted(SPECS))
+def test_log_prob_gradcheck(spec_id):
+    name, params, value_fn, _ = SPECS[spec_id]
+    value = dpt.tensor(value_fn(params))
+    discrete = {"total_count"}  # NegativeBinomial: lgamma terms are smooth in it too
+    keys = [k for k in params if k not in discrete or True]
+    inputs = [dpt.tensor(params[k], requires_grad=True) for k in keys]
+
+    def lp(*args):
+        return getattr(D, name)(**dict(zip(keys, args)), validate_args=False).log_prob(value)
+
+    assert dpt.autograd.gradcheck(lp, tuple(inputs))
+
+
+def test_rsample_gradients_inverse_gamma():
+    conc = dpt.tensor([1.5, 3.0], dtype=dpt.float64, requires_grad=True)
+    rate = dpt.tensor([0.7, 2.0], dtype=dpt.float64, requires_grad=True)
+
+    def draw(r):
+        dpt.manual_seed(0)
+        return D.InverseGamma(conc.detach(), r).rsample((3,))
+
+    assert dpt.autograd.gradcheck(draw, (rate,))
+    # concentration: implicit reparameterisation, the same formula as torch's for this draw
+    dpt.manual_seed(0)
+    y = D.InverseGamma(conc, rate).rsample((3,))
+    y.sum().backward()
+    g = torch.tensor(_np(rate)) / torch.tensor(_np(y))  # the standard gamma draw
+    c = torch.tensor(_np(conc)).expand(3, 2)
+    dg_dc = torch._standard_gamma_grad(c, g)
+    ref = (-torch.tensor(_np(rate)) / g ** 2 * dg_dc).sum(0)
+    close(conc.grad, ref, rtol=1e-4)  # two approximations of the same implicit gradient
+
+
+BAD_PARAMS = [
+    ("Pareto", {"scale": [1.0, -1.0], "alpha": [1.0, 1.0]}),
+    ("Pareto", {"scale": [1.0], "alpha": [0.0]}),
+    ("Weibull", {"scale": [1.0], "concentration": [-2.0]}),
+    ("HalfCauchy", {"scale": [0.0]}),
+    ("InverseGamma", {"concentration": [-1.0], "rate": [1.0]}),
+    ("VonMises", {"loc": [0.0], "concentration": [-1.0]}),
+    ("NegativeBinomial", {"total_count": [-1.0], "probs": [0.5]}),
+    ("NegativeBinomial", {"total_count": [1.0], "probs": [1.0]}),
+    ("LowRankMultivariateNormal", {"loc": [0.0, 0.0], "cov_factor": [[1.0], [1.0]],
+                                   "cov_diag": [1.0, -1.0]}),
+]
+
+
+@pytest.mark.parametrize("name,params", BAD_PARAMS)
+def test_invalid_parameters_raise_like_torch(name, params):
+    with pytest.raises(ValueError) as terr:
+        getattr(TD, name)(**{k: torch.tensor(v) for k, v in params.items()}, validate_args=True)
+    with pytest.raises(ValueError) as derr:
+        getattr(D, name)(**{k: dpt.tensor(v) for k, v in params.items()}, validate_args=True)
+    head = str(terr.value).split(" of distribution")[0]
+    assert str(derr.value).startswith(head)
+
+
+BAD_VALUES = [("pareto", lambda p: p["scale"] - 0.1), ("weibull", lambda p: -pos(3)),
+              ("half_cauchy", lambda p: -pos(4)), ("inverse_gamma", lambda p: -pos(4)),
+              ("negative_binomial", lambda p: np.array([0.5, 1.0, 2.0]))]
+
+
+@pytest.mark.parametrize("spec_id,bad", BAD_VALUES)
+def test_values_outside_support_raise(spec_id, bad):
+    d, _ = build(spec_id)
+    t, _ = build(spec_id, "torch")
+    value = bad(SPECS[spec_id][1])
+    with pytest.raises(ValueError, match="to be within the support"):
+        t.log_prob(torch.tensor(value))
+    with pytest.raises(ValueError, match="to be within the support"):
+        d.log_prob(dpt.tensor(value))
+
+
+def test_constructor_errors():
+    with pytest.raises(ValueError, match="Either `probs` or `logits`"):
+        D.NegativeBinomial(dpt.tensor(2.0))
+    with pytest.raises(ValueError, match="loc must be at least one-dimensional"):
+        D.LowRankMultivariateNormal(dpt.tensor(0.0), dpt.ones(1, 1), dpt.ones(1))
+    with pytest.raises(ValueError, match="cov_factor must be a batch of matrices with shape 3 x m"):
+        D.LowRankMultivariateNormal(dpt.zeros(3), dpt.ones(2, 1), dpt.ones(3))
+    with pytest.raises(ValueError, match="cov_diag must be a batch of vectors"):
+        D.LowRankMultivariateNormal(dpt.zeros(3), dpt.ones(3, 1), dpt.ones(2))
+    with pytest.raises(ValueError, match="Incompatible batch shapes"):
+        D.LowRankMultivariateNormal(dpt.zeros(2, 3), dpt.ones(4, 3, 1), dpt.ones(3))
+
+
+def test_python_number_parameters():
+    d, t = D.Pareto(2.0, 3.0), TD.Pareto(2.0, 3.0)
+    assert d.batch_shape == t.batch_shape == ()
+    close(d.log_prob(dpt.tensor(2.5)), t.log_prob(torch.tensor(2.5)), rtol=1e-6)
+    d, t = D.Weibull(1.0, 2.0), TD.Weibull(1.0, 2.0)
+    close(d.mean, t.mean, rtol=1e-6)
+    assert D.HalfCauchy(1.0).sample((2,)).dtype == dpt.float32
+    assert D.NegativeBinomial(3, probs=0.4).batch_shape == ()
+
+
+def test_pareto_infinite_moments():
+    d = D.Pareto(dpt.tensor([1.0, 1.0]), dpt.tensor([0.5, 1.5]))
+    assert np.isinf(_np(d.mean)[0]) and np.isfinite(_np(d.mean)[1])
+    assert np.isinf(_np(d.variance)).all()
+
+
+# ---- MixtureSameFamily -----------------------------------------------------------------------
+def _mixtures():
+    logits = RNG.normal(size=(2, 3))
+    mu, sd = RNG.normal(size=(2, 3)), pos(2, 3)
+    mu3 = RNG.normal(size=(2, 3, 4))
+    yield (D.MixtureSameFamily(D.Categorical(logits=dpt.tensor(logits)),
+                               D.Normal(dpt.tensor(mu), dpt.tensor(sd))),
+           TD.MixtureSameFamily(TD.Categorical(logits=torch.tensor(logits)),
+                                TD.Normal(torch.tensor(mu), torch.tensor(sd))),
+           RNG.normal(size=(5, 2)))
+    yield (D.MixtureSameFamily(D.Categorical(logits=dpt.tensor(logits)),
+                               D.Independent(D.Normal(dpt.tensor(mu3), 1.0), 1)),
+           TD.MixtureSameFamily(TD.Categorical(logits=torch.tensor(logits)),
+                                TD.Independent(TD.Normal(torch.tensor(mu3), 1.0), 1)),
+           RNG.normal(size=(5, 2, 4)))
+    # one set of weights shared by every batch element
+    w = pos(3)
+    yield (D.MixtureSameFamily(D.Categorical(probs=dpt.tensor(w)),
+                               D.Normal(dpt.tensor(mu), dpt.tensor(sd))),
+           TD.MixtureSameFamily(TD.Categorical(probs=torch.tensor(w)),
+                                TD.Normal(torch.tensor(mu), torch.tensor(sd))),
+           RNG.normal(size=(2,)))
+
+
+@pytest.mark.parametrize("case", range(3))
+def test_mixture_same_family_matches_torch(case):
+    d, t, value = list(_mixtures())[case]
+    assert d.batch_shape == t.batch_shape and d.event_shape == t.event_shape
+    close(d.mean, t.mean)
+    close(d.variance, t.variance)
+    close(d.log_prob(dpt.tensor(value)), t.log_prob(torch.tensor(value)))
+    if not d.event_shape:
+        close(d.cdf(dpt.tensor(value)), t.cdf(torch.tensor(value)))
+    s = d.sample((7,))
+    assert s.shape == (7,) + tuple(d.batch_shape) + tuple(d.event_shape)
+    e = d.expand((4,) + tuple(d.batch_shape))
+    assert e.sample().shape == (4,) + tuple(d.batch_shape) + tuple(d.event_shape)
+    ev = e.sample((2,))
+    close(e.log_prob(ev), t.expand((4,) + tuple(t.batch_shape)).log_prob(torch.tensor(_np(ev))))
+    assert not d.has_rsample
+    assert same_repr(d.support, t.support)
+
+
+def test_mixture_samples_follow_the_mixture():
+    # two far-apart components with weights 0.2 / 0.8
+    d = D.MixtureSameFamily(D.Categorical(probs=dpt.tensor([0.2, 0.8])),
+                            D.Normal(dpt.tensor([-100.0, 100.0]), dpt.tensor([1.0, 1.0])))
+    dpt.manual_seed(0)
+    s = _np(d.sample((4000,)))
+    assert abs((s > 0).mean() - 0.8) < 0.03
+    assert abs(s[s > 0].mean() - 100) < 0.2
+
+
+def test_mixture_log_prob_gradcheck():
+    logits = dpt.tensor(RNG.normal(size=3), requires_grad=True)
+    mu = dpt.tensor(RNG.normal(size=3), requires_grad=True)
+    value = dpt.tensor(RNG.normal(size=(4, 1)))
+
+    def lp(lg, m):
+        return D.MixtureSameFamily(D.Categorical(logits=lg), D.Normal(m, 1.0)).log_prob(value)
+
+    assert dpt.autograd.gradcheck(lp, (logits, mu))
+
+
+def test_mixture_errors():
+    with pytest.raises(ValueError, match="needs to be an instance of torch.distributions.Categorical"):
+        D.MixtureSameFamily(D.Normal(0.0, 1.0), D.Normal(dpt.zeros(2), 1.0))
+    with pytest.raises(ValueError, match="does not equal `component_distribution.batch_shape"):
+        D.MixtureSameFamily(D.Categorical(logits=dpt.zeros(3)), D.Normal(dpt.zeros(2), 1.0))
+    with pytest.raises(ValueError, match="is not compatible with"):
+        D.MixtureSameFamily(D.Categorical(logits=dpt.zeros(4, 2)), D.Normal(dpt.zeros(3, 2), 1.0))
+
+
+# ---- LowRankMultivariateNormal extras -------------------------------------------------------
+def test_lowrank_matrices_and_dense_equivalent():
+    d, _ = build("lowrank_mvn_batched")
+    t, _ = build("lowrank_mvn_batched", "torch")
+    for attr in ["scale_tril", "covariance_matrix", "precision_matrix"]:
+        close(getattr(d, attr), getattr(t, attr))
+    mvn = D.MultivariateNormal(d.loc, covariance_matrix=d.covariance_matrix)
+    value = dpt.tensor(RNG.normal(size=(5, 2, 3)))
+    close(d.log_prob(value), mvn.log_prob(value))
+    close(d.entropy(), mvn.entropy())
+
+
+def test_lowrank_log_prob_gradcheck_in_all_parameters():
+    loc = dpt.tensor(RNG.normal(size=3), requires_grad=True)
+    w = dpt.tensor(RNG.normal(size=(3, 2)), requires_grad=True)
+    diag = dpt.tensor(pos(3), requires_grad=True)
+    value = dpt.tensor(RNG.normal(size=(2, 3)))
+    assert dpt.autograd.gradcheck(
+        lambda a, b, c: D.LowRankMultivariateNormal(a, b, c).log_prob(value), (loc, w, diag))
+    assert dpt.autograd.gradcheck(
+        lambda a, b, c: D.LowRankMultivariateNormal(a, b, c).entropy(), (loc, w, diag))
+
+
+# ---- KL divergences --------------------------------------------------------------------------
+def _kl_pairs():
+    a, b = pos(3, lo=2.5, hi=4.0), pos(3)
+    yield "Pareto", (b, a), "Pareto", (b * 0.5, a + 1)
+    yield "Pareto", (b, a), "Pareto", (b + 1, a)  # p below q's support: inf
+    yield "Pareto", (b, a), "Exponential", (pos(3),)
+    yield "Pareto", (b, a), "Gamma", (pos(3), pos(3))
+    yield "Pareto", (b, a), "Normal", (RNG.normal(size=3), pos(3))
+    yield "Pareto", (b, np.array([0.5, 1.5, 2.5])), "Normal", (RNG.normal(size=3), pos(3))
+    yield "Pareto", (b, a), "Uniform", (np.zeros(3), b + 5)
+    yield "Pareto", (b, a), "Beta", (pos(3), pos(3))
+    yield "Uniform", (b + 0.5, b + 2), "Pareto", (b, a)
+    yield "Uniform", (b - 0.2, b + 2), "Pareto", (b, a)
+    yield "Exponential", (pos(3),), "Pareto", (b, a)
+    yield "Gamma", (pos(3), pos(3)), "Pareto", (b, a)
+    yield "Normal", (RNG.normal(size=3), pos(3)), "Pareto", (b, a)
+    yield "Laplace", (RNG.normal(size=3), pos(3)), "Pareto", (b, a)
+    yield "Gumbel", (RNG.normal(size=3), pos(3)), "Pareto", (b, a)
+    yield "Beta", (pos(3), pos(3)), "Pareto", (b, a)
+    yield "Cauchy", (RNG.normal(size=3), pos(3)), "Cauchy", (RNG.normal(size=3), pos(3))
+    yield "HalfCauchy", (pos(3),), "HalfCauchy", (pos(3),)
+    yield "InverseGamma", (pos(3), pos(3)), "InverseGamma", (pos(3), pos(3))
+    yield "Weibull", (pos(3), pos(3)), "Weibull", (pos(3), pos(3))
+
+
+@pytest.mark.parametrize("pair", list(_kl_pairs()), ids=lambda p: f"{p[0]}-{p[2]}")
+def test_kl_matches_torch(pair):
+    pn, pp, qn, qp = pair
+    dp = getattr(D, pn)(*[dpt.tensor(v) for v in pp])
+    dq = getattr(D, qn)(*[dpt.tensor(v) for v in qp])
+    tp = getattr(TD, pn)(*[torch.tensor(v) for v in pp])
+    tq = getattr(TD, qn)(*[torch.tensor(v) for v in qp])
+    try:
+        ref = TD.kl_divergence(tp, tq)
+    except NotImplementedError:
+        with pytest.raises(NotImplementedError):
+            D.kl_divergence(dp, dq)
+        return
+    close(D.kl_divergence(dp, dq), ref, rtol=1e-6)
+
+
+def _gaussians(lib):
+    mod, make = (D, dpt.tensor) if lib == "dpt" else (TD, torch.tensor)
+    rng = np.random.default_rng(5)
+    loc1, w1, d1 = rng.normal(size=(2, 3)), rng.normal(size=(3, 2)), rng.uniform(0.5, 2, 3)
+    loc2, w2, d2 = rng.normal(size=3), rng.normal(size=(2, 3, 1)), rng.uniform(0.5, 2, 3)
+    a = rng.normal(size=(3, 3))
+    cov = a @ a.T + np.eye(3)
+    return (mod.LowRankMultivariateNormal(make(loc1), make(w1), make(d1)),
+            mod.LowRankMultivariateNormal(make(loc2), make(w2), make(d2)),
+            mod.MultivariateNormal(make(loc2), covariance_matrix=make(cov)))
+
+
+def test_kl_gaussian_pairs_match_torch():
+    lr1, lr2, mvn = _gaussians("dpt")
+    t1, t2, tm = _gaussians("torch")
+    for p, q, tp, tq in [(lr1, lr2, t1, t2), (lr1, mvn, t1, tm), (mvn, lr1, tm, t1),
+                         (lr2, lr2, t2, t2)]:
+        close(D.kl_divergence(p, q), TD.kl_divergence(tp, tq), rtol=1e-6)
+    with pytest.raises(ValueError, match="different event shapes"):
+        D.kl_divergence(lr1, D.MultivariateNormal(dpt.zeros(2), dpt.eye(2)))
+
+
+def test_kl_gradcheck_lowrank():
+    rng = np.random.default_rng(6)
+    w = dpt.tensor(rng.normal(size=(3, 2)), requires_grad=True)
+    diag = dpt.tensor(rng.uniform(0.5, 2, 3), requires_grad=True)
+    q = D.LowRankMultivariateNormal(dpt.zeros(3, dtype=dpt.float64),
+                                    dpt.tensor(rng.normal(size=(3, 1))), dpt.ones(3, dtype=dpt.float64))
+    assert dpt.autograd.gradcheck(
+        lambda a, b: D.kl_divergence(D.LowRankMultivariateNormal(dpt.ones(3, dtype=dpt.float64),
+                                                                 a, b), q), (w, diag))
