@@ -13,10 +13,13 @@ from .categorical import Categorical
 from .cauchy import Cauchy
 from .chi2 import Chi2
 from .constraint_registry import biject_to, transform_to
+from .continuous_bernoulli import ContinuousBernoulli
 from .dirichlet import Dirichlet
 from .distribution import Distribution
 from .exp_family import ExponentialFamily
 from .exponential import Exponential
+from .fishersnedecor import FisherSnedecor
+from .generalized_pareto import GeneralizedPareto
 from .gamma import Gamma
 from .geometric import Geometric
 from .gumbel import Gumbel
@@ -24,9 +27,11 @@ from .half_cauchy import HalfCauchy
 from .half_normal import HalfNormal
 from .independent import Independent
 from .inverse_gamma import InverseGamma
+from .kumaraswamy import Kumaraswamy
 from .kl import kl_divergence, register_kl
 from .laplace import Laplace
 from .log_normal import LogNormal
+from .logistic_normal import LogisticNormal
 from .lowrank_multivariate_normal import LowRankMultivariateNormal
 from .mixture_same_family import MixtureSameFamily
 from .multinomial import Multinomial
@@ -34,6 +39,7 @@ from .multivariate_normal import MultivariateNormal
 from .negative_binomial import NegativeBinomial
 from .normal import Normal
 from .one_hot_categorical import OneHotCategorical
+from .one_hot_categorical_straight_through import OneHotCategoricalStraightThrough
 from .pareto import Pareto
 from .poisson import Poisson
 from .relaxed_bernoulli import LogitRelaxedBernoulli, RelaxedBernoulli
@@ -54,4 +60,6 @@ __all__ = ["Bernoulli", "Beta", "Binomial", "Categorical", "Cauchy", "Chi2", "Di
            "TransformedDistribution", "Uniform", "constraints", "kl_divergence", "register_kl",
            "transforms",
            "HalfCauchy", "InverseGamma", "LowRankMultivariateNormal", "MixtureSameFamily",
-           "NegativeBinomial", "Pareto", "VonMises", "Weibull", "biject_to", "transform_to"] + transforms.__all__
+           "NegativeBinomial", "Pareto", "VonMises", "Weibull", "biject_to", "transform_to",
+           "ContinuousBernoulli", "FisherSnedecor", "GeneralizedPareto", "Kumaraswamy",
+           "LogisticNormal", "OneHotCategoricalStraightThrough"] + transforms.__all__

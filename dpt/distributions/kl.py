@@ -11,6 +11,7 @@ from .beta import Beta
 from .cauchy import Cauchy
 from .binomial import Binomial
 from .categorical import Categorical
+from .continuous_bernoulli import ContinuousBernoulli
 from .dirichlet import Dirichlet
 from .distribution import Distribution
 from .exponential import Exponential
@@ -402,3 +403,75 @@ def _kl_gaussians(p, q):
 register_kl(LowRankMultivariateNormal, LowRankMultivariateNormal)(_kl_gaussians)
 register_kl(LowRankMultivariateNormal, MultivariateNormal)(_kl_gaussians)
 register_kl(MultivariateNormal, LowRankMultivariateNormal)(_kl_gaussians)
+
+
+# ---- ContinuousBernoulli -----------------------------------------------------------------------
+@register_kl(ContinuousBernoulli, ContinuousBernoulli)
+def _kl_continuous_bernoulli_continuous_bernoulli(p, q):
+    t1 = p.mean * (p.logits - q.logits)
+    t2 = p._cont_bern_log_norm() + dpt.log1p(-p.probs)
+    t3 = -q._cont_bern_log_norm() - dpt.log1p(-q.probs)
+    return t1 + t2 + t3
+
+
+def _kl_to_continuous_bernoulli(p, q):
+    """-H(p) - E_p[log q(x)], the log-density of q being linear in x."""
+    return -p.entropy() - p.mean * q.logits - dpt.log1p(-q.probs) - q._cont_bern_log_norm()
+
+
+register_kl(Beta, ContinuousBernoulli)(_kl_to_continuous_bernoulli)
+
+
+@register_kl(Uniform, ContinuousBernoulli)
+def _kl_uniform_continuous_bernoulli(p, q):
+    result = _kl_to_continuous_bernoulli(p, q)
+    # torch's test: a uniform reaching either end of [0, 1] counts as leaving the support
+    outside = (p.high >= q.support.upper_bound) | (p.low <= q.support.lower_bound)
+    return dpt.where(outside, _inf_like(result), result)
+
+
+@register_kl(ContinuousBernoulli, Exponential)
+def _kl_continuous_bernoulli_exponential(p, q):
+    return -p.entropy() - dpt.log(q.rate) + q.rate * p.mean
+
+
+@register_kl(ContinuousBernoulli, Normal)
+def _kl_continuous_bernoulli_normal(p, q):
+    t1 = -p.entropy()
+    t2 = 0.5 * (math.log(2.0 * math.pi) + (q.loc / q.scale).square()) + dpt.log(q.scale)
+    t3 = (p.variance + p.mean.square() - 2.0 * q.loc * p.mean) / (2.0 * q.scale.square())
+    return t1 + t2 + t3
+
+
+@register_kl(ContinuousBernoulli, Uniform)
+def _kl_continuous_bernoulli_uniform(p, q):
+    result = -p.entropy() + (q.high - q.low).log()
+    outside = (q.low >= p.support.lower_bound) | (q.high <= p.support.upper_bound)
+    return dpt.where(outside, _inf_like(result), result)
+
+
+@register_kl(ContinuousBernoulli, Pareto)
+def _kl_continuous_bernoulli_infinity(p, q):
+    return _inf_like(p.probs)
+
+
+@register_kl(Pareto, ContinuousBernoulli)
+def _kl_pareto_continuous_bernoulli_infinity(p, q):
+    return _inf_like(p.scale)
+
+
+@register_kl(Exponential, ContinuousBernoulli)
+def _kl_exponential_continuous_bernoulli_infinity(p, q):
+    return _inf_like(p.rate)
+
+
+@register_kl(Gamma, ContinuousBernoulli)
+def _kl_gamma_continuous_bernoulli_infinity(p, q):
+    return _inf_like(p.concentration)
+
+
+@register_kl(Gumbel, ContinuousBernoulli)
+@register_kl(Laplace, ContinuousBernoulli)
+@register_kl(Normal, ContinuousBernoulli)
+def _kl_loc_scale_continuous_bernoulli_infinity(p, q):
+    return _inf_like(p.loc)
