@@ -30,6 +30,7 @@ from .inverse_gamma import InverseGamma
 from .kumaraswamy import Kumaraswamy
 from .kl import kl_divergence, register_kl
 from .laplace import Laplace
+from .lkj_cholesky import LKJCholesky
 from .log_normal import LogNormal
 from .logistic_normal import LogisticNormal
 from .lowrank_multivariate_normal import LowRankMultivariateNormal
@@ -49,6 +50,7 @@ from .transformed_distribution import TransformedDistribution
 from .transforms import *  # noqa: F401,F403
 from .uniform import Uniform
 from .von_mises import VonMises
+from .wishart import Wishart
 from .weibull import Weibull
 
 __all__ = ["Bernoulli", "Beta", "Binomial", "Categorical", "Cauchy", "Chi2", "Dirichlet",
@@ -62,4 +64,4 @@ __all__ = ["Bernoulli", "Beta", "Binomial", "Categorical", "Cauchy", "Chi2", "Di
            "HalfCauchy", "InverseGamma", "LowRankMultivariateNormal", "MixtureSameFamily",
            "NegativeBinomial", "Pareto", "VonMises", "Weibull", "biject_to", "transform_to",
            "ContinuousBernoulli", "FisherSnedecor", "GeneralizedPareto", "Kumaraswamy",
-           "LogisticNormal", "OneHotCategoricalStraightThrough"] + transforms.__all__
+           "LogisticNormal", "OneHotCategoricalStraightThrough", "LKJCholesky", "Wishart"] + transforms.__all__

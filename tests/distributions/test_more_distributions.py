@@ -575,3 +575,98 @@ def test_generalized_pareto_extras():
     close(d.log_survival_function(dpt.tensor(v)), t.log_survival_function(f32(v)), rtol=1e-5)
     close(d.log_cdf(dpt.tensor(v)), t.log_cdf(f32(v)), rtol=1e-5)
     close(d.support.upper_bound, t.support.upper_bound, rtol=1e-6)
+
+
+# ---- Wishart -------------------------------------------------------------------------------
+def _spd(*batch, p=3, seed=0):
+    rng = np.random.default_rng(seed)
+    a = rng.normal(size=tuple(batch) + (p, p))
+    return a @ np.swapaxes(a, -1, -2) + p * np.eye(p)
+
+
+@pytest.mark.parametrize("kind", ["covariance_matrix", "precision_matrix", "scale_tril"])
+def test_wishart_matches_torch(kind):
+    cov = _spd(2)
+    param = np.linalg.cholesky(cov) if kind == "scale_tril" else cov
+    df = np.array([3.5, 6.0])
+    d = D.Wishart(dpt.tensor(df), **{kind: dpt.tensor(param)})
+    t = TD.Wishart(torch.tensor(df), **{kind: torch.tensor(param)})
+    assert d.batch_shape == t.batch_shape and d.event_shape == t.event_shape
+    for attr in ["mean", "mode", "variance", "scale_tril", "covariance_matrix",
+                 "precision_matrix"]:
+        close(getattr(d, attr), getattr(t, attr), rtol=1e-6)
+    close(d.entropy(), t.entropy())
+    value = _spd(4, 1, seed=3)
+    close(d.log_prob(dpt.tensor(value)), t.log_prob(torch.tensor(value)))
+    e, te = d.expand((5, 2)), t.expand((5, 2))
+    close(e.log_prob(dpt.tensor(value[:1])), te.log_prob(torch.tensor(value[:1])))
+    s = d.sample((4,))
+    assert s.shape == (4, 2, 3, 3) and d.support.check(s).all()
+    assert e.rsample().shape == (5, 2, 3, 3)
+
+
+def test_wishart_python_df_and_errors():
+    d = D.Wishart(5, covariance_matrix=dpt.tensor(_spd()))
+    assert d.batch_shape == () and d.df.dtype == dpt.float64
+    with pytest.raises(ValueError, match="Exactly one of covariance_matrix"):
+        D.Wishart(5.0)
+    with pytest.raises(ValueError, match=r"expected to be greater than ndim - 1 = 2"):
+        D.Wishart(dpt.tensor([2.0], dtype=dpt.float64), covariance_matrix=dpt.tensor(_spd()))
+    with pytest.raises(ValueError, match="PositiveDefinite"):
+        D.Wishart(5.0, covariance_matrix=dpt.tensor([[1.0, 2.0], [2.0, 1.0]]))
+    with pytest.warns(UserWarning, match="Low df values detected"):
+        D.Wishart(dpt.tensor(2.5, dtype=dpt.float64), covariance_matrix=dpt.tensor(_spd()))
+
+
+def test_wishart_log_prob_and_rsample_gradients():
+    value = dpt.tensor(_spd(seed=4))
+    tril = dpt.tensor(np.linalg.cholesky(_spd(seed=5)), requires_grad=True)
+    df = dpt.tensor(4.5, dtype=dpt.float64, requires_grad=True)
+    assert dpt.autograd.gradcheck(
+        lambda a, b: D.Wishart(a, scale_tril=b.tril()).log_prob(value), (df, tril))
+    assert dpt.autograd.gradcheck(lambda a, b: D.Wishart(a, scale_tril=b.tril()).entropy(),
+                                  (df, tril))
+
+    def draw(b):
+        dpt.manual_seed(2)
+        return D.Wishart(df.detach(), scale_tril=b.tril()).rsample((2,))
+
+    assert dpt.autograd.gradcheck(draw, (tril,))
+
+
+def test_wishart_sample_mean():
+    cov = _spd(p=2, seed=6)
+    d = D.Wishart(dpt.tensor(4.0, dtype=dpt.float64), covariance_matrix=dpt.tensor(cov))
+    dpt.manual_seed(0)
+    s = _np(d.sample((20000,)))
+    np.testing.assert_allclose(s.mean(0), 4.0 * cov, rtol=0.05)
+
+
+# ---- LKJCholesky ---------------------------------------------------------------------------
+@pytest.mark.parametrize("dim,conc", [(2, 0.5), (3, 1.0), (4, np.array([0.7, 2.5]))])
+def test_lkj_cholesky_matches_torch(dim, conc):
+    d = D.LKJCholesky(dim, dpt.tensor(conc, dtype=dpt.float64))
+    t = TD.LKJCholesky(dim, torch.tensor(conc, dtype=torch.float64))
+    assert d.batch_shape == t.batch_shape and d.event_shape == t.event_shape
+    s = d.sample((5,))
+    assert s.shape == (5,) + tuple(d.batch_shape) + (dim, dim)
+    assert d.support.check(s).all()
+    close(d.log_prob(s), t.log_prob(torch.tensor(_np(s))))
+    e, te = d.expand((3,) + tuple(d.batch_shape)), t.expand((3,) + tuple(t.batch_shape))
+    close(e.log_prob(s[:1]), te.log_prob(torch.tensor(_np(s[:1]))))
+    assert e.sample().shape == (3,) + tuple(d.batch_shape) + (dim, dim)
+    assert not d.has_rsample
+
+
+def test_lkj_cholesky_marginal_and_gradcheck():
+    # dim 2: the correlation r = L[1, 0] has density ~ (1 - r^2)^(eta - 1), E[r^2] = 1/(2 eta + 1)
+    eta = 2.0
+    d = D.LKJCholesky(2, dpt.tensor(eta, dtype=dpt.float64))
+    dpt.manual_seed(0)
+    r = _np(d.sample((20000,)))[:, 1, 0]
+    assert abs((r ** 2).mean() - 1 / (2 * eta + 1)) < 0.01
+    value = D.LKJCholesky(3, dpt.tensor(1.5, dtype=dpt.float64)).sample((2,))
+    conc = dpt.tensor([0.8, 1.7], dtype=dpt.float64, requires_grad=True)
+    assert dpt.autograd.gradcheck(lambda c: D.LKJCholesky(3, c).log_prob(value), (conc,))
+    with pytest.raises(ValueError, match="Expected dim to be an integer greater than or equal to 2"):
+        D.LKJCholesky(1)
