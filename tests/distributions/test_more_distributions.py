@@ -670,3 +670,37 @@ def test_lkj_cholesky_marginal_and_gradcheck():
     assert dpt.autograd.gradcheck(lambda c: D.LKJCholesky(3, c).log_prob(value), (conc,))
     with pytest.raises(ValueError, match="Expected dim to be an integer greater than or equal to 2"):
         D.LKJCholesky(1)
+
+
+# ---- edge cases: empty batches, non-contiguous parameters --------------------------------------
+EMPTY = [("Pareto", 2), ("Weibull", 2), ("HalfCauchy", 1), ("InverseGamma", 2), ("VonMises", 2),
+         ("Kumaraswamy", 2), ("GeneralizedPareto", 3), ("FisherSnedecor", 2)]
+
+
+@pytest.mark.parametrize("name,nargs", EMPTY)
+def test_empty_batch(name, nargs):
+    e = dpt.ones(0, dtype=dpt.float64)
+    d = getattr(D, name)(*([e] * nargs))
+    t = getattr(TD, name)(*([torch.ones(0, dtype=torch.float64)] * nargs))
+    assert d.batch_shape == t.batch_shape == (0,)
+    assert d.sample((2,)).shape == (2, 0)
+    assert d.log_prob(d.sample()).shape == (0,)
+
+
+def test_non_contiguous_parameters():
+    a = RNG.uniform(0.5, 2.0, (3, 4))
+    b = RNG.uniform(1.5, 3.0, (3, 4))
+    da, db = dpt.tensor(a).t(), dpt.tensor(b).t()
+    ta, tb = torch.tensor(a).t(), torch.tensor(b).t()
+    assert not da.is_contiguous()
+    for name in ["Pareto", "Weibull", "Kumaraswamy", "InverseGamma", "FisherSnedecor"]:
+        v = np.full((4, 3), 0.3) if name == "Kumaraswamy" else a.T + 1
+        close(getattr(D, name)(da, db).log_prob(dpt.tensor(v)),
+              getattr(TD, name)(ta, tb).log_prob(torch.tensor(v)))
+    w = RNG.normal(size=(2, 4))
+    value = RNG.normal(size=(5, 4))
+    d = D.LowRankMultivariateNormal(dpt.zeros(4, dtype=dpt.float64), dpt.tensor(w).t(),
+                                    dpt.tensor(b[0]))
+    t = TD.LowRankMultivariateNormal(torch.zeros(4, dtype=torch.float64), torch.tensor(w).t(),
+                                     torch.tensor(b[0]))
+    close(d.log_prob(dpt.tensor(value)), t.log_prob(torch.tensor(value)))
