@@ -14,6 +14,7 @@ from .categorical import Categorical
 from .continuous_bernoulli import ContinuousBernoulli
 from .dirichlet import Dirichlet
 from .distribution import Distribution
+from .exp_family import ExponentialFamily
 from .exponential import Exponential
 from .gamma import Gamma
 from .geometric import Geometric
@@ -475,3 +476,28 @@ def _kl_gamma_continuous_bernoulli_infinity(p, q):
 @register_kl(Normal, ContinuousBernoulli)
 def _kl_loc_scale_continuous_bernoulli_infinity(p, q):
     return _inf_like(p.loc)
+
+
+# ---- any exponential family with itself: the Bregman divergence of its log-normaliser -----------
+@register_kl(ExponentialFamily, ExponentialFamily)
+def _kl_expfamily_expfamily(p, q):
+    """KL(p || q) = A(eta_q) - A(eta_p) - <eta_q - eta_p, grad A(eta_p)>, A the log-normaliser
+    and eta the natural parameters; grad A comes from autograd (kept differentiable).
+
+    Deviation: torch sums every inner-product term over len(event_shape) dimensions, which
+    for a batched Wishart also sums its per-batch df term across the batch (a wrong, even
+    negative, KL); dpt sums each term over its own non-batch dimensions.
+    """
+    if type(p) is not type(q):
+        raise NotImplementedError("The cross KL-divergence between different exponential "
+                                  "families cannot be computed using Bregman divergences")
+    p_nparams = [n.detach().requires_grad_() for n in p._natural_params]
+    q_nparams = q._natural_params
+    with dpt.enable_grad():
+        lg_normal = p._log_normalizer(*p_nparams)
+        gradients = dpt.autograd.grad(lg_normal.sum(), p_nparams, create_graph=True)
+    result = q._log_normalizer(*q_nparams) - lg_normal
+    for pnp, qnp, g in zip(p_nparams, q_nparams, gradients):
+        term = (qnp - pnp) * g
+        result = result - _sum_rightmost(term, max(term.dim() - len(p.batch_shape), 0))
+    return result

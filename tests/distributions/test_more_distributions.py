@@ -704,3 +704,33 @@ def test_non_contiguous_parameters():
     t = TD.LowRankMultivariateNormal(torch.zeros(4, dtype=torch.float64), torch.tensor(w).t(),
                                      torch.tensor(b[0]))
     close(d.log_prob(dpt.tensor(value)), t.log_prob(torch.tensor(value)))
+
+
+# ---- the exponential-family (Bregman) KL ------------------------------------------------------
+def test_kl_exponential_family_bregman():
+    from scipy.special import digamma, multigammaln
+
+    def wishart_kl(n1, s1, n2, s2):  # closed form, for reference
+        p = s1.shape[-1]
+        psi = sum(digamma(n1 / 2 - i / 2) for i in range(p))
+        return ((n2 / 2) * (np.linalg.slogdet(s2)[1] - np.linalg.slogdet(s1)[1])
+                + n1 / 2 * (np.trace(np.linalg.solve(s2, s1)) - p)
+                + multigammaln(n2 / 2, p) - multigammaln(n1 / 2, p) + (n1 - n2) / 2 * psi)
+
+    c1, c2 = _spd(p=2, seed=8), _spd(p=2, seed=9)
+    df = np.array([4.0, 3.0])
+    kl = D.kl_divergence(D.Wishart(dpt.tensor(df), covariance_matrix=dpt.tensor(c1)),
+                         D.Wishart(dpt.tensor(5.0, dtype=dpt.float64),
+                                   covariance_matrix=dpt.tensor(c2)))
+    close(kl, [wishart_kl(n, c1, 5.0, c2) for n in df])
+    # unbatched, torch's rule gives the same
+    t = TD.kl_divergence(TD.Wishart(torch.tensor(4.0), covariance_matrix=torch.tensor(c1)),
+                         TD.Wishart(torch.tensor(5.0), covariance_matrix=torch.tensor(c2)))
+    d = D.kl_divergence(D.Wishart(dpt.tensor(4.0, dtype=dpt.float64),
+                                  covariance_matrix=dpt.tensor(c1)),
+                        D.Wishart(dpt.tensor(5.0, dtype=dpt.float64),
+                                  covariance_matrix=dpt.tensor(c2)))
+    close(d, t)
+    with pytest.raises(NotImplementedError, match="cross KL-divergence between different "
+                                                  "exponential families"):
+        D.kl_divergence(D.Normal(0.0, 1.0), D.Poisson(1.0))
