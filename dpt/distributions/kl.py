@@ -501,3 +501,197 @@ def _kl_expfamily_expfamily(p, q):
         term = (qnp - pnp) * g
         result = result - _sum_rightmost(term, max(term.dim() - len(p.batch_shape), 0))
     return result
+
+
+# ---- the remaining mixed pairs torch registers -------------------------------------------------
+_EULER_GAMMA = 0.57721566490153286060
+
+
+@register_kl(Bernoulli, Poisson)
+def _kl_bernoulli_poisson(p, q):
+    return -p.entropy() - (p.probs * q.rate.log() - q.rate)
+
+
+@register_kl(Beta, Exponential)
+def _kl_beta_exponential(p, q):
+    mean = p.concentration1 / (p.concentration1 + p.concentration0)
+    return -p.entropy() - q.rate.log() + q.rate * mean
+
+
+@register_kl(Beta, Gamma)
+def _kl_beta_gamma(p, q):
+    total = p.concentration1 + p.concentration0
+    e_log_x = p.concentration1.digamma() - total.digamma()
+    return (-p.entropy() + q.concentration.lgamma() - q.concentration * q.rate.log()
+            - (q.concentration - 1) * e_log_x + q.rate * p.concentration1 / total)
+
+
+@register_kl(Beta, Normal)
+def _kl_beta_normal(p, q):
+    total = p.concentration1 + p.concentration0
+    mean = p.concentration1 / total
+    var_normal = q.scale.pow(2)
+    second_moment = 0.5 * (mean * (1 - mean) / (total + 1) + mean.pow(2))
+    return (-p.entropy() + 0.5 * (var_normal * 2 * math.pi).log()
+            + (second_moment - q.loc * mean + 0.5 * q.loc.pow(2)) / var_normal)
+
+
+@register_kl(Beta, Uniform)
+def _kl_beta_uniform(p, q):
+    result = -p.entropy() + (q.high - q.low).log()
+    return dpt.where((q.low > 0) | (q.high < 1), _inf_like(result), result)
+
+
+@register_kl(Exponential, Gumbel)
+def _kl_exponential_gumbel(p, q):
+    scale_rate = p.rate * q.scale
+    loc_scale = q.loc / q.scale
+    return (scale_rate.log() - 1 - loc_scale + dpt.exp(loc_scale) * scale_rate / (scale_rate + 1)
+            + scale_rate.reciprocal())
+
+
+@register_kl(Exponential, Normal)
+def _kl_exponential_normal(p, q):
+    var_normal = q.scale.pow(2)
+    rate_sqr = p.rate.pow(2)
+    return (0.5 * dpt.log(rate_sqr * var_normal * 2 * math.pi) - 1
+            + (rate_sqr.reciprocal() - q.loc / p.rate + 0.5 * q.loc.pow(2)) / var_normal)
+
+
+@register_kl(Gamma, Exponential)
+def _kl_gamma_exponential(p, q):
+    return -p.entropy() - q.rate.log() + q.rate * p.concentration / p.rate
+
+
+@register_kl(Gamma, Gumbel)
+def _kl_gamma_gumbel(p, q):
+    rate_scale = p.rate * q.scale
+    loc_scale = q.loc / q.scale
+    t1 = ((p.concentration - 1) * p.concentration.digamma() - p.concentration.lgamma()
+          - p.concentration)
+    t2 = rate_scale.log() + p.concentration / rate_scale
+    t3 = dpt.exp(loc_scale) * (1 + rate_scale.reciprocal()).pow(-p.concentration) - loc_scale
+    return t1 + t2 + t3
+
+
+@register_kl(Gamma, Normal)
+def _kl_gamma_normal(p, q):
+    var_normal = q.scale.pow(2)
+    rate_sqr = p.rate.pow(2)
+    t1 = (0.5 * dpt.log(rate_sqr * var_normal * 2 * math.pi) - p.concentration
+          - p.concentration.lgamma())
+    t2 = 0.5 * (p.concentration.pow(2) + p.concentration) / rate_sqr
+    t3 = q.loc * p.concentration / p.rate
+    return (t1 + (p.concentration - 1) * p.concentration.digamma()
+            + (t2 - t3 + 0.5 * q.loc.pow(2)) / var_normal)
+
+
+@register_kl(Gumbel, Normal)
+def _kl_gumbel_normal(p, q):
+    ratio = p.scale / q.scale
+    t1 = (ratio / math.sqrt(2 * math.pi)).log()
+    t2 = (math.pi * ratio * 0.5).pow(2) / 3
+    t3 = ((p.loc + p.scale * _EULER_GAMMA - q.loc) / q.scale).pow(2) * 0.5
+    return -t1 + t2 + t3 - (_EULER_GAMMA + 1)
+
+
+@register_kl(Laplace, Normal)
+def _kl_laplace_normal(p, q):
+    var_normal = q.scale.pow(2)
+    ratio = p.scale.pow(2) / var_normal
+    t1 = 0.5 * dpt.log(2 * ratio / math.pi)
+    return (-t1 + ratio + (0.5 * p.loc.pow(2) - p.loc * q.loc + 0.5 * q.loc.pow(2)) / var_normal
+            - 1)
+
+
+@register_kl(Normal, Gumbel)
+def _kl_normal_gumbel(p, q):
+    mean_scale = p.loc / q.scale
+    var_scale_sqr = (p.scale / q.scale).pow(2)
+    loc_scale = q.loc / q.scale
+    return (-0.5 * var_scale_sqr.log() + mean_scale - loc_scale
+            + dpt.exp(-mean_scale + 0.5 * var_scale_sqr + loc_scale)
+            - 0.5 * (1 + math.log(2 * math.pi)))
+
+
+@register_kl(Normal, Laplace)
+def _kl_normal_laplace(p, q):
+    loc_diff = p.loc - q.loc
+    z = loc_diff / p.scale
+    t2 = math.sqrt(2 / math.pi) * p.scale * dpt.exp(-0.5 * z.pow(2))
+    t3 = loc_diff * dpt.erf(math.sqrt(0.5) * z)
+    return (-dpt.log(p.scale / q.scale) + (t2 + t3) / q.scale
+            - 0.5 * (1 + math.log(0.5 * math.pi)))
+
+
+def _x_log_x(x):
+    return dpt.xlogy(x, x)
+
+
+@register_kl(Uniform, Beta)
+def _kl_uniform_beta(p, q):
+    width = p.high - p.low
+    t2 = (q.concentration1 - 1) * (_x_log_x(p.high) - _x_log_x(p.low) - width) / width
+    t3 = (q.concentration0 - 1) * (_x_log_x(1 - p.high) - _x_log_x(1 - p.low) + width) / width
+    t4 = (q.concentration1.lgamma() + q.concentration0.lgamma()
+          - (q.concentration1 + q.concentration0).lgamma())
+    result = t3 + t4 - width.log() - t2
+    return dpt.where((p.high > 1) | (p.low < 0), _inf_like(result), result)
+
+
+@register_kl(Uniform, Exponential)
+def _kl_uniform_exponential(p, q):
+    result = q.rate * (p.high + p.low) / 2 - ((p.high - p.low) * q.rate).log()
+    return dpt.where(p.low < 0, _inf_like(result), result)
+
+
+@register_kl(Uniform, Gamma)
+def _kl_uniform_gamma(p, q):
+    width = p.high - p.low
+    t2 = q.concentration.lgamma() - q.concentration * q.rate.log()
+    t3 = (1 - q.concentration) * (_x_log_x(p.high) - _x_log_x(p.low) - width) / width
+    result = -width.log() + t2 + t3 + q.rate * (p.high + p.low) / 2
+    return dpt.where(p.low < 0, _inf_like(result), result)
+
+
+@register_kl(Uniform, Gumbel)
+def _kl_uniform_gumbel(p, q):
+    ratio = q.scale / (p.high - p.low)
+    high = (p.high - q.loc) / q.scale
+    low = (p.low - q.loc) / q.scale
+    return ratio.log() + 0.5 * (high + low) - ratio * (dpt.exp(-high) - dpt.exp(-low))
+
+
+# pairs whose KL is infinite: q has no density on part of p's support
+@register_kl(Exponential, Beta)
+@register_kl(Exponential, Uniform)
+def _kl_exponential_infinity(p, q):
+    return _inf_like(p.rate)
+
+
+@register_kl(Gamma, Beta)
+@register_kl(Gamma, Uniform)
+def _kl_gamma_infinity(p, q):
+    return _inf_like(p.concentration)
+
+
+@register_kl(Gumbel, Beta)
+@register_kl(Gumbel, Exponential)
+@register_kl(Gumbel, Gamma)
+@register_kl(Gumbel, Uniform)
+@register_kl(Laplace, Beta)
+@register_kl(Laplace, Exponential)
+@register_kl(Laplace, Gamma)
+@register_kl(Laplace, Uniform)
+@register_kl(Normal, Beta)
+@register_kl(Normal, Exponential)
+@register_kl(Normal, Gamma)
+@register_kl(Normal, Uniform)
+def _kl_real_support_infinity(p, q):
+    return _inf_like(p.loc)
+
+
+@register_kl(Poisson, Bernoulli)
+@register_kl(Poisson, Binomial)
+def _kl_poisson_infinity(p, q):
+    return _inf_like(p.rate)
