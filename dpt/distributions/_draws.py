@@ -1,23 +1,13 @@
-"""Base distributions that draw the way torch draws them (Tensor.exponential_, .cauchy_), so
-that a distribution built on them gives torch's samples for the same dpt.manual_seed."""
+"""A Cauchy that draws the way torch does (Tensor.cauchy_), so that HalfCauchy gives torch's
+samples for the same dpt.manual_seed. Cauchy itself draws this way once the dist-sampling
+branch is merged; this class then only restates it and can go."""
 from __future__ import annotations
 
 import dpt
 from .._tensor import Size
 from .cauchy import Cauchy
-from .exponential import Exponential
 
 __all__ = []
-
-
-class _Exponential(Exponential):
-    """Exponential whose rsample is exponential_() / rate (torch's draw)."""
-
-    def rsample(self, sample_shape=Size()):
-        shape = self._extended_shape(sample_shape)
-        with dpt.no_grad():
-            e = dpt.empty(shape, dtype=self.rate.dtype, device=self.rate.device).exponential_()
-        return e / self.rate
 
 
 class _Cauchy(Cauchy):

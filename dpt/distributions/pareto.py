@@ -1,10 +1,9 @@
 """Pareto(scale, alpha): scale * exp(E) with E ~ Exponential(alpha)."""
 from __future__ import annotations
 
-import dpt
 from .._tensor import Size
 from . import constraints
-from ._draws import _Exponential
+from .exponential import Exponential
 from .transformed_distribution import TransformedDistribution
 from .transforms import AffineTransform, ExpTransform
 from .utils import broadcast_all
@@ -20,7 +19,7 @@ class Pareto(TransformedDistribution):
 
     def __init__(self, scale, alpha, validate_args=None):
         self.scale, self.alpha = broadcast_all(scale, alpha)
-        base_dist = _Exponential(self.alpha, validate_args=validate_args)
+        base_dist = Exponential(self.alpha, validate_args=validate_args)
         transforms = [ExpTransform(), AffineTransform(loc=0, scale=self.scale)]
         super().__init__(base_dist, transforms, validate_args=validate_args)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 import dpt
 from .._tensor import Size
 from . import constraints
-from ._draws import _Exponential
+from .exponential import Exponential
 from .transformed_distribution import TransformedDistribution
 from .transforms import AffineTransform, PowerTransform
 from .utils import broadcast_all
@@ -24,7 +24,7 @@ class Weibull(TransformedDistribution):
     def __init__(self, scale, concentration, validate_args=None):
         self.scale, self.concentration = broadcast_all(scale, concentration)
         self.concentration_reciprocal = self.concentration.reciprocal()
-        base_dist = _Exponential(dpt.ones_like(self.scale), validate_args=validate_args)
+        base_dist = Exponential(dpt.ones_like(self.scale), validate_args=validate_args)
         transforms = [PowerTransform(exponent=self.concentration_reciprocal),
                       AffineTransform(loc=0, scale=self.scale)]
         super().__init__(base_dist, transforms, validate_args=validate_args)
