@@ -138,7 +138,8 @@ class Div(Function):
     """z = x / y"""
 
     def forward(self, x, y):
-        return x / y
+        with np.errstate(divide="ignore", invalid="ignore"):  # x/0 is inf or nan, silently
+            return x / y
 
     def backward(self, gz):
         x, y = self.inputs

@@ -312,3 +312,16 @@ def test_int_helpers_and_aliases():
     check_op(lambda s, t: dpt.logaddexp2(s, t), np.logaddexp2, randn(3), randn(3, seed=1))
     assert dpt.rsub(dpt.tensor([1.0, 2.0]), 5, alpha=2).tolist() == [3.0, 1.0]
     check_op(dpt.i0, scipy.special.i0, randn(4))
+
+
+def test_division_by_zero_is_silent_like_torch():
+    """x / 0 gives inf and 0 / 0 nan without numpy's RuntimeWarning (torch prints nothing),
+    also where warnings are errors (pytest's filterwarnings = error)."""
+    import warnings
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        x = dpt.tensor([1.0, -2.0, 0.0], requires_grad=True)
+        y = x / dpt.zeros(3)
+        np.testing.assert_array_equal(y.detach().numpy(), [np.inf, -np.inf, np.nan])
+        (1 / x).sum().backward()
+        assert np.isinf(x.grad.numpy()[2])
