@@ -6,8 +6,10 @@ from numbers import Number
 
 import dpt
 from .._tensor import Tensor
+from ._tril import tril_matrix_to_vec, vec_to_tril_matrix  # noqa: F401 (torch has them here)
 
-__all__ = ["broadcast_all", "logits_to_probs", "probs_to_logits", "clamp_probs", "lazy_property"]
+__all__ = ["broadcast_all", "logits_to_probs", "probs_to_logits", "clamp_probs", "lazy_property",
+           "vec_to_tril_matrix", "tril_matrix_to_vec"]
 
 
 def broadcast_all(*values):
