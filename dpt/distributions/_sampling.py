@@ -1,15 +1,44 @@
 """Draws the distributions need beyond dpt.rand/randn: gamma (with an implicit
-reparameterisation gradient) and binomial, all from dpt's generators so that
-``dpt.manual_seed`` makes them reproducible."""
+reparameterisation gradient), Dirichlet and binomial, from dpt's generators.
+
+On the CPU these are torch's CPU samplers, so after ``manual_seed(s)`` both libraries give
+the same values: each element is drawn in turn (C order of the result), taking float64
+uniforms (53 bits) and float64 normals (Box-Muller, second value cached in the generator)
+one at a time from the mt19937 stream, exactly as torch's serial kernels do:
+
+- gamma: Marsaglia and Tsang's rejection method; alpha < 1 is boosted to alpha + 1 with one
+  extra uniform first (scale = (1 - u) ** (1 / alpha)). The constants are formed in the
+  parameter's dtype (1 / alpha, alpha + 1 and alpha - 1/3 round to float32 for float32
+  input; 1/3 and 0.0331 are float32 constants), the loop runs in float64.
+- Dirichlet: float64 gammas of the float64 concentrations, divided by their sum over the
+  last dim (summed in the order of torch's AVX2 sum kernel), cast, then clamped to
+  [tiny, 1 - eps/2].
+- binomial: inversion (sums of geometric draws) below count * p = 10, BTRS (Hormann's
+  transformed rejection with a squeeze) from there on, on min(p, 1 - p); float32 input
+  rounds the set-up arithmetic to float32 as torch's kernel does (log1pf from the C library).
+
+The loops are plain Python over the elements (a rejection sampler's draws depend on every
+earlier element's), about 1-2 microseconds an element: a 1e5 sample takes ~0.1-0.3 s where
+torch takes a few milliseconds. On a GPU the draws come from the device's Philox stream with
+numpy/cupy's own algorithms (no torch counterpart to match).
+"""
 from __future__ import annotations
+
+import ctypes
+import ctypes.util
+import math
 
 import numpy as np
 from scipy import special
 
-from .. import _device
+from .. import _device, _mt19937
 from .. import random as _random
 from .._tensor import Tensor
 from ..autograd.function import Function
+
+f32 = np.float32
+_THIRD32 = float(f32(1.0) / f32(3.0))   # torch's 1.0f / 3.0f
+_K32 = float(f32(0.0331))               # torch's 0.0331f
 
 
 def _stream(device):
@@ -17,6 +46,258 @@ def _stream(device):
     return _random.default_generator_for(device)._stream()
 
 
+def _generator(generator, device):
+    g = _random.default_generator_for(device) if generator is None else generator
+    if g.device.type != _device.as_device(device).type:
+        raise RuntimeError(f"Expected a '{_device.as_device(device).type}' device type for "
+                           f"generator but found '{g.device.type}'")
+    return g
+
+
+def _log(x: float) -> float:
+    """C's log: -inf at 0 (math.log raises there)."""
+    return math.log(x) if x > 0 else (-math.inf if x == 0 else math.nan)
+
+
+_libm = ctypes.CDLL(ctypes.util.find_library("m") or "libm.so.6")
+_libm.log1pf.restype, _libm.log1pf.argtypes = ctypes.c_float, [ctypes.c_float]
+
+
+def _log1pf(x: float) -> float:
+    """The C library's float32 log1p, the one torch's float kernels call."""
+    return _libm.log1pf(x)
+
+
+class _Draws(_mt19937._Uniforms):
+    """torch's one-at-a-time CPU draws: ``u()`` a float64 uniform, ``normal()`` a float64
+    normal that uses and refills the generator's cached second Box-Muller value."""
+
+    def __init__(self, e, n):
+        super().__init__(e, min(4096, 4 * n + 16))
+        self.u = self.__call__
+
+    def normal(self) -> float:
+        z = self.e.normal
+        if z is not None:
+            self.e.normal = None
+            return z
+        u1, u2 = self(), self()
+        r = math.sqrt(-2.0 * math.log1p(-u2))
+        theta = 2.0 * math.pi * u1
+        self.e.normal = r * math.sin(theta)
+        return r * math.cos(theta)
+
+
+# -- gamma -----------------------------------------------------------------------------------
+def _gamma_setup(alpha: np.ndarray, double: bool):
+    """Per element: (boosted?, 1/alpha, d, c) as torch's sample_gamma forms them in the
+    parameter's type (float32 or float64) before its float64 loop."""
+    a = alpha.astype(np.float64 if double else f32)
+    one = a.dtype.type(1)
+    boost = a < one
+    with np.errstate(divide="ignore", invalid="ignore"):
+        recip = (one / a).astype(np.float64)
+        a1 = np.where(boost, a + one, a)
+        d = (a1 - a.dtype.type(_THIRD32)).astype(np.float64)
+        c = 1.0 / np.sqrt(9.0 * d)
+    return boost.tolist(), recip.tolist(), d.tolist(), c.tolist()
+
+
+def _gamma_one(dr: _Draws, alpha, boost, recip, d, c) -> float:
+    if alpha == 0:
+        return 0.0
+    if not alpha > 0:  # torch would loop forever on these
+        return math.nan
+    scale = math.pow(1 - dr.u(), recip) if boost else 1.0
+    u, normal = dr.u, dr.normal
+    while True:
+        while True:
+            x = normal()
+            y = 1.0 + c * x
+            if y > 0:
+                break
+        v = y * y * y
+        w = 1 - u()
+        xx = x * x
+        if w < 1.0 - _K32 * xx * xx:
+            return scale * d * v
+        if _log(w) < 0.5 * xx + d * (1.0 - v + math.log(v)):
+            return scale * d * v
+
+
+def _gamma_cpu(e, alpha: np.ndarray, double: bool) -> np.ndarray:
+    """float64 results of torch's sample_gamma, one per element of alpha in C order."""
+    flat = np.ascontiguousarray(alpha).ravel()
+    setup = _gamma_setup(flat, double)
+    dr = _Draws(e, flat.size)
+    try:
+        out = [_gamma_one(dr, a, *s) for a, *s in zip(flat.tolist(), *setup)]
+    finally:
+        dr.close()
+    return np.array(out, dtype=np.float64).reshape(alpha.shape)
+
+
+def _gamma_array(g, alpha):
+    """Gamma(alpha, 1) draws of alpha's shape and dtype, floored at the dtype's tiny."""
+    if g.device.type == "cpu":
+        x = _gamma_cpu(g._engine, alpha, alpha.dtype == np.float64).astype(alpha.dtype)
+        return np.maximum(x, np.finfo(alpha.dtype).tiny)
+    xp = _device.xp_of(alpha)
+    x = xp.asarray(g._stream().standard_gamma(alpha)).astype(alpha.dtype, copy=False)
+    return xp.maximum(x, np.finfo(alpha.dtype).tiny)
+
+
+# -- Dirichlet -------------------------------------------------------------------------------
+def _torch_row_sum(x: np.ndarray) -> np.ndarray:
+    """Sums over the last dim of float64 rows, added in the order of torch's AVX2 sum kernel
+    (4-lane vectors, 4 vector accumulators, scalar tail first, then the lanes in order).
+    Rows of 256 or more fall back to numpy's order (torch's cascade there is not followed)."""
+    k = x.shape[-1]
+    if k < 4:
+        s = np.zeros(x.shape[:-1])
+        for i in range(k):
+            s = s + x[..., i]
+        return s
+    if k >= 256:
+        return x.sum(-1)
+    nvec = k // 4
+    vecs = x[..., :nvec * 4].reshape(x.shape[:-1] + (nvec, 4))
+    ilp = nvec // 4
+    parts = [np.zeros(x.shape[:-1] + (4,)) for _ in range(4)]
+    for i in range(ilp):
+        for p in range(4):
+            parts[p] = parts[p] + vecs[..., 4 * i + p, :]
+    for i in range(ilp * 4, nvec):
+        parts[0] = parts[0] + vecs[..., i, :]
+    lanes = ((parts[0] + parts[1]) + parts[2]) + parts[3]
+    s = np.zeros(x.shape[:-1])
+    for i in range(nvec * 4, k):
+        s = s + x[..., i]
+    for lane in range(4):
+        s = s + lanes[..., lane]
+    return s
+
+
+def _dirichlet_array(g, alpha):
+    """(sample, float64 gammas it was made from) for concentrations alpha (..., K)."""
+    if g.device.type == "cpu":
+        gam = np.maximum(_gamma_cpu(g._engine, alpha, True), np.finfo(np.float64).tiny)
+        total = _torch_row_sum(gam)[..., None]
+    else:
+        xp = _device.xp_of(alpha)
+        gam = xp.asarray(g._stream().standard_gamma(alpha.astype(np.float64)))
+        gam = xp.maximum(gam, np.finfo(np.float64).tiny)
+        total = gam.sum(-1, keepdims=True)
+    xp = _device.xp_of(gam)
+    dt = alpha.dtype.type
+    x = (gam / total).astype(alpha.dtype)
+    return xp.clip(x, np.finfo(alpha.dtype).tiny, np.nextafter(dt(1), dt(0))), gam
+
+
+# -- binomial ----------------------------------------------------------------------------------
+_TAIL = [0.0810614667953272, 0.0413406959554092, 0.0276779256849983, 0.02079067210376509,
+         0.0166446911898211, 0.0138761288230707, 0.0118967099458917, 0.0104112652619720,
+         0.00925546218271273, 0.00833056343336287]
+
+
+def _stirling_tail(k: float) -> float:
+    """log(k!) minus its Stirling approximation (a table up to 9)."""
+    if k <= 9:
+        return _TAIL[int(k)]
+    kp1sq = (k + 1) * (k + 1)
+    return (1.0 / 12 - (1.0 / 360 - 1.0 / 1260 / kp1sq) / kp1sq) / (k + 1)
+
+
+def _inversion(dr: _Draws, count: float, logq: float) -> float:
+    """Number of geometric(p) gaps that fit in count (logq = log(1 - p))."""
+    total, n = 0.0, 0.0
+    while True:
+        total += math.ceil(_log(dr.u()) / logq)
+        if total > count:
+            return n
+        n += 1
+
+
+def _btrs(dr: _Draws, count, p, consts, rnd) -> float:
+    """BTRS; ``rnd`` rounds to the parameter type (identity for float64)."""
+    b, a, c, v_r, r, alpha, m = consts
+    u = dr.u
+    while True:
+        uu = u() - 0.5
+        v = u()
+        us = 0.5 - abs(uu)
+        if us == 0:  # C gets k = -inf here, rejected below
+            continue
+        k = rnd(math.floor((2 * a / us + b) * uu + c))
+        if k < 0 or k > count:
+            continue
+        if us >= 0.07 and v <= v_r:
+            return k
+        v = _log(v * alpha / (a / (us * us) + b))
+        nk1 = rnd(rnd(count - k) + 1)
+        bound = ((m + 0.5) * math.log((m + 1) / (r * (count - m + 1)))
+                 + rnd(count + 1) * math.log((count - m + 1) / nk1)
+                 + (k + 0.5) * math.log(r * nk1 / rnd(k + 1))
+                 + _stirling_tail(m) + _stirling_tail(count - m)
+                 - _stirling_tail(k) - _stirling_tail(rnd(count - k)))
+        if v <= bound:
+            return k
+
+
+def _binomial_setup(n: np.ndarray, p: np.ndarray):
+    """Branch, flip and BTRS constants per element, in the parameters' type as torch."""
+    t = n.dtype.type
+    one = t(1)
+    with np.errstate(all="ignore"):
+        flip = p > 0.5
+        q = np.where(flip, (1.0 - p.astype(np.float64)).astype(n.dtype), p)  # qprob: scalar_t
+        mean = n * q
+        btrs = mean >= 10.0
+        zero = (n <= 0) | (p <= 0)
+        full = ~zero & (p >= 1)
+        stddev = np.sqrt(n * q * (one - q)).astype(np.float64)
+        b = 1.15 + 2.53 * stddev
+        a = -0.0873 + 0.0248 * b + 0.01 * q.astype(np.float64)
+        c = mean.astype(np.float64) + 0.5
+        v_r = 0.92 - 4.2 / b
+        r = (q / (one - q)).astype(np.float64)
+        alpha = (2.83 + 5.1 / b) * stddev
+        m = np.floor((n + one) * q).astype(np.float64)
+    return flip, q, btrs, zero, full, (b, a, c, v_r, r, alpha, m)
+
+
+def _binomial_cpu(e, n: np.ndarray, p: np.ndarray) -> np.ndarray:
+    """torch's sample_binomial for each (count, prob) pair (same shape and float dtype)."""
+    double = n.dtype == np.float64
+    rnd = float if double else (lambda x: float(f32(x)))
+    n, p = np.ascontiguousarray(n).ravel(), np.ascontiguousarray(p).ravel()
+    flip, q, btrs, zero, full, consts = _binomial_setup(n, p)
+    consts = [v.tolist() for v in consts]
+    flip, btrs, zero, full = flip.tolist(), btrs.tolist(), zero.tolist(), full.tolist()
+    nl, ql, pl = n.tolist(), q.tolist(), p.tolist()
+    dr = _Draws(e, n.size)
+    out = []
+    try:
+        for i, count in enumerate(nl):
+            if zero[i]:
+                out.append(0.0)
+            elif full[i]:
+                out.append(count)
+            elif pl[i] != pl[i] or count != count:  # torch: NaN, or an endless loop
+                out.append(math.nan)
+            else:
+                if btrs[i]:
+                    k = _btrs(dr, count, ql[i], [v[i] for v in consts], rnd)
+                else:
+                    logq = math.log1p(-ql[i]) if double else _log1pf(-ql[i])
+                    k = _inversion(dr, count, logq)
+                out.append(rnd(count - k) if flip[i] else k)
+    finally:
+        dr.close()
+    return np.array(out, dtype=n.dtype)
+
+
+# -- Functions -------------------------------------------------------------------------------
 def _dgammainc_da(a, x):
     """d/da of the regularised lower incomplete gamma P(a, x), by central differences in
     float64 on whichever of P and Q = 1 - P is smaller (the one known to full precision)."""
@@ -28,19 +309,21 @@ def _dgammainc_da(a, x):
     return np.where(use_p, p_hi - p_lo, q_lo - q_hi) / (2 * h)
 
 
+def _gamma_sample_grad(a, x):
+    """dx/dalpha for x ~ Gamma(alpha, 1) holding the CDF value P(alpha, x) fixed (float64)."""
+    log_pdf = (a - 1) * np.log(x) - x - special.gammaln(a)
+    return -_dgammainc_da(a, x) * np.exp(-log_pdf)
+
+
 class _StandardGamma(Function):
     """x ~ Gamma(alpha, 1), drawn in forward; backward is the implicit reparameterisation
     gradient dx/dalpha = -(dP(alpha, x)/dalpha) / p(x; alpha), which holds the CDF value of
     the sample fixed. The gradient is treated as a constant (no double backward)."""
 
-    def forward(self, alpha):
-        xp = _device.xp_of(alpha)
-        tiny = np.finfo(alpha.dtype).tiny
-        sample = xp.asarray(_stream(_device.device_of(alpha)).standard_gamma(alpha))
-        sample = sample.astype(alpha.dtype, copy=False)
-        sample = xp.maximum(sample, tiny)
-        self.sample = sample
-        return sample
+    def forward(self, alpha, generator=None):
+        g = _generator(generator, _device.device_of(alpha))
+        self.sample = _gamma_array(g, alpha)
+        return self.sample
 
     def backward(self, gz):
         if not self.needs_input_grad[0]:
@@ -48,30 +331,89 @@ class _StandardGamma(Function):
         alpha, = self.inputs
         a = _device.to_numpy(alpha._data).astype(np.float64)
         x = _device.to_numpy(self.sample).astype(np.float64)
-        log_pdf = (a - 1) * np.log(x) - x - special.gammaln(a)
-        grad = -_dgammainc_da(a, x) * np.exp(-log_pdf)
-        grad = _device.move(grad.astype(self.sample.dtype), alpha.device)
+        grad = _device.move(_gamma_sample_grad(a, x).astype(self.sample.dtype), alpha.device)
         return gz * Tensor._make(grad)
 
 
-def standard_gamma(alpha: Tensor) -> Tensor:
+class _Dirichlet(Function):
+    """x ~ Dirichlet(alpha) over the last dim; backward differentiates x = g / sum(g)
+    through the gammas g it was drawn from, each with its implicit gradient."""
+
+    def forward(self, alpha, generator=None):
+        g = _generator(generator, _device.device_of(alpha))
+        x, self.gammas = _dirichlet_array(g, alpha)
+        return x
+
+    def backward(self, gz):
+        if not self.needs_input_grad[0]:
+            return None
+        alpha, = self.inputs
+        gam = _device.to_numpy(self.gammas)
+        dg = _gamma_sample_grad(_device.to_numpy(alpha._data).astype(np.float64), gam)
+        total = gam.sum(-1, keepdims=True)
+        x = Tensor._make(_device.move((gam / total).astype(alpha._data.dtype), alpha.device))
+        scale = Tensor._make(_device.move((dg / total).astype(alpha._data.dtype), alpha.device))
+        return scale * (gz - (gz * x).sum(-1, keepdim=True))
+
+
+def _check_float(t, name):
+    if not isinstance(t, Tensor):
+        raise TypeError(f"{name}(): argument 'input' must be Tensor, not {type(t).__name__}")
+    if t.dtype.name not in ("float32", "float64"):
+        raise RuntimeError(f"\"{name}\" not implemented for '{t.dtype.name.capitalize()}'")
+
+
+def standard_gamma(alpha: Tensor, generator=None) -> Tensor:
     """Samples of Gamma(alpha, 1), one per element of alpha, differentiable in alpha."""
-    return _StandardGamma.apply(alpha)
+    _check_float(alpha, "gamma_cpu")
+    return _StandardGamma.apply(alpha, generator=generator)
 
 
-@_device.runs_on(1)
-def binomial(count: Tensor, probs: Tensor) -> Tensor:
-    """Binomial(count, probs) draws of probs' shape and dtype (count broadcast to it)."""
-    xp = _device.xp_of(probs._data)
-    n = xp.broadcast_to(count._data, probs.shape).astype(np.int64)
-    p = probs._data.astype(np.float64)
-    arr = _stream(probs.device).binomial(n, p)
-    return Tensor._make(xp.asarray(arr).astype(probs._data.dtype))
+def _standard_gamma(input: Tensor, generator=None) -> Tensor:
+    """_standard_gamma(input, generator=None): Gamma(input, 1) draws, differentiable."""
+    return standard_gamma(input, generator)
 
 
-@_device.runs_on(0)
+def dirichlet(alpha: Tensor, generator=None) -> Tensor:
+    """Dirichlet(alpha) draws over the last dim of alpha, differentiable in alpha."""
+    _check_float(alpha, "dirichlet")
+    return _Dirichlet.apply(alpha, generator=generator)
+
+
+def _sample_dirichlet(input: Tensor, generator=None) -> Tensor:
+    """_sample_dirichlet(input, generator=None): Dirichlet draws over input's last dim."""
+    _check_float(input, "dirichlet")
+    return _Dirichlet.apply(input.detach(), generator=generator)
+
+
+def binomial(count: Tensor, prob: Tensor, generator=None) -> Tensor:
+    """binomial(count, prob, generator=None): Binomial(count, prob) counts, of count's
+    shape and dtype (torch's CPU kernel needs count and prob of one shape and dtype)."""
+    _check_float(count, "binomial_cpu")
+    if not isinstance(prob, Tensor):
+        raise TypeError(f"binomial(): argument 'prob' must be Tensor, not {type(prob).__name__}")
+    if prob.dtype != count.dtype:
+        raise RuntimeError(f"expected scalar type {count.dtype.name.capitalize()} but found "
+                           f"{prob.dtype.name.capitalize()}")
+    shape = tuple(np.broadcast_shapes(tuple(count.shape), tuple(prob.shape)))
+    if shape != tuple(count.shape):
+        raise RuntimeError(f"binomial: the shape of count {tuple(count.shape)} must be the "
+                           f"broadcast shape {shape}")
+    dev = count.device
+    g = _generator(generator, dev)
+    xp = _device.xp_of(count._data)
+    n = count._data
+    p = xp.broadcast_to(_device.move(prob._data, dev), shape)
+    with _device.device_context(dev):
+        if g.device.type == "cpu":
+            arr = _binomial_cpu(g._engine, n, p).reshape(shape)
+        else:
+            draws = g._stream().binomial(n.astype(np.int64), p.astype(np.float64))
+            arr = xp.asarray(draws).astype(n.dtype)
+    return Tensor._make(arr)
+
+
 def poisson(rate: Tensor) -> Tensor:
-    """Poisson(rate) draws of rate's shape and dtype (0-d included)."""
-    xp = _device.xp_of(rate._data)
-    arr = _stream(rate.device).poisson(rate._data.astype(np.float64))
-    return Tensor._make(xp.asarray(arr).astype(rate._data.dtype))
+    """Poisson(rate) draws of rate's shape and dtype (dpt.poisson: torch's sampler)."""
+    from ..ops.random import poisson as _poisson
+    return _poisson(rate)
