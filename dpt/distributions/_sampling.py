@@ -68,24 +68,23 @@ def _log1pf(x: float) -> float:
     return _libm.log1pf(x)
 
 
-class _Draws(_mt19937._Uniforms):
-    """torch's one-at-a-time CPU draws: ``u()`` a float64 uniform, ``normal()`` a float64
-    normal that uses and refills the generator's cached second Box-Muller value."""
+class _Stream:
+    """float64 uniforms from a CPU engine as a plain list the sampling loops index (the
+    per-element loops are the hot path: no calls per draw). ``more`` tops the list up;
+    ``close`` leaves the engine exactly past the ones used (a rewind, then a skip)."""
 
     def __init__(self, e, n):
-        super().__init__(e, min(4096, 4 * n + 16))
-        self.u = self.__call__
+        self.e, self.used, self.chunk = e, 0, min(8192, 4 * n + 64)
+        self.saved = (e.bitgen.state, e.fresh)
 
-    def normal(self) -> float:
-        z = self.e.normal
-        if z is not None:
-            self.e.normal = None
-            return z
-        u1, u2 = self(), self()
-        r = math.sqrt(-2.0 * math.log1p(-u2))
-        theta = 2.0 * math.pi * u1
-        self.e.normal = r * math.sin(theta)
-        return r * math.cos(theta)
+    def more(self, buf, pos):
+        """(the unused rest of buf followed by a fresh chunk, 0)"""
+        self.used += pos
+        return buf[pos:] + _mt19937.uniform53(self.e, self.chunk).tolist(), 0
+
+    def close(self, pos):
+        self.e.bitgen.state, self.e.fresh = self.saved
+        self.e.raw64(self.used + pos)
 
 
 # -- gamma -----------------------------------------------------------------------------------
@@ -103,37 +102,53 @@ def _gamma_setup(alpha: np.ndarray, double: bool):
     return boost.tolist(), recip.tolist(), d.tolist(), c.tolist()
 
 
-def _gamma_one(dr: _Draws, alpha, boost, recip, d, c) -> float:
-    if alpha == 0:
-        return 0.0
-    if not alpha > 0:  # torch would loop forever on these
-        return math.nan
-    scale = math.pow(1 - dr.u(), recip) if boost else 1.0
-    u, normal = dr.u, dr.normal
-    while True:
-        while True:
-            x = normal()
-            y = 1.0 + c * x
-            if y > 0:
-                break
-        v = y * y * y
-        w = 1 - u()
-        xx = x * x
-        if w < 1.0 - _K32 * xx * xx:
-            return scale * d * v
-        if _log(w) < 0.5 * xx + d * (1.0 - v + math.log(v)):
-            return scale * d * v
-
-
 def _gamma_cpu(e, alpha: np.ndarray, double: bool) -> np.ndarray:
-    """float64 results of torch's sample_gamma, one per element of alpha in C order."""
+    """float64 results of torch's sample_gamma, one per element of alpha in C order.
+
+    Normals are torch's normal_distribution<double>: Box-Muller on two fresh uniforms,
+    the sine half kept in the generator's cache for the next normal (even across calls)."""
     flat = np.ascontiguousarray(alpha).ravel()
-    setup = _gamma_setup(flat, double)
-    dr = _Draws(e, flat.size)
+    boosts, recips, ds, cs = _gamma_setup(flat, double)
+    log, log1p, sqrt, sin, cos, pow_ = math.log, math.log1p, math.sqrt, math.sin, math.cos, math.pow
+    twopi, k32 = 2.0 * math.pi, _K32
+    out = [0.0] * flat.size
+    st = _Stream(e, flat.size)
+    buf, pos = st.more([], 0)
+    cache = e.normal
     try:
-        out = [_gamma_one(dr, a, *s) for a, *s in zip(flat.tolist(), *setup)]
+        for i, a in enumerate(flat.tolist()):
+            if not a > 0:  # 0 draws nothing; torch loops forever on negative or NaN alpha
+                out[i] = 0.0 if a == 0 else math.nan
+                continue
+            if len(buf) - pos < 4:
+                buf, pos = st.more(buf, pos)
+            d, c, scale = ds[i], cs[i], 1.0
+            if boosts[i]:
+                scale = pow_(1 - buf[pos], recips[i])
+                pos += 1
+            while True:
+                if len(buf) - pos < 3:
+                    buf, pos = st.more(buf, pos)
+                if cache is None:
+                    r = sqrt(-2.0 * log1p(-buf[pos + 1]))
+                    theta = twopi * buf[pos]
+                    pos += 2
+                    cache, x = r * sin(theta), r * cos(theta)
+                else:
+                    x, cache = cache, None
+                y = 1.0 + c * x
+                if y <= 0:
+                    continue
+                v = y * y * y
+                w = 1 - buf[pos]
+                pos += 1
+                xx = x * x
+                if w < 1.0 - k32 * xx * xx or log(w) < 0.5 * xx + d * (1.0 - v + log(v)):
+                    out[i] = scale * d * v
+                    break
     finally:
-        dr.close()
+        e.normal = cache
+        st.close(pos)
     return np.array(out, dtype=np.float64).reshape(alpha.shape)
 
 
@@ -208,42 +223,6 @@ def _stirling_tail(k: float) -> float:
     return (1.0 / 12 - (1.0 / 360 - 1.0 / 1260 / kp1sq) / kp1sq) / (k + 1)
 
 
-def _inversion(dr: _Draws, count: float, logq: float) -> float:
-    """Number of geometric(p) gaps that fit in count (logq = log(1 - p))."""
-    total, n = 0.0, 0.0
-    while True:
-        total += math.ceil(_log(dr.u()) / logq)
-        if total > count:
-            return n
-        n += 1
-
-
-def _btrs(dr: _Draws, count, p, consts, rnd) -> float:
-    """BTRS; ``rnd`` rounds to the parameter type (identity for float64)."""
-    b, a, c, v_r, r, alpha, m = consts
-    u = dr.u
-    while True:
-        uu = u() - 0.5
-        v = u()
-        us = 0.5 - abs(uu)
-        if us == 0:  # C gets k = -inf here, rejected below
-            continue
-        k = rnd(math.floor((2 * a / us + b) * uu + c))
-        if k < 0 or k > count:
-            continue
-        if us >= 0.07 and v <= v_r:
-            return k
-        v = _log(v * alpha / (a / (us * us) + b))
-        nk1 = rnd(rnd(count - k) + 1)
-        bound = ((m + 0.5) * math.log((m + 1) / (r * (count - m + 1)))
-                 + rnd(count + 1) * math.log((count - m + 1) / nk1)
-                 + (k + 0.5) * math.log(r * nk1 / rnd(k + 1))
-                 + _stirling_tail(m) + _stirling_tail(count - m)
-                 - _stirling_tail(k) - _stirling_tail(rnd(count - k)))
-        if v <= bound:
-            return k
-
-
 def _binomial_setup(n: np.ndarray, p: np.ndarray):
     """Branch, flip and BTRS constants per element, in the parameters' type as torch."""
     t = n.dtype.type
@@ -268,32 +247,71 @@ def _binomial_setup(n: np.ndarray, p: np.ndarray):
 
 def _binomial_cpu(e, n: np.ndarray, p: np.ndarray) -> np.ndarray:
     """torch's sample_binomial for each (count, prob) pair (same shape and float dtype)."""
-    double = n.dtype == np.float64
-    rnd = float if double else (lambda x: float(f32(x)))
     n, p = np.ascontiguousarray(n).ravel(), np.ascontiguousarray(p).ravel()
+    exact = n.dtype == np.float64 or not n.size or bool(
+        (np.abs(n) < 1 << 24).all() and (n == np.floor(n)).all())
+    # float32 counts and draws add and subtract as floats: exact for integers below 2**24
+    rnd = float if exact else (lambda x: float(f32(x)))
     flip, q, btrs, zero, full, consts = _binomial_setup(n, p)
-    consts = [v.tolist() for v in consts]
+    b_, a_, c_, vr_, r_, al_, m_ = (v.tolist() for v in consts)
+    if n.dtype == np.float64:
+        logq_ = [math.log1p(-x) for x in q.tolist()]
+    else:
+        logq_ = [_log1pf(-x) for x in q.tolist()]
     flip, btrs, zero, full = flip.tolist(), btrs.tolist(), zero.tolist(), full.tolist()
-    nl, ql, pl = n.tolist(), q.tolist(), p.tolist()
-    dr = _Draws(e, n.size)
-    out = []
+    log, floor, ceil, tail = _log, math.floor, math.ceil, _stirling_tail
+    out = [0.0] * n.size
+    st = _Stream(e, n.size)
+    buf, pos = st.more([], 0)
     try:
-        for i, count in enumerate(nl):
+        for i, count in enumerate(n.tolist()):
             if zero[i]:
-                out.append(0.0)
-            elif full[i]:
-                out.append(count)
-            elif pl[i] != pl[i] or count != count:  # torch: NaN, or an endless loop
-                out.append(math.nan)
-            else:
-                if btrs[i]:
-                    k = _btrs(dr, count, ql[i], [v[i] for v in consts], rnd)
-                else:
-                    logq = math.log1p(-ql[i]) if double else _log1pf(-ql[i])
-                    k = _inversion(dr, count, logq)
-                out.append(rnd(count - k) if flip[i] else k)
+                continue
+            if full[i]:
+                out[i] = count
+                continue
+            if logq_[i] != logq_[i] or count != count:  # torch: NaN, or an endless loop
+                out[i] = math.nan
+                continue
+            if btrs[i]:  # Hormann's BTRS
+                b, a, c, v_r, r, alpha, m = b_[i], a_[i], c_[i], vr_[i], r_[i], al_[i], m_[i]
+                while True:
+                    if len(buf) - pos < 2:
+                        buf, pos = st.more(buf, pos)
+                    uu, v = buf[pos] - 0.5, buf[pos + 1]
+                    pos += 2
+                    us = 0.5 - abs(uu)
+                    if us == 0:  # C gets k = -inf here: rejected
+                        continue
+                    k = rnd(floor((2 * a / us + b) * uu + c))
+                    if k < 0 or k > count:
+                        continue
+                    if us >= 0.07 and v <= v_r:
+                        break
+                    v = log(v * alpha / (a / (us * us) + b))
+                    nk1 = rnd(rnd(count - k) + 1)
+                    bound = ((m + 0.5) * log((m + 1) / (r * (count - m + 1)))
+                             + rnd(count + 1) * log((count - m + 1) / nk1)
+                             + (k + 0.5) * log(r * nk1 / rnd(k + 1))
+                             + tail(m) + tail(count - m) - tail(k) - tail(rnd(count - k)))
+                    if v <= bound:
+                        break
+            else:  # inversion: how many geometric gaps fit in count
+                logq, total, k = logq_[i], 0.0, 0.0
+                while True:
+                    if pos == len(buf):
+                        buf, pos = st.more(buf, pos)
+                    gap = log(buf[pos]) / logq
+                    pos += 1
+                    if gap == math.inf:  # a zero uniform (or a tiny p): C's ceil keeps inf
+                        break
+                    total += ceil(gap)
+                    if total > count:
+                        break
+                    k += 1
+            out[i] = rnd(count - k) if flip[i] else k
     finally:
-        dr.close()
+        st.close(pos)
     return np.array(out, dtype=n.dtype)
 
 
