@@ -109,6 +109,8 @@ def _gamma_cpu(e, alpha: np.ndarray, double: bool) -> np.ndarray:
     the sine half kept in the generator's cache for the next normal (even across calls)."""
     flat = np.ascontiguousarray(alpha).ravel()
     boosts, recips, ds, cs = _gamma_setup(flat, double)
+    if flat.size > 64 and not boosts[0] and flat[0] > 0 and (flat == flat[0]).all():
+        return _gamma_same(e, ds[0], cs[0], flat.size).reshape(alpha.shape)
     log, log1p, sqrt, sin, cos, pow_ = math.log, math.log1p, math.sqrt, math.sin, math.cos, math.pow
     twopi, k32 = 2.0 * math.pi, _K32
     out = [0.0] * flat.size
@@ -150,6 +152,67 @@ def _gamma_cpu(e, alpha: np.ndarray, double: bool) -> np.ndarray:
         e.normal = cache
         st.close(pos)
     return np.array(out, dtype=np.float64).reshape(alpha.shape)
+
+
+def _gamma_same(e, d: float, c: float, n: int) -> np.ndarray:
+    """n draws of sample_gamma for one alpha >= 1 (its d and c), vectorised.
+
+    With one alpha and no boost the draws do not depend on where an element starts: the
+    stream is a run of attempts (a normal, then a uniform) and the elements are the accepted
+    ones in order. Normals alternate between a fresh Box-Muller pair (two uniforms) and its
+    cached second value, so attempts sit at fixed places in the stream until a normal gives
+    y <= 0 (no uniform follows it): the run is evaluated in bulk up to there, then picks up
+    again after that normal."""
+    saved, used = (e.bitgen.state, e.fresh), 0
+    buf, pos, cache = np.empty(0), 0, e.normal
+    out, got = [], 0
+    # a run ends at the first y <= 0: look ahead about eight such runs' worth of attempts
+    run = 8 / max(0.5 * special.erfc(1 / (c * math.sqrt(2))), 1e-12)
+    while got < n:
+        need = n - got
+        span = 2 * int(min(1.1 * need, run)) + 64
+        if buf.size - pos < span:
+            used += pos
+            buf = np.concatenate([buf[pos:], _mt19937.uniform53(e, max(4096, 3 * need))])
+            pos = 0
+        u = buf[pos:pos + span]
+        head = cache is not None  # a first attempt on the cached normal, uniform u[0]
+        groups = (u.size - head) // 4
+        blk = u[head:head + 4 * groups].reshape(groups, 4)
+        r = np.sqrt(-2.0 * np.log1p(-blk[:, 1]))
+        theta = 2.0 * np.pi * blk[:, 0]
+        x = np.empty(head + 2 * groups)
+        w = np.empty_like(x)
+        spare = r * np.sin(theta)
+        x[head::2], x[head + 1::2] = r * np.cos(theta), spare
+        w[head::2], w[head + 1::2] = 1 - blk[:, 2], 1 - blk[:, 3]
+        if head:
+            x[0], w[0] = cache, 1 - u[0]
+        y = 1.0 + c * x
+        bad = np.flatnonzero(y <= 0)
+        stop = int(bad[0]) if bad.size else x.size
+        x, y, w = x[:stop], y[:stop], w[:stop]
+        v = y * y * y
+        xx = x * x
+        with np.errstate(divide="ignore"):
+            acc = (w < 1.0 - _K32 * xx * xx) | (np.log(w) < 0.5 * xx + d * (1.0 - v + np.log(v)))
+        take = np.flatnonzero(acc)[:need]
+        out.append(d * v[take])
+        got += take.size
+        # where the stream stands after attempt a (the one the run stopped at or after)
+        a = int(take[-1]) if got == n else (stop if stop < head + 2 * groups else stop - 1)
+        fresh = (a - head) % 2 == 0 and not (head and a == 0)  # a takes a new pair
+        g = (a - head) // 2
+        if got == n or stop == head + 2 * groups:  # a completed: past its uniform
+            pos += 1 if (head and a == 0) else head + 4 * g + (3 if fresh else 4)
+            cache = float(spare[g]) if fresh else None
+        else:  # a's normal gave y <= 0: only the normal is used
+            pos += 0 if (head and a == 0) else head + 4 * g + (2 if fresh else 3)
+            cache = float(spare[g]) if fresh else None
+    e.normal = cache
+    e.bitgen.state, e.fresh = saved
+    e.raw64(used + pos)
+    return np.concatenate(out) if out else np.empty(0)
 
 
 def _gamma_array(g, alpha):
@@ -245,6 +308,66 @@ def _binomial_setup(n: np.ndarray, p: np.ndarray):
     return flip, q, btrs, zero, full, (b, a, c, v_r, r, alpha, m)
 
 
+def _btrs_accepts(uu, v, count, consts):
+    """BTRS on arrays of attempts (uu = u - 1/2, v) for one parameter set: (k, accepted),
+    the same float64 steps as the scalar loop (exact-integer counts only)."""
+    b, a, c, v_r, r, alpha, m = consts
+    with np.errstate(all="ignore"):
+        us = 0.5 - np.abs(uu)
+        k = np.floor((2 * a / us + b) * uu + c)
+        ok = (us != 0) & (k >= 0) & (k <= count)
+        quick = ok & (us >= 0.07) & (v <= v_r)
+        slow = np.nonzero(ok & ~quick)[0]
+        ks, uss, nk1 = k[slow], us[slow], count - k[slow] + 1
+        lhs = np.log(v[slow] * alpha / (a / (uss * uss) + b))
+
+        def tail(x):
+            big = np.maximum(x, 9.0)
+            kp1sq = (big + 1) * (big + 1)
+            far = (1.0 / 12 - (1.0 / 360 - 1.0 / 1260 / kp1sq) / kp1sq) / (big + 1)
+            return np.where(x <= 9, np.take(_TAIL, np.clip(x, 0, 9).astype(np.int64)), far)
+        bound = ((m + 0.5) * math.log((m + 1) / (r * (count - m + 1)))
+                 + (count + 1) * np.log((count - m + 1) / nk1)
+                 + (ks + 0.5) * np.log(r * nk1 / (ks + 1))
+                 + _stirling_tail(m) + _stirling_tail(count - m) - tail(ks) - tail(count - ks))
+    quick[slow] = lhs <= bound
+    return k, quick
+
+
+def _btrs_chase(e, n, cls, ncls, consts):
+    """All-BTRS binomial draws of elements whose parameters take few distinct values (class
+    cls[i] of each element): every attempt takes exactly two uniforms, so each class's
+    verdict on every pair of a block is computed at once, and the elements then walk the
+    pairs in order (element i takes the first pair its class accepts after the last one
+    taken)."""
+    count = [float(n[np.argmax(cls == j)]) for j in range(ncls)]
+    rows = [[v[np.argmax(cls == j)] for v in consts] for j in range(ncls)]
+    saved, used = (e.bitgen.state, e.fresh), 0
+    out, cl, i, total = [0.0] * n.size, cls.tolist(), 0, n.size
+    while i < total:
+        pairs = min(1 << 16, max(256, 3 * (total - i)))
+        u = _mt19937.uniform53(e, 2 * pairs)
+        nxt, ks = [], []
+        for j in range(ncls):
+            k, acc = _btrs_accepts(u[0::2] - 0.5, u[1::2], count[j], rows[j])
+            first = np.where(acc, np.arange(pairs), pairs)
+            nxt.append(np.minimum.accumulate(first[::-1])[::-1].tolist() + [pairs])
+            ks.append(k.tolist())
+        j = 0
+        while i < total:
+            c = cl[i]
+            j = nxt[c][j]
+            if j == pairs:
+                break
+            out[i] = ks[c][j]
+            j += 1
+            i += 1
+        used += j  # pairs taken from this block (all of them when an element ran past it)
+    e.bitgen.state, e.fresh = saved
+    e.raw64(2 * used)
+    return out
+
+
 def _binomial_cpu(e, n: np.ndarray, p: np.ndarray) -> np.ndarray:
     """torch's sample_binomial for each (count, prob) pair (same shape and float dtype)."""
     n, p = np.ascontiguousarray(n).ravel(), np.ascontiguousarray(p).ravel()
@@ -253,6 +376,13 @@ def _binomial_cpu(e, n: np.ndarray, p: np.ndarray) -> np.ndarray:
     # float32 counts and draws add and subtract as floats: exact for integers below 2**24
     rnd = float if exact else (lambda x: float(f32(x)))
     flip, q, btrs, zero, full, consts = _binomial_setup(n, p)
+    if exact and n.size > 64 and btrs.all() and not (zero | full).any():
+        un, in_ = np.unique(n, return_inverse=True)
+        uq, iq = np.unique(q, return_inverse=True)
+        if un.size * uq.size <= 16:
+            _, cls = np.unique(in_.ravel() * uq.size + iq.ravel(), return_inverse=True)
+            k = np.array(_btrs_chase(e, n, cls.ravel(), int(cls.max()) + 1, consts), n.dtype)
+            return np.where(flip, n - k, k)
     b_, a_, c_, vr_, r_, al_, m_ = (v.tolist() for v in consts)
     if n.dtype == np.float64:
         logq_ = [math.log1p(-x) for x in q.tolist()]

@@ -23,11 +23,14 @@ def _pair(x, dt):
 
 
 def _same(draw_torch, draw_dpt, seed):
-    """Both draws after seeding both libraries with seed: equal values, dtype and shape, and
-    the next numbers of both generators equal too (the same amount of stream consumed)."""
-    torch.manual_seed(seed)
+    """Both draws after seeding both libraries with seed (None: as they stand): equal values,
+    dtype and shape, and the next numbers of both generators equal too (the same amount of
+    stream consumed)."""
+    if seed is not None:
+        torch.manual_seed(seed)
     a = draw_torch()
-    dpt.manual_seed(seed)
+    if seed is not None:
+        dpt.manual_seed(seed)
     b = draw_dpt()
     a, b = a.detach().numpy(), b.detach().numpy()
     assert a.dtype == b.dtype and a.shape == b.shape
@@ -89,6 +92,22 @@ def test_standard_gamma_equals_torch(dt):
 
 
 @pytest.mark.parametrize("dt", DTYPES)
+@pytest.mark.parametrize("alpha", [1.0, 1.3, 4.0, 250.0])
+def test_standard_gamma_one_alpha_equals_torch(alpha, dt):
+    # one alpha >= 1 for every element takes the vectorised path; near 1 it restarts often
+    # (normals with y <= 0), and a cached normal before it shifts every attempt
+    ta, da = _pair(np.full((2000,), alpha), dt)
+    for seed in SEEDS:
+        for spare in (False, True):
+            torch.manual_seed(seed)
+            dpt.manual_seed(seed)
+            if spare:
+                torch.randn(1, dtype=torch.float64)
+                dpt.randn(1, dtype=dpt.float64)
+            _same(lambda: torch._standard_gamma(ta), lambda: dpt._standard_gamma(da), None)
+
+
+@pytest.mark.parametrize("dt", DTYPES)
 def test_standard_gamma_uses_the_cached_normal(dt):
     # a lone randn leaves the second Box-Muller value in the generator; gamma's first normal
     # must take it, and gamma's last spare must be left for the next normal draw
@@ -136,6 +155,18 @@ def test_binomial_equals_torch(dt):
     tn, dn = _pair([2.5, 17.5, 1e8 + 3], dt)  # counts that are not (float32) integers
     tp, dp = _pair([0.5, 0.9, 0.4], dt)
     _same(lambda: torch.binomial(tn, tp), lambda: dpt.binomial(dn, dp), 0)
+
+
+@pytest.mark.parametrize("dt", DTYPES)
+def test_binomial_few_parameter_sets_equal_torch(dt):
+    # every element on BTRS with a few distinct (count, p): the vectorised path
+    tn, dn = _pair(np.tile([[30.0, 30.0, 500.0]], (700, 1)), dt)
+    tp, dp = _pair(np.tile([[0.5, 0.97, 0.2]], (700, 1)), dt)
+    for seed in SEEDS:
+        _same(lambda: torch.binomial(tn, tp), lambda: dpt.binomial(dn, dp), seed)
+    tn, dn = _pair(np.full(5000, 1e6), dt)
+    tp, dp = _pair(np.full(5000, 0.3), dt)
+    _same(lambda: torch.binomial(tn, tp), lambda: dpt.binomial(dn, dp), 4)
 
 
 @pytest.mark.parametrize("dt", DTYPES)
