@@ -11,16 +11,20 @@ one at a time from the mt19937 stream, exactly as torch's serial kernels do:
   parameter's dtype (1 / alpha, alpha + 1 and alpha - 1/3 round to float32 for float32
   input; 1/3 and 0.0331 are float32 constants), the loop runs in float64.
 - Dirichlet: float64 gammas of the float64 concentrations, divided by their sum over the
-  last dim (summed in the order of torch's AVX2 sum kernel), cast, then clamped to
-  [tiny, 1 - eps/2].
+  last dim (summed in the order of torch's AVX2 sum kernel, which x86 builds pick; a torch
+  running its AVX512 kernel adds 8-lane vectors and can differ in the last bit), cast, then
+  clamped to [tiny, 1 - eps/2].
 - binomial: inversion (sums of geometric draws) below count * p = 10, BTRS (Hormann's
   transformed rejection with a squeeze) from there on, on min(p, 1 - p); float32 input
   rounds the set-up arithmetic to float32 as torch's kernel does (log1pf from the C library).
 
-The loops are plain Python over the elements (a rejection sampler's draws depend on every
-earlier element's), about 1-2 microseconds an element: a 1e5 sample takes ~0.1-0.3 s where
-torch takes a few milliseconds. On a GPU the draws come from the device's Philox stream with
-numpy/cupy's own algorithms (no torch counterpart to match).
+A rejection sampler's draws depend on every earlier element's, so in general the elements
+run one by one in a Python loop (about 2-5 microseconds each: 1e5 gamma draws take ~0.2-0.4 s,
+1e5 small-n binomials ~0.5 s, where torch takes ~10 ms). Two common cases are vectorised:
+one alpha >= 1 for every gamma element (Gamma/Chi2/StudentT with a scalar parameter: ~40 ms
+for 1e5) and all-BTRS binomials with few distinct (count, p) (~100 ms for 1e5). On a GPU the
+draws come from the device's Philox stream with numpy/cupy's own algorithms (no torch
+counterpart to match).
 """
 from __future__ import annotations
 
@@ -227,33 +231,52 @@ def _gamma_array(g, alpha):
 
 # -- Dirichlet -------------------------------------------------------------------------------
 def _torch_row_sum(x: np.ndarray) -> np.ndarray:
-    """Sums over the last dim of float64 rows, added in the order of torch's AVX2 sum kernel
-    (4-lane vectors, 4 vector accumulators, scalar tail first, then the lanes in order).
-    Rows of 256 or more fall back to numpy's order (torch's cascade there is not followed)."""
+    """Sums over the last dim of float64 rows, added in the order of torch's AVX2 sum kernel:
+    4-lane vectors summed as 4 interleaved rows of vectors (with its cascade of partial sums
+    every 16 rows), the scalar tail first, then the lanes in order."""
     k = x.shape[-1]
+    s = np.zeros(x.shape[:-1])
     if k < 4:
-        s = np.zeros(x.shape[:-1])
         for i in range(k):
             s = s + x[..., i]
         return s
-    if k >= 256:
-        return x.sum(-1)
     nvec = k // 4
     vecs = x[..., :nvec * 4].reshape(x.shape[:-1] + (nvec, 4))
     ilp = nvec // 4
-    parts = [np.zeros(x.shape[:-1] + (4,)) for _ in range(4)]
-    for i in range(ilp):
-        for p in range(4):
-            parts[p] = parts[p] + vecs[..., 4 * i + p, :]
+    rows = vecs[..., :ilp * 4, :].reshape(x.shape[:-1] + (ilp, 4, 4))
+    parts = _cascade_sum(rows, ilp)  # (..., 4 partial vectors, 4 lanes)
+    part0 = parts[..., 0, :]
     for i in range(ilp * 4, nvec):
-        parts[0] = parts[0] + vecs[..., i, :]
-    lanes = ((parts[0] + parts[1]) + parts[2]) + parts[3]
-    s = np.zeros(x.shape[:-1])
+        part0 = part0 + vecs[..., i, :]
+    lanes = ((part0 + parts[..., 1, :]) + parts[..., 2, :]) + parts[..., 3, :]
     for i in range(nvec * 4, k):
         s = s + x[..., i]
     for lane in range(4):
         s = s + lanes[..., lane]
     return s
+
+
+def _cascade_sum(rows: np.ndarray, size: int) -> np.ndarray:
+    """Sum over axis -3 of rows, as torch's multi_row_sum: four levels of accumulators,
+    the first flushed into the next every 2**power rows (and so on up)."""
+    power = max(4, (size - 1).bit_length() // 4 if size > 1 else 0)
+    step, mask = 1 << power, (1 << power) - 1
+    acc = [np.zeros(rows.shape[:-3] + rows.shape[-2:]) for _ in range(4)]
+    i = 0
+    while i + step <= size:
+        for _ in range(step):
+            acc[0] = acc[0] + rows[..., i, :, :]
+            i += 1
+        for j in range(1, 4):
+            acc[j] = acc[j] + acc[j - 1]
+            acc[j - 1] = np.zeros_like(acc[j - 1])
+            if i & (mask << (j * power)):
+                break
+    for i in range(i, size):
+        acc[0] = acc[0] + rows[..., i, :, :]
+    for j in range(1, 4):
+        acc[0] = acc[0] + acc[j]
+    return acc[0]
 
 
 def _dirichlet_array(g, alpha):

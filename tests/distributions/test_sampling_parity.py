@@ -131,9 +131,10 @@ def test_standard_gamma_noncontiguous_and_generator(dt):
 
 
 @pytest.mark.parametrize("dt", DTYPES)
-@pytest.mark.parametrize("k", [1, 2, 3, 4, 5, 8, 15, 16, 17, 40, 100])
+@pytest.mark.parametrize("k", [1, 2, 3, 4, 5, 8, 15, 16, 17, 40, 100, 256, 1100])
 def test_sample_dirichlet_equals_torch(k, dt):
-    # k >= 4 sums the gammas in the order of torch's vectorised (AVX2) sum kernel
+    # k >= 4 sums the gammas in the order of torch's vectorised (AVX2) sum kernel, k >= 256
+    # through its cascade of partial sums
     alpha = np.random.RandomState(k).gamma(1.0, size=(3, k)) + 0.01
     alpha[0, 0] = 0.001
     ta, da = _pair(alpha, dt)
