@@ -39,6 +39,7 @@ from .. import _device, _mt19937
 from .. import random as _random
 from .._tensor import Tensor
 from ..autograd.function import Function
+from ..ops.arithmetic import _type_word
 
 f32 = np.float32
 _THIRD32 = float(f32(1.0) / f32(3.0))   # torch's 1.0f / 3.0f
@@ -527,11 +528,13 @@ class _Dirichlet(Function):
         return scale * (gz - (gz * x).sum(-1, keepdim=True))
 
 
-def _check_float(t, name):
+def _check_float(t, kernel, arg="input"):
+    """torch's CPU kernels here are compiled for float32 and float64 only."""
     if not isinstance(t, Tensor):
-        raise TypeError(f"{name}(): argument 'input' must be Tensor, not {type(t).__name__}")
+        raise TypeError(f"{kernel.split('_')[0]}(): argument '{arg}' must be Tensor, not "
+                        f"{type(t).__name__}")
     if t.dtype.name not in ("float32", "float64"):
-        raise RuntimeError(f"\"{name}\" not implemented for '{t.dtype.name.capitalize()}'")
+        raise NotImplementedError(f"\"{kernel}\" not implemented for '{_type_word(t.dtype)}'")
 
 
 def standard_gamma(alpha: Tensor, generator=None) -> Tensor:
@@ -557,23 +560,28 @@ def _sample_dirichlet(input: Tensor, generator=None) -> Tensor:
     return _Dirichlet.apply(input.detach(), generator=generator)
 
 
+@_device.runs_on(0)
 def binomial(count: Tensor, prob: Tensor, generator=None) -> Tensor:
-    """binomial(count, prob, generator=None): Binomial(count, prob) counts, of count's
-    shape and dtype (torch's CPU kernel needs count and prob of one shape and dtype)."""
-    _check_float(count, "binomial_cpu")
-    if not isinstance(prob, Tensor):
-        raise TypeError(f"binomial(): argument 'prob' must be Tensor, not {type(prob).__name__}")
+    """binomial(count, prob, generator=None): Binomial(count, prob) counts of count's dtype
+    (count and prob of one float dtype, broadcast together)."""
+    for name, t in (("count", count), ("prob", prob)):
+        if not isinstance(t, Tensor):
+            raise TypeError(f"binomial(): argument '{name}' must be Tensor, not "
+                            f"{type(t).__name__}")
+        if not t.dtype.is_floating_point:
+            raise ValueError(f"binomial only supports floating-point dtypes for {name}, got: "
+                             f"{_type_word(t.dtype)}")
     if prob.dtype != count.dtype:
-        raise RuntimeError(f"expected scalar type {count.dtype.name.capitalize()} but found "
-                           f"{prob.dtype.name.capitalize()}")
+        raise RuntimeError(f"Found dtype {_type_word(prob.dtype)} but expected "
+                           f"{_type_word(count.dtype)}")
+    _check_float(count, "binomial_cpu")
+    # torch's output takes count's shape, resized (with a deprecation warning) to the
+    # broadcast shape when prob is bigger; both then broadcast to it
     shape = tuple(np.broadcast_shapes(tuple(count.shape), tuple(prob.shape)))
-    if shape != tuple(count.shape):
-        raise RuntimeError(f"binomial: the shape of count {tuple(count.shape)} must be the "
-                           f"broadcast shape {shape}")
     dev = count.device
     g = _generator(generator, dev)
     xp = _device.xp_of(count._data)
-    n = count._data
+    n = xp.broadcast_to(count._data, shape)
     p = xp.broadcast_to(_device.move(prob._data, dev), shape)
     with _device.device_context(dev):
         if g.device.type == "cpu":

@@ -352,6 +352,7 @@ def _bernoulli_draw(g, like, probs):
     return u < (probs if double else np.asarray(probs, np.float32))
 
 
+@_device.runs_on(0)  # its rate check runs on input's device (cuda:1 included)
 def poisson(input: Tensor, generator=None) -> Tensor:
     """poisson(input, generator=None): Poisson counts with rates input, in input's dtype."""
     _check_float(input, "poisson")

@@ -187,15 +187,32 @@ def test_bernoulli_of_expanded_and_transposed_probabilities():
               lambda: dpt.bernoulli(dp[:1].expand(4, 5)), 0)
 
 
-def test_sampler_errors():
-    with pytest.raises(RuntimeError, match="binomial"):
-        dpt.binomial(dpt.tensor([3, 4]), dpt.tensor([0.5, 0.5]))
-    with pytest.raises(RuntimeError, match="scalar type"):
-        dpt.binomial(dpt.tensor([3.0]), dpt.tensor([0.5], dtype=dpt.float64))
-    with pytest.raises(RuntimeError, match="gamma"):
-        dpt._standard_gamma(dpt.tensor([1, 2]))
+def test_sampler_errors_like_torch():
+    cases = [
+        lambda m: m.binomial(m.tensor([3, 4]), m.tensor([0.5, 0.5])),
+        lambda m: m.binomial(m.tensor([3.0]), m.tensor([1])),
+        lambda m: m.binomial(m.tensor([3.0]), m.tensor([0.5], dtype=m.float64)),
+        lambda m: m.binomial(m.tensor([3.0], dtype=m.float16), m.tensor([0.5], dtype=m.float16)),
+        lambda m: m._standard_gamma(m.tensor([1, 2])),
+        lambda m: m._standard_gamma(m.tensor([1.0], dtype=m.float16)),
+        lambda m: m._sample_dirichlet(m.tensor([1, 2])),
+    ]
+    for case in cases:
+        with pytest.raises(Exception) as want:
+            case(torch)
+        with pytest.raises(type(want.value), match=str(want.value).replace("'", ".")):
+            case(dpt)
     with pytest.raises(TypeError):
         dpt._sample_dirichlet([1.0, 2.0])
+
+
+@pytest.mark.filterwarnings("ignore:An output with one or more elements was resized")
+def test_binomial_broadcast_and_empty():
+    tn, dn = _pair([[3.0], [40.0]], "float32")
+    tp, dp = _pair([0.5, 0.2, 0.9], "float32")
+    _same(lambda: torch.binomial(tn, tp), lambda: dpt.binomial(dn, dp), 0)
+    _same(lambda: torch.binomial(tn[:0], tp[:0]), lambda: dpt.binomial(dn[:0], dp[:0]), 0)
+    _same(lambda: torch.binomial(tn[0, 0], tp[0]), lambda: dpt.binomial(dn[0, 0], dp[0]), 0)
 
 
 # -- statistics ----------------------------------------------------------------------------------
