@@ -175,10 +175,10 @@ def _gamma_same(e, d: float, c: float, n: int) -> np.ndarray:
     run = 8 / max(0.5 * special.erfc(1 / (c * math.sqrt(2))), 1e-12)
     while got < n:
         need = n - got
-        span = 2 * int(min(1.1 * need, run)) + 64
+        span = 2 * int(min(1.1 * need, run, 1 << 20)) + 64  # bounded memory
         if buf.size - pos < span:
             used += pos
-            buf = np.concatenate([buf[pos:], _mt19937.uniform53(e, max(4096, 3 * need))])
+            buf = np.concatenate([buf[pos:], _mt19937.uniform53(e, max(4096, 2 * span))])
             pos = 0
         u = buf[pos:pos + span]
         head = cache is not None  # a first attempt on the cached normal, uniform u[0]
