@@ -171,6 +171,24 @@ def test_binomial_few_parameter_sets_equal_torch(dt):
 
 
 @pytest.mark.parametrize("dt", DTYPES)
+def test_dirichlet_binomial_strided_input_and_generator(dt):
+    alpha = np.random.RandomState(1).gamma(1.0, size=(4, 3)) + 0.05
+    ta, da = _pair(alpha, dt)
+    _same(lambda: torch._sample_dirichlet(ta.t()), lambda: dpt._sample_dirichlet(da.t()), 2)
+    _same(lambda: torch._sample_dirichlet(ta[:1].expand(5, 3)),
+          lambda: dpt._sample_dirichlet(da[:1].expand(5, 3)), 2)
+    a = torch._sample_dirichlet(ta, generator=torch.Generator().manual_seed(8))
+    b = dpt._sample_dirichlet(da, generator=dpt.Generator().manual_seed(8))
+    np.testing.assert_array_equal(b.numpy(), a.numpy())
+    tn, dn = _pair([[5.0, 60.0], [7.0, 300.0]], dt)
+    tp, dp = _pair([[0.5, 0.25], [0.9, 0.6]], dt)
+    _same(lambda: torch.binomial(tn.t(), tp.t()), lambda: dpt.binomial(dn.t(), dp.t()), 3)
+    a = torch.binomial(tn, tp, generator=torch.Generator().manual_seed(8))
+    b = dpt.binomial(dn, dp, generator=dpt.Generator().manual_seed(8))
+    np.testing.assert_array_equal(b.numpy(), a.numpy())
+
+
+@pytest.mark.parametrize("dt", DTYPES)
 def test_poisson_equals_torch(dt):
     tr, dr = _pair(np.tile([0.0, 0.1, 3.0, 9.99, 10.0, 55.5, 1e4], 40), dt)
     for seed in SEEDS:
