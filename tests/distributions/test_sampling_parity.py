@@ -274,7 +274,8 @@ def test_gamma_rsample_gradient_vs_finite_differences():
     g = (x * r).detach().numpy()  # the standard gamma draws
     expect = (_quantile_fd(c.detach().numpy(), g) / r.detach().numpy()).sum(0)
     np.testing.assert_allclose(c.grad.numpy(), expect, rtol=1e-4)
-    np.testing.assert_allclose(r.grad.numpy(), -(x.detach() / r.detach()).sum(0).numpy(), rtol=1e-12)
+    np.testing.assert_allclose(r.grad.numpy(), -(x.detach() / r.detach()).sum(0).numpy(),
+                               rtol=1e-12)
 
 
 def test_dirichlet_and_beta_rsample_gradient_vs_finite_differences():
