@@ -160,7 +160,7 @@ def test_binomial_equals_torch(dt):
 
 @pytest.mark.parametrize("dt", DTYPES)
 def test_binomial_few_parameter_sets_equal_torch(dt):
-    # every element on BTRS with a few distinct (count, p): the vectorised path
+    # every element on BTRS with a few distinct (count, p): a vectorised path
     tn, dn = _pair(np.tile([[30.0, 30.0, 500.0]], (700, 1)), dt)
     tp, dp = _pair(np.tile([[0.5, 0.97, 0.2]], (700, 1)), dt)
     for seed in SEEDS:
@@ -168,6 +168,11 @@ def test_binomial_few_parameter_sets_equal_torch(dt):
     tn, dn = _pair(np.full(5000, 1e6), dt)
     tp, dp = _pair(np.full(5000, 0.3), dt)
     _same(lambda: torch.binomial(tn, tp), lambda: dpt.binomial(dn, dp), 4)
+    # every element on inversion (count * p < 10), a few (count, p): the other vectorised path
+    tn, dn = _pair(np.tile([[1.0, 7.0, 40.0, 2.5]], (500, 1)), dt)
+    tp, dp = _pair(np.tile([[0.5, 0.05, 0.999, 0.5]], (500, 1)), dt)
+    for seed in SEEDS:
+        _same(lambda: torch.binomial(tn, tp), lambda: dpt.binomial(dn, dp), seed)
 
 
 @pytest.mark.parametrize("dt", DTYPES)
