@@ -19,11 +19,11 @@ one at a time from the mt19937 stream, exactly as torch's serial kernels do:
   rounds the set-up arithmetic to float32 as torch's kernel does (log1pf from the C library).
 
 A rejection sampler's draws depend on every earlier element's, so in general the elements
-run one by one in a Python loop (about 2-5 microseconds each: 1e5 gamma draws take ~0.2-0.4 s,
-1e5 small-n binomials ~0.5 s, where torch takes ~10 ms). Two common cases are vectorised:
-one alpha >= 1 for every gamma element (Gamma/Chi2/StudentT with a scalar parameter: ~40 ms
-for 1e5) and binomials whose elements all take BTRS, or all inversion, with few distinct
-(count, p) (~100 ms for 1e5). On a GPU the
+run one by one in a Python loop (about 2-5 microseconds each: 1e5 gamma draws with alpha < 1
+take ~0.2-0.4 s, where torch takes ~10 ms). Parameters with few distinct values (a scalar
+parameter, or a small batch expanded by sample_shape) are vectorised when every gamma alpha
+is >= 1 (~40 ms for 1e5), or when every binomial takes BTRS, or every one inversion
+(~100 ms for 1e5). On a GPU the
 draws come from the device's Philox stream with numpy/cupy's own algorithms (no torch
 counterpart to match).
 """
@@ -115,8 +115,11 @@ def _gamma_cpu(e, alpha: np.ndarray, double: bool) -> np.ndarray:
     the sine half kept in the generator's cache for the next normal (even across calls)."""
     flat = np.ascontiguousarray(alpha).ravel()
     boosts, recips, ds, cs = _gamma_setup(flat, double)
-    if flat.size > 64 and not boosts[0] and flat[0] > 0 and (flat == flat[0]).all():
-        return _gamma_same(e, ds[0], cs[0], flat.size).reshape(alpha.shape)
+    if flat.size > 64 and (flat >= 1).all() and np.isfinite(flat).all():
+        keys, first, cls = np.unique(flat, return_index=True, return_inverse=True)
+        if keys.size <= 16:
+            ds_, cs_ = [ds[i] for i in first.tolist()], [cs[i] for i in first.tolist()]
+            return _gamma_runs(e, ds_, cs_, cls.ravel()).reshape(alpha.shape)
     log, log1p, sqrt, sin, cos, pow_ = math.log, math.log1p, math.sqrt, math.sin, math.cos, math.pow
     twopi, k32 = 2.0 * math.pi, _K32
     out = [0.0] * flat.size
@@ -160,20 +163,65 @@ def _gamma_cpu(e, alpha: np.ndarray, double: bool) -> np.ndarray:
     return np.array(out, dtype=np.float64).reshape(alpha.shape)
 
 
-def _gamma_same(e, d: float, c: float, n: int) -> np.ndarray:
-    """n draws of sample_gamma for one alpha >= 1 (its d and c), vectorised.
+def _attempts(u, cache):
+    """The attempts laid out on uniforms u when no normal gives y <= 0: (x, w, spare, head)
+    with the normal x and 1 - uniform w of each attempt. A cached normal makes a first
+    attempt with uniform u[0] (head = 1); then every 4 uniforms hold a fresh pair, its
+    cosine attempt's uniform and its sine (cached) attempt's uniform."""
+    head = int(cache is not None)
+    groups = (u.size - head) // 4
+    blk = u[head:head + 4 * groups].reshape(groups, 4)
+    r = np.sqrt(-2.0 * np.log1p(-blk[:, 1]))
+    theta = 2.0 * np.pi * blk[:, 0]
+    x = np.empty(head + 2 * groups)
+    w = np.empty_like(x)
+    spare = r * np.sin(theta)
+    x[head::2], x[head + 1::2] = r * np.cos(theta), spare
+    w[head::2], w[head + 1::2] = 1 - blk[:, 2], 1 - blk[:, 3]
+    if head:
+        x[0], w[0] = cache, 1 - u[0]
+    return x, w, spare, head
 
-    With one alpha and no boost the draws do not depend on where an element starts: the
-    stream is a run of attempts (a normal, then a uniform) and the elements are the accepted
-    ones in order. Normals alternate between a fresh Box-Muller pair (two uniforms) and its
-    cached second value, so attempts sit at fixed places in the stream until a normal gives
-    y <= 0 (no uniform follows it): the run is evaluated in bulk up to there, then picks up
-    again after that normal."""
+
+def _judge(x, w, d, c):
+    """(y <= 0, accepted, value) of each attempt for one alpha's d and c."""
+    y = 1.0 + c * x
+    v = y * y * y
+    xx = x * x
+    with np.errstate(divide="ignore", invalid="ignore"):
+        acc = (w < 1.0 - _K32 * xx * xx) | (np.log(w) < 0.5 * xx + d * (1.0 - v + np.log(v)))
+    bad = y <= 0
+    return bad, acc & ~bad, d * v
+
+
+def _after(a, head, spare, completed):
+    """(uniforms used, cached normal) once attempt a is done: completed (past its uniform),
+    or stopped at its normal (y <= 0: no uniform follows)."""
+    if head and a == 0:
+        return int(completed), None
+    g, cosine = divmod(a - head, 2)
+    cosine = cosine == 0  # this attempt drew a fresh pair and cached its sine
+    used = head + 4 * g + (2 if cosine else 3) + int(completed)
+    return used, float(spare[g]) if cosine else None
+
+
+def _gamma_runs(e, ds, cs, cls) -> np.ndarray:
+    """sample_gamma for elements whose alphas (all >= 1) take a few values (class cls[i]),
+    vectorised.
+
+    Without the boost an element is a run of attempts (a normal, then a uniform) ending at
+    the first its alpha accepts, so the attempts sit at fixed places in the stream whoever
+    makes them, until a normal gives y <= 0 (no uniform follows it). Each class judges the
+    attempts laid out from where the stream stands, the elements take them in order (one
+    class: its accepted attempts in a row), and the layout starts again after a y <= 0."""
+    n, ncls = cls.size, len(ds)
     saved, used = (e.bitgen.state, e.fresh), 0
     buf, pos, cache = np.empty(0), 0, e.normal
     out, got = [], 0
-    # a run ends at the first y <= 0: look ahead about eight such runs' worth of attempts
-    run = 8 / max(0.5 * special.erfc(1 / (c * math.sqrt(2))), 1e-12)
+    # look ahead about eight runs' worth of attempts between normals with y <= 0
+    p_bad = max(0.5 * special.erfc(1 / (max(cs) * math.sqrt(2))), 1e-12)
+    run = 8 / p_bad
+    cl = cls.tolist()
     while got < n:
         need = n - got
         span = 2 * int(min(1.1 * need, run, 1 << 20)) + 64  # bounded memory
@@ -181,40 +229,44 @@ def _gamma_same(e, d: float, c: float, n: int) -> np.ndarray:
             used += pos
             buf = np.concatenate([buf[pos:], _mt19937.uniform53(e, max(4096, 2 * span))])
             pos = 0
-        u = buf[pos:pos + span]
-        head = cache is not None  # a first attempt on the cached normal, uniform u[0]
-        groups = (u.size - head) // 4
-        blk = u[head:head + 4 * groups].reshape(groups, 4)
-        r = np.sqrt(-2.0 * np.log1p(-blk[:, 1]))
-        theta = 2.0 * np.pi * blk[:, 0]
-        x = np.empty(head + 2 * groups)
-        w = np.empty_like(x)
-        spare = r * np.sin(theta)
-        x[head::2], x[head + 1::2] = r * np.cos(theta), spare
-        w[head::2], w[head + 1::2] = 1 - blk[:, 2], 1 - blk[:, 3]
-        if head:
-            x[0], w[0] = cache, 1 - u[0]
-        y = 1.0 + c * x
-        bad = np.flatnonzero(y <= 0)
-        stop = int(bad[0]) if bad.size else x.size
-        x, y, w = x[:stop], y[:stop], w[:stop]
-        v = y * y * y
-        xx = x * x
-        with np.errstate(divide="ignore"):
-            acc = (w < 1.0 - _K32 * xx * xx) | (np.log(w) < 0.5 * xx + d * (1.0 - v + np.log(v)))
-        take = np.flatnonzero(acc)[:need]
-        out.append(d * v[take])
-        got += take.size
-        # where the stream stands after attempt a (the one the run stopped at or after)
-        a = int(take[-1]) if got == n else (stop if stop < head + 2 * groups else stop - 1)
-        fresh = (a - head) % 2 == 0 and not (head and a == 0)  # a takes a new pair
-        g = (a - head) // 2
-        if got == n or stop == head + 2 * groups:  # a completed: past its uniform
-            pos += 1 if (head and a == 0) else head + 4 * g + (3 if fresh else 4)
-            cache = float(spare[g]) if fresh else None
-        else:  # a's normal gave y <= 0: only the normal is used
-            pos += 0 if (head and a == 0) else head + 4 * g + (2 if fresh else 3)
-            cache = float(spare[g]) if fresh else None
+        x, w, spare, head = _attempts(buf[pos:pos + span], cache)
+        if ncls == 1:
+            bad, acc, val = _judge(x, w, ds[0], cs[0])
+            stop = int(np.argmax(bad)) if bad.any() else x.size
+            take = np.flatnonzero(acc[:stop])[:need]
+            out.append(val[take])
+            got += take.size
+            if got == n:
+                a, completed = int(take[-1]), True
+            else:
+                a, completed = (stop, False) if stop < x.size else (x.size - 1, True)
+        else:
+            size = x.size
+            nxt, bads, vals = [], [], []
+            for d, c in zip(ds, cs):
+                bad, acc, val = _judge(x, w, d, c)
+                first = np.where(acc | bad, np.arange(size), size)
+                nxt.append(np.minimum.accumulate(first[::-1])[::-1].tolist() + [size])
+                bads.append(bad.tolist())
+                vals.append(val.tolist())
+            a, completed, taken = 0, True, []
+            while got < n:
+                k = cl[got]
+                a2 = nxt[k][a]
+                if a2 == size:  # ran out: every attempt left was rejected
+                    a = size
+                    break
+                if bads[k][a2]:
+                    a, completed = a2, False
+                    break
+                taken.append(vals[k][a2])
+                got += 1
+                a = a2 + 1
+            out.append(np.array(taken))
+            if completed:
+                a -= 1  # the last attempt made (accepted, or rejected at the window's end)
+        step, cache = _after(a, head, spare, completed)
+        pos += step
     e.normal = cache
     e.bitgen.state, e.fresh = saved
     e.raw64(used + pos)

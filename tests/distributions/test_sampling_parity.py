@@ -108,6 +108,17 @@ def test_standard_gamma_one_alpha_equals_torch(alpha, dt):
 
 
 @pytest.mark.parametrize("dt", DTYPES)
+def test_standard_gamma_few_alphas_equal_torch(dt):
+    # a few alphas >= 1, in a cycle or in blocks: the vectorised path with classes
+    for alphas in (np.tile([1.0, 1.0001, 7.0], 400), np.repeat([1.5, 2.5, 30.0, 1e5], 300)):
+        ta, da = _pair(alphas, dt)
+        for seed in SEEDS:
+            _same(lambda: torch._standard_gamma(ta), lambda: dpt._standard_gamma(da), seed)
+    t, d = _pair([2.0, 3.0, 1.5], dt)
+    _same(lambda: TD.Dirichlet(t).sample((500,)), lambda: D.Dirichlet(d).sample((500,)), 6)
+
+
+@pytest.mark.parametrize("dt", DTYPES)
 def test_standard_gamma_uses_the_cached_normal(dt):
     # a lone randn leaves the second Box-Muller value in the generator; gamma's first normal
     # must take it, and gamma's last spare must be left for the next normal draw
