@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import ctypes
 import ctypes.util
+import functools
 import math
 
 import numpy as np
@@ -47,11 +48,6 @@ _THIRD32 = float(f32(1.0) / f32(3.0))   # torch's 1.0f / 3.0f
 _K32 = float(f32(0.0331))               # torch's 0.0331f
 
 
-def _stream(device):
-    """The bit stream of the device's default generator (numpy Generator / GPU RandomState)."""
-    return _random.default_generator_for(device)._stream()
-
-
 def _generator(generator, device):
     g = _random.default_generator_for(device) if generator is None else generator
     if g.device.type != _device.as_device(device).type:
@@ -65,13 +61,20 @@ def _log(x: float) -> float:
     return math.log(x) if x > 0 else (-math.inf if x == 0 else math.nan)
 
 
-_libm = ctypes.CDLL(ctypes.util.find_library("m") or "libm.so.6")
-_libm.log1pf.restype, _libm.log1pf.argtypes = ctypes.c_float, [ctypes.c_float]
+@functools.lru_cache(maxsize=None)
+def _c_log1pf():
+    """The C library's float32 log1p (the one torch's float kernels call), or numpy's
+    where no C math library can be loaded."""
+    try:
+        f = ctypes.CDLL(ctypes.util.find_library("m") or "libm.so.6").log1pf
+    except (OSError, AttributeError):
+        return lambda x: float(np.log1p(f32(x)))
+    f.restype, f.argtypes = ctypes.c_float, [ctypes.c_float]
+    return f
 
 
 def _log1pf(x: float) -> float:
-    """The C library's float32 log1p, the one torch's float kernels call."""
-    return _libm.log1pf(x)
+    return _c_log1pf()(x)
 
 
 class _Stream:
