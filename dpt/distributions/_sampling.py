@@ -42,6 +42,7 @@ from .. import random as _random
 from .._tensor import Tensor
 from ..autograd.function import Function
 from ..ops.arithmetic import _type_word
+from ..ops.random import poisson as _poisson
 
 f32 = np.float32
 _THIRD32 = float(f32(1.0) / f32(3.0))   # torch's 1.0f / 3.0f
@@ -625,6 +626,18 @@ class _Dirichlet(Function):
         return scale * (gz - (gz * x).sum(-1, keepdim=True))
 
 
+class _Drawn(Function):
+    """A draw made outside autograd, tied to its inputs as torch ties its samplers without a
+    derivative: the result requires grad when an input does, and backward refuses."""
+
+    def forward(self, *inputs, sample, name):
+        self.name = name
+        return sample
+
+    def backward(self, gz):
+        raise RuntimeError(f"derivative for aten::{self.name} is not implemented")
+
+
 def _check_float(t, kernel, arg="input"):
     """torch's CPU kernels here are compiled for float32 and float64 only."""
     if not isinstance(t, Tensor):
@@ -654,7 +667,10 @@ def dirichlet(alpha: Tensor, generator=None) -> Tensor:
 def _sample_dirichlet(input: Tensor, generator=None) -> Tensor:
     """_sample_dirichlet(input, generator=None): Dirichlet draws over input's last dim."""
     _check_float(input, "dirichlet")
-    return _Dirichlet.apply(input.detach(), generator=generator)
+    g = _generator(generator, input.device)
+    with _device.device_context(input.device):
+        x, _ = _dirichlet_array(g, input._data)
+    return _Drawn.apply(input, sample=x, name="_sample_dirichlet")
 
 
 @_device.runs_on(0)
@@ -686,10 +702,9 @@ def binomial(count: Tensor, prob: Tensor, generator=None) -> Tensor:
         else:
             draws = g._stream().binomial(n.astype(np.int64), p.astype(np.float64))
             arr = xp.asarray(draws).astype(n.dtype)
-    return Tensor._make(arr)
+    return _Drawn.apply(count, prob, sample=arr, name="binomial")
 
 
 def poisson(rate: Tensor) -> Tensor:
     """Poisson(rate) draws of rate's shape and dtype (dpt.poisson: torch's sampler)."""
-    from ..ops.random import poisson as _poisson
     return _poisson(rate)

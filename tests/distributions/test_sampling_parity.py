@@ -240,6 +240,20 @@ def test_sampler_errors_like_torch():
         dpt._sample_dirichlet([1.0, 2.0])
 
 
+def test_samplers_autograd_like_torch():
+    for m in (torch, dpt):
+        a = m.tensor([1.0, 2.0], requires_grad=True)
+        y = m._standard_gamma(a)
+        assert y.requires_grad
+        y.sum().backward()
+        assert a.grad is not None
+        for y in (m._sample_dirichlet(a), m.binomial(a, m.tensor([0.5, 0.5]))):
+            assert y.requires_grad
+            with pytest.raises(RuntimeError, match="derivative for aten::.* is not implemented"):
+                y.sum().backward()
+        assert not m._sample_dirichlet(a.detach()).requires_grad
+
+
 @pytest.mark.filterwarnings("ignore:An output with one or more elements was resized")
 def test_binomial_broadcast_and_empty():
     tn, dn = _pair([[3.0], [40.0]], "float32")
