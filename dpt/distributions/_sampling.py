@@ -245,28 +245,29 @@ def _gamma_runs(e, ds, cs, cls) -> np.ndarray:
             else:
                 a, completed = (stop, False) if stop < x.size else (x.size - 1, True)
         else:
-            size = x.size
-            nxt, bads, vals = [], [], []
+            size, idx = x.size, np.arange(x.size)
+            nxt, vals = [], []
             for d, c in zip(ds, cs):
                 bad, acc, val = _judge(x, w, d, c)
-                first = np.where(acc | bad, np.arange(size), size)
-                nxt.append(np.minimum.accumulate(first[::-1])[::-1].tolist() + [size])
-                bads.append(bad.tolist())
-                vals.append(val.tolist())
-            a, completed, taken = 0, True, []
+                # from each attempt, the next one this class accepts (>= 0), or at which its
+                # normal gives y <= 0 (-1 - index), or size: none left in the window
+                stop = np.minimum.accumulate(np.where(acc | bad, idx, size)[::-1])[::-1]
+                code = np.where(bad[np.minimum(stop, size - 1)], -1 - stop, stop)
+                nxt.append(np.append(np.where(stop == size, size, code), size).tolist())
+                vals.append(val)
+            a, completed, start, taken = 0, True, got, []
             while got < n:
-                k = cl[got]
-                a2 = nxt[k][a]
+                a2 = nxt[cl[got]][a]
                 if a2 == size:  # ran out: every attempt left was rejected
                     a = size
                     break
-                if bads[k][a2]:
-                    a, completed = a2, False
+                if a2 < 0:
+                    a, completed = -1 - a2, False
                     break
-                taken.append(vals[k][a2])
+                taken.append(a2)
                 got += 1
                 a = a2 + 1
-            out.append(np.array(taken))
+            out.append(np.stack(vals)[cls[start:got], taken])
             if completed:
                 a -= 1  # the last attempt made (accepted, or rejected at the window's end)
         step, cache = _after(a, head, spare, completed)
