@@ -26,6 +26,7 @@ from .nn.utils.weight_norm import _weight_norm, norm_except_dim  # noqa: F401
 from ._nn_aliases import *  # noqa: F401,F403  (torch.conv2d, torch.dropout, ...: above nn)
 from . import distributed
 from . import distributions
+from .distributions._sampling import _sample_dirichlet, _standard_gamma, binomial  # noqa: F401
 from . import return_types
 from . import utils
 from .serialization import load, save

@@ -16,7 +16,9 @@ Same API as ``torch.random`` / ``torch.Generator``: ``manual_seed``, ``seed``,
   RNNs' inter-layer dropout, nn.init's uniform/normal/kaiming/xavier/trunc_normal_/sparse_
   (so the layers start from torch's weights), and the orders of RandomSampler,
   SubsetRandomSampler, WeightedRandomSampler, DistributedSampler, random_split and a
-  shuffling DataLoader.
+  shuffling DataLoader; poisson, binomial, _standard_gamma and _sample_dirichlet (torch's
+  rejection samplers, element by element: see dpt/distributions/_sampling.py), hence the
+  samples of every dpt.distributions distribution.
   Not matched (with the reason):
 
   * ``orthogonal_``: same normals, but the QR factorisation is numpy's LAPACK, not torch's
@@ -26,10 +28,6 @@ Same API as ``torch.random`` / ``torch.Generator``: ``manual_seed``, ``seed``,
     differ in the last bit. float64 uses numpy's log/sin/cos, equal to glibc's on the
     machines tested; a numpy whose SIMD float64 transcendental functions round differently
     can differ by one ulp.
-  * the distributions' own gamma/binomial/poisson samplers (dpt/distributions) draw from
-    the same mt19937 stream with numpy's algorithms, not torch's, so their values differ;
-    ``dpt.poisson`` itself follows torch (one rate at a time, in Python: slow for big
-    tensors).
   * ``trunc_normal_`` (torch 2.13's rejection sampler) and samplers built on float32
     ``log``/``exp`` of the draws (e.g. Gumbel, Laplace) go through numpy's float32 math,
     which may differ from torch's vectorised kernels in the last bit; a rejection test

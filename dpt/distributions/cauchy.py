@@ -45,8 +45,7 @@ class Cauchy(Distribution):
 
     def rsample(self, sample_shape=Size()):
         shape = self._extended_shape(sample_shape)
-        u = dpt.rand(shape, dtype=self.loc.dtype, device=self.loc.device)
-        eps = dpt.tan(math.pi * (u - 0.5))
+        eps = self.loc.new_empty(shape).cauchy_()  # torch: loc.new(shape).cauchy_()
         return self.loc + eps * self.scale
 
     def log_prob(self, value):

@@ -4,7 +4,7 @@ from __future__ import annotations
 import dpt
 from .._tensor import Size
 from . import constraints
-from ._sampling import standard_gamma
+from ._sampling import dirichlet
 from .exp_family import ExponentialFamily
 
 __all__ = ["Dirichlet"]
@@ -38,10 +38,7 @@ class Dirichlet(ExponentialFamily):
 
     def rsample(self, sample_shape=Size()):
         shape = self._extended_shape(sample_shape)
-        gammas = standard_gamma(self.concentration.expand(shape))
-        x = gammas / gammas.sum(-1, keepdim=True)
-        finfo = dpt.finfo(x.dtype)
-        return x.clamp(min=finfo.tiny, max=1 - finfo.eps)
+        return dirichlet(self.concentration.expand(shape))
 
     def log_prob(self, value):
         if self._validate_args:

@@ -73,6 +73,7 @@ class Gamma(ExponentialFamily):
     def rsample(self, sample_shape=Size()):
         shape = self._extended_shape(sample_shape)
         value = standard_gamma(self.concentration.expand(shape)) / self.rate.expand(shape)
+        value.detach().clamp_(min=dpt.finfo(value.dtype).tiny)  # not recorded, as in torch
         return value
 
     def log_prob(self, value):

@@ -55,7 +55,7 @@ class StudentT(Distribution):
     def rsample(self, sample_shape=Size()):
         # X ~ N(0, 1), Z ~ Chi2(df): Y = X / sqrt(Z / df) ~ StudentT(df)
         shape = self._extended_shape(sample_shape)
-        x = dpt.randn(shape, dtype=self.df.dtype, device=self.df.device)
+        x = dpt.empty(shape, dtype=self.df.dtype, device=self.df.device).normal_()
         z = self._chi2.rsample(sample_shape)
         y = x * dpt.rsqrt(z / self.df)
         return self.loc + self.scale * y

@@ -330,8 +330,9 @@ def bernoulli(input: Tensor, p=None, *, generator=None, out=None) -> Tensor:
     elif not 0 <= probs <= 1:
         raise RuntimeError(f"bernoulli_ expects p to be in [0, 1], but got p={probs}")
     with _device.device_context(dev):
-        if p is None:  # torch: bernoulli_(empty_like(input), input): a tensor of probabilities
-            sample = _bernoulli_draw(g, input._data, probs).astype(input._data.dtype)
+        if p is None:  # torch: a contiguous result filled with bernoulli_(input), in C order
+            like = _device.xp_of(probs).empty(tuple(input.shape), input._data.dtype)
+            sample = _bernoulli_draw(g, like, probs).astype(input._data.dtype)
         else:
             sample = _bernoulli_draw(g, input._data, float(probs)).astype(input._data.dtype)
     if p is None:
@@ -351,6 +352,7 @@ def _bernoulli_draw(g, like, probs):
     return u < (probs if double else np.asarray(probs, np.float32))
 
 
+@_device.runs_on(0)  # its rate check runs on input's device (cuda:1 included)
 def poisson(input: Tensor, generator=None) -> Tensor:
     """poisson(input, generator=None): Poisson counts with rates input, in input's dtype."""
     _check_float(input, "poisson")
