@@ -6,7 +6,7 @@ import math
 import dpt
 from .._tensor import Size
 from . import constraints
-from ._draws import _Cauchy
+from .cauchy import Cauchy
 from .transformed_distribution import TransformedDistribution
 from .transforms import AbsTransform
 
@@ -21,7 +21,7 @@ class HalfCauchy(TransformedDistribution):
     has_rsample = True
 
     def __init__(self, scale, validate_args=None):
-        base_dist = _Cauchy(0, scale, validate_args=False)
+        base_dist = Cauchy(0, scale, validate_args=False)
         super().__init__(base_dist, AbsTransform(), validate_args=validate_args)
 
     def expand(self, batch_shape, _instance=None):
