@@ -378,12 +378,15 @@ def _poisson_one(lam: float, uniform) -> int:
             u = uniform() - 0.5
             v = uniform()
             us = 0.5 - abs(u)
+            if us == 0:  # a uniform of exactly 0: C's k is -inf there, which it rejects
+                continue
             k = math.floor((2 * a / us + b) * u + lam + 0.43)
             if us >= 0.07 and v <= vr:
                 return k
             if k < 0 or (us < 0.013 and v > us):
                 continue
-            if (math.log(v) + math.log(invalpha) - math.log(a / (us * us) + b)
+            if ((math.log(v) if v > 0 else -math.inf) + math.log(invalpha)
+                    - math.log(a / (us * us) + b)
                     <= -lam + k * loglam - math.lgamma(k + 1)):
                 return k
     if lam == 0:

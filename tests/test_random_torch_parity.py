@@ -326,3 +326,12 @@ def test_exponential_distribution():
                 m.distributions.Exponential(rate.double()).sample((5,))]
     for seed in SEEDS[:3]:
         both(run, seed)
+
+
+def test_poisson_sampler_takes_uniforms_of_exactly_zero():
+    """A uniform of 0 (probability 2**-53 per draw) is rejected or accepted as C's arithmetic
+    does (-inf), not a Python ZeroDivisionError/ValueError."""
+    from dpt import _mt19937
+    # u = -0.5 (us = 0): rejected; then us = 0.04 with v = 0: log(v) = -inf accepts k
+    draws = iter([0.0, 0.3, 0.96, 0.0])
+    assert _mt19937._poisson_one(50.0, lambda: next(draws)) == 68
