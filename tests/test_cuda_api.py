@@ -1,6 +1,5 @@
 """dpt.cuda's torch.cuda names: torch's CPU-only behaviour without a GPU (checked against the
 venv's CPU build of torch), and the GPU behaviour on a GPU or the CuPy stand-in (cuda marker)."""
-import contextlib
 import inspect
 import sys
 import types
@@ -49,7 +48,8 @@ def test_gpu_only_calls_raise_like_torch(name):
 @no_gpu
 def test_two_argument_and_allocator_calls_raise_like_torch():
     torch = pytest.importorskip("torch")
-    for name, args in [("can_device_access_peer", (0, 1)), ("set_per_process_memory_fraction", (0.5,)),
+    for name, args in [("can_device_access_peer", (0, 1)),
+                       ("set_per_process_memory_fraction", (0.5,)),
                        ("caching_allocator_alloc", (16,)), ("caching_allocator_delete", (0,)),
                        ("check_error", (0,)), ("ExternalStream", (0,)), ("Stream", ()),
                        ("Event", ())]:
@@ -190,6 +190,24 @@ def test_peak_memory_is_tracked_and_reset(pool_clean):
 
 
 @pytest.mark.cuda
+def test_peak_is_exact_under_mixed_allocations_and_frees(pool_clean):
+    pool = dpt._device.gpu_module().get_default_memory_pool()
+    dpt.cuda.reset_peak_memory_stats()
+    true_peak, live = pool.used_bytes(), []
+    sizes = [3000, 70000, 512, 1, 250000, 4096, 99999, 12345, 800000, 7]
+    for step in range(60):
+        size = sizes[(step * 7) % len(sizes)]
+        if step % 3 == 2 and live:  # frees interleaved, so usage goes up and down
+            dpt.cuda.caching_allocator_delete(live.pop((step * 5) % len(live)))
+        else:
+            live.append(dpt.cuda.caching_allocator_alloc(size))
+        true_peak = max(true_peak, pool.used_bytes())
+    assert dpt.cuda.max_memory_allocated() == true_peak
+    for ptr in live:
+        dpt.cuda.caching_allocator_delete(ptr)
+
+
+@pytest.mark.cuda
 def test_memory_stats_keys_nested_and_summary(pool_clean):
     ptr = dpt.cuda.caching_allocator_alloc(4096)
     stats = dpt.cuda.memory_stats()
@@ -226,6 +244,15 @@ def test_memory_fraction_caps_the_pool_and_oom_is_dpts(pool_clean):
         dpt.cuda.set_per_process_memory_fraction(1)
     with pytest.raises(ValueError, match="fraction"):
         dpt.cuda.set_per_process_memory_fraction(1.5)
+
+
+@pytest.mark.cuda
+def test_caching_allocator_alloc_on_a_stream(pool_clean):
+    s = dpt.cuda.Stream()
+    ptr = dpt.cuda.caching_allocator_alloc(512, device=0, stream=s)
+    assert dpt.cuda.current_stream() == dpt.cuda.default_stream()
+    assert dpt.cuda.memory_allocated(0) >= 512
+    dpt.cuda.caching_allocator_delete(ptr)
 
 
 @pytest.mark.cuda

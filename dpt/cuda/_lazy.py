@@ -21,7 +21,8 @@ def gpu():
     cp = _device.gpu_module()
     if cp is None:
         raise NoCudaError("dpt.cuda: no CUDA device is available (no GPU array module, or it "
-                          "sees no GPU); install dpt[cuda12] or dpt[cuda13] on a machine with a GPU")
+                          "sees no GPU); install dpt[cuda12] or dpt[cuda13] on a machine "
+                          "with a GPU")
     from . import memory
     memory.install_allocator(cp)
     return cp

@@ -28,10 +28,27 @@ _counts: dict = {}  # device index -> {"num_ooms": n, "num_alloc_retries": n}
 _raw: dict = {}  # caching_allocator_alloc pointers -> their CuPy memory, kept alive
 
 
-def _note_peaks(pool, dev: int) -> None:
-    p = _peaks.setdefault(dev, {"allocated": 0, "reserved": 0})
-    p["allocated"] = max(p["allocated"], pool.used_bytes())
-    p["reserved"] = max(p["reserved"], pool.total_bytes())
+_ROUND = 512  # CuPy's pool rounds every request up to a multiple of this
+
+
+def _note_peaks(pool, dev: int, size: int | None = None) -> None:
+    """Update dev's peaks after an allocation of size bytes (None: measure now).
+
+    CuPy's used_bytes() walks every block in use, too slow to call on each allocation. Usage
+    only grows by what is allocated, so dpt keeps an upper bound (last measured usage plus
+    the bytes allocated since) and measures only when the bound passes the recorded peak:
+    the peak stays exact at a fraction of the cost."""
+    p = _peaks.setdefault(dev, {"allocated": 0, "reserved": 0, "bound": 0})
+    reserved = pool.total_bytes()  # O(1) in CuPy
+    if reserved > p["reserved"]:
+        p["reserved"] = reserved
+    if size is not None:
+        p["bound"] += -(-int(size) // _ROUND) * _ROUND
+        if p["bound"] <= p["allocated"]:
+            return
+    p["bound"] = used = pool.used_bytes()
+    if used > p["allocated"]:
+        p["allocated"] = used
 
 
 def install_allocator(cp) -> None:
@@ -41,16 +58,17 @@ def install_allocator(cp) -> None:
         return
     pool = cp.get_default_memory_pool()
     oom = cp.cuda.memory.OutOfMemoryError
+    device_id = cp.cuda.runtime.getDevice
 
     def malloc(size):
-        dev = cp.cuda.Device().id
         try:
             mem = pool.malloc(size)
         except oom as exc:
+            dev = device_id()
             c = _counts.setdefault(dev, {"num_ooms": 0, "num_alloc_retries": 0})
             c["num_ooms"] += 1
             raise OutOfMemoryError(f"CUDA out of memory on device {dev}: {exc}") from exc
-        _note_peaks(pool, dev)
+        _note_peaks(pool, device_id(), size)
         return mem
 
     cp.cuda.set_allocator(malloc)
@@ -141,7 +159,8 @@ def reset_peak_memory_stats(device=None) -> None:
     cp, ctx = _pool_on(dev)
     with ctx:
         pool = cp.get_default_memory_pool()
-        _peaks[dev] = {"allocated": pool.used_bytes(), "reserved": pool.total_bytes()}
+        used = pool.used_bytes()
+        _peaks[dev] = {"allocated": used, "reserved": pool.total_bytes(), "bound": used}
 
 
 def reset_max_memory_allocated(device=None) -> None:
@@ -191,7 +210,7 @@ def get_per_process_memory_fraction(device=None) -> float:
     cp, ctx = _pool_on(dev)
     with ctx:
         limit = cp.get_default_memory_pool().get_limit()
-        total = cp.cuda.runtime.getDeviceProperties(dev)["totalGlobalMem"]
+        total = cp.cuda.runtime.memGetInfo()[1]  # what CuPy's set_limit(fraction=) scales
     return 1.0 if limit == 0 else limit / total
 
 
@@ -242,13 +261,12 @@ def ipc_collect() -> None:
 
 def caching_allocator_alloc(size, device=None, stream=None) -> int:
     """caching_allocator_alloc(size, device=None, stream=None): size bytes from the pool; the
-    device pointer (an int) stays valid until caching_allocator_delete(ptr)."""
+    device pointer (an int) stays valid until caching_allocator_delete(ptr). CuPy's pool ties
+    a block to the stream current when it is allocated, so a given stream is made current."""
     dev = _lazy.index(device)
     cp, ctx = _pool_on(dev)
-    if stream is not None and not isinstance(stream, int):
-        stream = getattr(stream, "cuda_stream", stream)
-    with ctx:
-        mem = cp.cuda.get_allocator()(int(size))
+    with ctx, (contextlib.nullcontext() if stream is None else stream._stream):
+        mem = cp.cuda.alloc(int(size))
     _raw[mem.ptr] = mem
     return mem.ptr
 
