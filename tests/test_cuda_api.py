@@ -237,6 +237,8 @@ def test_memory_fraction_caps_the_pool_and_oom_is_dpts(pool_clean):
     with pytest.raises(dpt.cuda.OutOfMemoryError) as err:
         dpt.cuda.caching_allocator_alloc(int(total * 0.3))
     assert isinstance(err.value, MemoryError) and "out of memory" in str(err.value).lower()
+    assert isinstance(err.value, dpt._device.gpu_module().cuda.memory.OutOfMemoryError)
+    assert type(err.value.__cause__) is dpt._device.gpu_module().cuda.memory.OutOfMemoryError
     assert dpt.cuda.memory_stats()["num_ooms"] == 1
     dpt.cuda.reset_accumulated_memory_stats()
     assert dpt.cuda.memory_stats()["num_ooms"] == 0

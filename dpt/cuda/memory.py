@@ -60,6 +60,15 @@ def install_allocator(cp) -> None:
     oom = cp.cuda.memory.OutOfMemoryError
     device_id = cp.cuda.runtime.getDevice
 
+    class _OutOfMemoryError(OutOfMemoryError, oom):
+        """dpt's error that CuPy's own except clauses (retries, plan caches) still catch."""
+
+        def __init__(self, msg):
+            RuntimeError.__init__(self, msg)
+
+    _OutOfMemoryError.__name__ = _OutOfMemoryError.__qualname__ = "OutOfMemoryError"
+    _OutOfMemoryError.__module__ = "dpt.cuda"
+
     def malloc(size):
         try:
             mem = pool.malloc(size)
@@ -67,7 +76,7 @@ def install_allocator(cp) -> None:
             dev = device_id()
             c = _counts.setdefault(dev, {"num_ooms": 0, "num_alloc_retries": 0})
             c["num_ooms"] += 1
-            raise OutOfMemoryError(f"CUDA out of memory on device {dev}: {exc}") from exc
+            raise _OutOfMemoryError(f"CUDA out of memory on device {dev}: {exc}") from exc
         _note_peaks(pool, device_id(), size)
         return mem
 
