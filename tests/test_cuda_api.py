@@ -242,6 +242,10 @@ def test_memory_fraction_caps_the_pool_and_oom_is_dpts(pool_clean):
     assert dpt.cuda.memory_stats()["num_ooms"] == 1
     dpt.cuda.reset_accumulated_memory_stats()
     assert dpt.cuda.memory_stats()["num_ooms"] == 0
+    dpt.cuda.set_per_process_memory_fraction(0.0)  # torch: nothing may be allocated
+    assert dpt.cuda.get_per_process_memory_fraction() == 0.0
+    with pytest.raises(dpt.cuda.OutOfMemoryError):
+        dpt.cuda.caching_allocator_alloc(1)
     with pytest.raises(TypeError, match="float"):
         dpt.cuda.set_per_process_memory_fraction(1)
     with pytest.raises(ValueError, match="fraction"):

@@ -11,6 +11,9 @@ class OutOfMemoryError(RuntimeError, MemoryError):
     cause); it is also a MemoryError, as CuPy's is, so either kind of except clause catches it."""
 
 
+OutOfMemoryError.__module__ = "dpt.cuda"
+
+
 class CudaError(RuntimeError):
     """CudaError(code): a CUDA runtime call returned the non-zero status code."""
 

@@ -26,6 +26,7 @@ _enabled = True  # caching_allocator_enable
 _peaks: dict = {}  # device index -> {"allocated": bytes, "reserved": bytes}
 _counts: dict = {}  # device index -> {"num_ooms": n, "num_alloc_retries": n}
 _raw: dict = {}  # caching_allocator_alloc pointers -> their CuPy memory, kept alive
+_fractions: dict = {}  # device index -> set_per_process_memory_fraction's value
 
 
 _ROUND = 512  # CuPy's pool rounds every request up to a multiple of this
@@ -210,14 +211,19 @@ def set_per_process_memory_fraction(fraction, device=None) -> None:
         raise ValueError(f"Invalid fraction value: {fraction}. Allowed range: 0~1")
     cp, ctx = _pool_on(dev)
     with ctx:
-        cp.get_default_memory_pool().set_limit(fraction=fraction)
+        # CuPy reads a limit of 0 as "no limit"; torch's 0.0 allows nothing
+        cp.get_default_memory_pool().set_limit(**({"fraction": fraction} if fraction else
+                                                  {"size": 1}))
+    _fractions[dev] = fraction
 
 
 def get_per_process_memory_fraction(device=None) -> float:
     """get_per_process_memory_fraction(device=None): the cap set above (1.0 when none is)."""
     dev = _lazy.index(device)
+    if dev in _fractions:
+        return _fractions[dev]
     cp, ctx = _pool_on(dev)
-    with ctx:
+    with ctx:  # a limit set through CuPy directly
         limit = cp.get_default_memory_pool().get_limit()
         total = cp.cuda.runtime.memGetInfo()[1]  # what CuPy's set_limit(fraction=) scales
     return 1.0 if limit == 0 else limit / total
