@@ -28,6 +28,7 @@ def gpu_module():
         if os.environ.get("DPT_CUDA_STANDIN") == "1":  # tests: the strict CuPy/NCCL test double
             from . import _standin
             _cupy = _standin.install()
+            _install_allocator(_cupy)
             return _cupy
         try:
             import cupy
@@ -36,7 +37,15 @@ def gpu_module():
                 _cupy = cupy
         except Exception:  # no cupy, no driver, or no device: CPU only
             _cupy = None
+        if _cupy is not None:
+            _install_allocator(_cupy)
     return _cupy
+
+
+def _install_allocator(cp) -> None:
+    """dpt.cuda's allocator in front of CuPy's pool: memory peaks and OutOfMemoryError."""
+    from .cuda import memory
+    memory.install_allocator(cp)
 
 
 def gpu_available() -> bool:

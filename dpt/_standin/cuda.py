@@ -9,7 +9,7 @@ import weakref
 
 import numpy as np
 
-from . import NAMES, build_module
+from . import NAMES, StandinModule, _modules, build_module
 from ._core import (N_DEVICES, CUDARuntimeError, check_device_id, current_device_id,
                     current_stream_of, ndarray, set_current_device_id, set_current_stream_of)
 
@@ -188,6 +188,15 @@ class Stream:
         return hash((self.ptr, self.device_id))
 
 
+class ExternalStream(Stream):
+    """cupy.cuda.ExternalStream(ptr, device_id=-1): a stream made elsewhere, by its handle."""
+
+    def __init__(self, ptr, device_id=-1):
+        self.device_id = current_device_id() if device_id < 0 else check_device_id(device_id)
+        self.ptr = int(ptr)
+        self._prev = []
+
+
 _null_streams = {}
 
 
@@ -202,8 +211,86 @@ def get_current_stream(device_id=None):
     return current_stream_of(dev) or _null(dev)
 
 
+class OutOfMemoryError(MemoryError):
+    """cupy.cuda.memory.OutOfMemoryError(size, total, limit=0)."""
+
+    def __init__(self, size, total, limit=0):
+        limit_msg = f", limit set to: {limit:,} bytes" if limit else ""
+        super().__init__(f"Out of memory allocating {size:,} bytes "
+                         f"(allocated so far: {total:,} bytes{limit_msg}).")
+
+
+class _PoolMemory:
+    """A block handed out by the pool: ``ptr`` is opaque; dropping it returns the block."""
+
+    def __init__(self, pool, dev, size):
+        self._pool, self.device_id, self.size = pool, dev, size
+        self.ptr = next(_ptrs)
+
+    def __del__(self):
+        if self._pool is not None:
+            self._pool._release(self.device_id, self.size)
+
+
 class MemoryPool:
-    """Counts nothing: the stand-in's arrays live in numpy's heap."""
+    """Counts the blocks allocated through it (cupy.cuda.alloc with the default allocator),
+    per device, with CuPy's rounding to 512 bytes, caching of freed blocks and limit. The
+    stand-in's arrays live in numpy's heap and do not go through it."""
+
+    _UNIT = 512
+
+    def __init__(self):
+        self._used, self._cached, self._limit = {}, {}, {}
+
+    def malloc(self, size):
+        dev = current_device_id()
+        size = -(-int(size) // self._UNIT) * self._UNIT
+        cached = self._cached.setdefault(dev, [])
+        if size in cached:
+            cached.remove(size)
+        else:
+            limit = self.get_limit()
+            if limit and self.total_bytes() + size > limit:
+                cached.clear()  # CuPy frees the cache and retries before giving up
+                if self.total_bytes() + size > limit:
+                    raise OutOfMemoryError(size, self.total_bytes(), limit)
+        self._used[dev] = self._used.get(dev, 0) + size
+        return _PoolMemory(self, dev, size)
+
+    def _release(self, dev, size):
+        self._used[dev] -= size
+        self._cached.setdefault(dev, []).append(size)
+
+    def used_bytes(self):
+        return self._used.get(current_device_id(), 0)
+
+    def free_bytes(self):
+        return sum(self._cached.get(current_device_id(), []))
+
+    def total_bytes(self):
+        return self.used_bytes() + self.free_bytes()
+
+    def free_all_blocks(self, stream=None):
+        self._cached.pop(current_device_id(), None)
+
+    def n_free_blocks(self):
+        return len(self._cached.get(current_device_id(), []))
+
+    def set_limit(self, size=None, fraction=None):
+        if size is not None and fraction is not None:
+            raise ValueError("size and fraction cannot be specified at one time")
+        if fraction is not None:
+            if not 0 <= fraction <= 1:
+                raise ValueError(f"memory limit fraction out of range: {fraction}")
+            size = int(_TOTAL_MEM * fraction)
+        self._limit[current_device_id()] = int(size or 0)
+
+    def get_limit(self):
+        return self._limit.get(current_device_id(), 0)
+
+
+class PinnedMemoryPool:
+    """Counts nothing: pinned buffers are plain host memory here."""
 
     def used_bytes(self):
         return 0
@@ -214,23 +301,14 @@ class MemoryPool:
     def free_bytes(self):
         return 0
 
-    def free_all_blocks(self, stream=None):
+    def free_all_blocks(self):
         pass
 
     def n_free_blocks(self):
         return 0
 
-    def set_limit(self, size=None, fraction=None):
-        pass
 
-    def get_limit(self):
-        return 0
-
-
-class PinnedMemoryPool(MemoryPool):
-    pass
-
-
+_TOTAL_MEM = 16 << 30
 _pool, _pinned_pool = MemoryPool(), PinnedMemoryPool()
 
 
@@ -240,6 +318,26 @@ def get_default_memory_pool():
 
 def get_default_pinned_memory_pool():
     return _pinned_pool
+
+
+def _raw_malloc(size):
+    return _PoolMemory(None, current_device_id(), int(size))
+
+
+_allocator = [_pool.malloc]
+
+
+def set_allocator(allocator=None):
+    """cupy.cuda.set_allocator(allocator=None): None disables the pool."""
+    _allocator[0] = _raw_malloc if allocator is None else allocator
+
+
+def get_allocator():
+    return _allocator[0]
+
+
+def alloc(size):
+    return _allocator[0](size)
 
 
 class PinnedMemoryPointer(bytearray):
@@ -260,7 +358,7 @@ def alloc_pinned_memory(size):
 def _runtime():
     def getDeviceProperties(device):
         check_device_id(device)
-        return {"name": b"dpt CuPy stand-in (no GPU)", "totalGlobalMem": 16 << 30,
+        return {"name": b"dpt CuPy stand-in (no GPU)", "totalGlobalMem": _TOTAL_MEM,
                 "major": 8, "minor": 0, "multiProcessorCount": 1, "pciBusID": int(device),
                 "warpSize": 32, "maxThreadsPerBlock": 1024}
 
@@ -275,7 +373,7 @@ def _runtime():
         "setDevice": setDevice, "getDeviceProperties": getDeviceProperties,
         "deviceSynchronize": lambda: None, "streamSynchronize": lambda stream: None,
         "runtimeGetVersion": lambda: 12080, "driverGetVersion": lambda: 12080,
-        "memGetInfo": lambda: (16 << 30, 16 << 30), "CUDARuntimeError": CUDARuntimeError,
+        "memGetInfo": lambda: (_TOTAL_MEM - _pool.used_bytes(), _TOTAL_MEM), "CUDARuntimeError": CUDARuntimeError,
         "is_hip": False, "pointerGetAttributes": pointerGetAttributes,
         "deviceCanAccessPeer": lambda a, b: 1,
     }
@@ -288,14 +386,19 @@ def build():
     curand = build_module("cupy.cuda.curand", None, {})
     nccl_mod = nccl.build()
     hand = {
-        "Device": Device, "Stream": Stream, "ExternalStream": Stream, "Event": Event,
+        "Device": Device, "Stream": Stream, "ExternalStream": ExternalStream, "Event": Event,
         "MemoryPointer": MemoryPointer, "MemoryPool": MemoryPool,
         "PinnedMemoryPool": PinnedMemoryPool, "PinnedMemoryPointer": PinnedMemoryPointer,
         "get_current_stream": get_current_stream, "get_elapsed_time": get_elapsed_time,
         "get_device_id": get_device_id, "alloc_pinned_memory": alloc_pinned_memory,
         "is_available": lambda: True, "runtime": runtime,
+        "set_allocator": set_allocator, "get_allocator": get_allocator, "alloc": alloc,
     }
-    mod = build_module("cupy.cuda", None, hand, {"runtime": runtime})
+    memory = StandinModule("cupy.cuda.memory", "CuPy stand-in for cupy.cuda.memory (part)")
+    memory.OutOfMemoryError, memory.MemoryPool, memory.alloc = OutOfMemoryError, MemoryPool, alloc
+    memory.set_allocator, memory.get_allocator = set_allocator, get_allocator
+    _modules["cupy.cuda.memory"] = memory
+    mod = build_module("cupy.cuda", None, hand, {"runtime": runtime, "memory": memory})
     # real CuPy resolves these lazily in cupy.cuda.__getattr__ (not in its dir())
     mod.nccl, mod.curand = nccl_mod, curand
     Stream.null = _null(0)

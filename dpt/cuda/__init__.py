@@ -1,23 +1,56 @@
 """dpt.cuda: GPU queries and control (torch.cuda), through the GPU array module that
-dpt._device picks.
+dpt._device picks (CuPy).
 
-Everything here works without one: ``is_available()`` is then False, ``device_count()``
-is 0, and calls that need a GPU raise a RuntimeError saying so.
+Everything here imports without a GPU and then behaves like torch's CPU-only build: queries
+answer defaults (``is_available()`` False, ``device_count()`` 0, memory counters 0), and calls
+that need a GPU raise an AssertionError that is also a RuntimeError, saying why.
+
+Modules: memory (pool statistics, limits, OOM), streams (Stream, Event, StreamContext),
+random (the GPU generators), graphs (CUDA graphs: unsupported), nvml (utilization & co),
+tensors (the legacy FloatTensor & co), errors (OutOfMemoryError, CudaError).
+
+Not provided, on purpose: the Storage classes (dpt has no storages), torch's allocator
+plumbing (CUDAPluggableAllocator, MemPool, use_mem_pool, change_current_allocator,
+get_allocator_backend, host memory stats: CuPy's pool has no counterpart), GreenContext,
+cuBLAS/cuSOLVER handles and the torch._C bindings (cudart, cudaStatus).
 """
 from __future__ import annotations
 
 from .. import _device
-from ..random import default_generator_for
-from . import amp  # noqa: E402,F401  (torch.cuda.amp's deprecated names)
+from . import amp  # noqa: F401  (torch.cuda.amp's deprecated names)
+from . import graphs, memory, nvml, random, streams, tensors  # noqa: F401
+from ._lazy import gpu as _gpu, index as _index
+from .errors import CudaError, OutOfMemoryError, check_error  # noqa: F401
+from .graphs import (CUDAGraph, graph, graph_pool_handle,  # noqa: F401
+                     is_current_stream_capturing, make_graphed_callables)
+from .memory import (caching_allocator_alloc, caching_allocator_delete,  # noqa: F401
+                     caching_allocator_disabled, caching_allocator_enable, empty_cache,
+                     get_per_process_memory_fraction, ipc_collect, max_memory_allocated,
+                     max_memory_cached, max_memory_reserved, mem_get_info, memory_allocated,
+                     memory_cached, memory_reserved, memory_snapshot, memory_stats,
+                     memory_stats_as_nested_dict, memory_summary, reset_accumulated_memory_stats,
+                     reset_max_memory_allocated, reset_max_memory_cached,
+                     reset_peak_memory_stats, set_per_process_memory_fraction)
+from .nvml import (clock_rate, device_memory_used, list_gpu_processes,  # noqa: F401
+                   memory_usage, power_draw, temperature, utilization)
+from .random import (get_rng_state, get_rng_state_all, initial_seed,  # noqa: F401
+                     manual_seed, manual_seed_all, seed, seed_all, set_rng_state,
+                     set_rng_state_all)
+from .streams import (Event, ExternalStream, Stream, StreamContext,  # noqa: F401
+                      current_stream, default_stream, get_stream_from_external, set_stream,
+                      stream)
+from .tensors import (BFloat16Tensor, BoolTensor, ByteTensor, CharTensor,  # noqa: F401
+                      DoubleTensor, FloatTensor, HalfTensor, IntTensor, LongTensor,
+                      ShortTensor)
+
+has_half = True  # float16 works on every GPU CuPy supports
+has_magma = False  # dpt's linear algebra goes through cuSOLVER (CuPy), never MAGMA
 
 
-def _gpu():
-    cp = _device.gpu_module()
-    if cp is None:
-        raise RuntimeError("dpt.cuda: no CUDA device is available (no GPU array module, or it "
-                           "sees no GPU); "
-                           "install dpt[cuda12] or dpt[cuda13] on a machine with a GPU")
-    return cp
+def __getattr__(name):
+    if name == "default_generators":  # depends on how many GPUs there are: computed on access
+        return random.default_generators()
+    raise AttributeError(f"module 'dpt.cuda' has no attribute '{name}'")
 
 
 def is_available() -> bool:
@@ -26,8 +59,17 @@ def is_available() -> bool:
 
 
 def device_count() -> int:
-    cp = _device.gpu_module()
-    return 0 if cp is None else cp.cuda.runtime.getDeviceCount()
+    return 0 if _device.gpu_module() is None else _device.gpu_count()
+
+
+def init() -> None:
+    """Initialise CUDA now: dpt has nothing lazy to do, but raises without a GPU, as torch."""
+    _gpu()
+
+
+def is_initialized() -> bool:
+    """True when a GPU is usable: dpt has no lazy CUDA initialisation to wait for."""
+    return is_available()
 
 
 def current_device() -> int:
@@ -35,73 +77,55 @@ def current_device() -> int:
 
 
 def set_device(device) -> None:
-    """set_device(device): make device (int, 'cuda:N' or dpt.device) the current GPU."""
-    idx = device if isinstance(device, int) else _device.device(device).index or 0
-    _gpu().cuda.Device(idx).use()
+    """set_device(device): make device (int, 'cuda:N' or dpt.device) the current GPU;
+    a negative index does nothing, as in torch."""
+    if isinstance(device, int) and device < 0:
+        return
+    _gpu().cuda.Device(_index(device, optional=False)).use()
 
 
 def synchronize(device=None) -> None:
     """Wait for every kernel queued on device (default: the current one) to finish."""
     cp = _gpu()
-    idx = current_device() if device is None else (
-        device if isinstance(device, int) else _device.device(device).index or 0)
-    with cp.cuda.Device(idx):
+    with cp.cuda.Device(_index(device)):
         cp.cuda.runtime.deviceSynchronize()
 
 
 def get_device_name(device=None) -> str:
-    cp = _gpu()
-    idx = current_device() if device is None else (
-        device if isinstance(device, int) else _device.device(device).index or 0)
-    name = cp.cuda.runtime.getDeviceProperties(idx)["name"]
+    name = _gpu().cuda.runtime.getDeviceProperties(_index(device))["name"]
     return name.decode() if isinstance(name, bytes) else name
 
 
 def get_device_properties(device=None) -> dict:
-    cp = _gpu()
-    idx = current_device() if device is None else int(device)
-    return cp.cuda.runtime.getDeviceProperties(idx)
+    """The CUDA runtime's cudaDeviceProp of device, as the dict CuPy returns (torch gives an
+    object with attributes: a documented difference)."""
+    return _gpu().cuda.runtime.getDeviceProperties(_index(device))
 
 
-def manual_seed(seed: int) -> None:
-    """Seed the generator of the current GPU (dpt.manual_seed seeds all devices).
-
-    Without a GPU this does nothing, as in torch, so CPU runs of GPU scripts go on."""
-    seed = int(seed)
-    if is_available():
-        default_generator_for(_device.device("cuda", current_device())).manual_seed(seed)
+def get_device_capability(device=None) -> tuple:
+    """get_device_capability(device=None): the (major, minor) compute capability."""
+    props = get_device_properties(device)
+    return int(props["major"]), int(props["minor"])
 
 
-def manual_seed_all(seed: int) -> None:
-    """Seed every GPU's generator (nothing to seed without a GPU)."""
-    seed = int(seed)
-    for i in range(device_count()):
-        default_generator_for(_device.device("cuda", i)).manual_seed(seed)
+def get_arch_list() -> list:
+    """The GPU architectures dpt's kernels are built for: CuPy compiles each kernel at run
+    time for the GPU it runs on, so these are the visible GPUs' own ('sm_80', ...); [] without
+    a GPU, as torch's CPU build."""
+    if not is_available():
+        return []
+    caps = {get_device_capability(i) for i in range(device_count())}
+    return [f"sm_{major}{minor}" for major, minor in sorted(caps)]
 
 
-def seed() -> None:
-    """Seed the current GPU's generator from the OS's entropy (a no-op without a GPU)."""
-    if is_available():
-        default_generator_for(_device.device("cuda", current_device())).seed()
+def get_gencode_flags() -> str:
+    """The nvcc -gencode flags for get_arch_list() ('' without a GPU)."""
+    return " ".join(f"-gencode compute=compute_{a[3:]},code={a}" for a in get_arch_list())
 
 
-def seed_all() -> None:
-    """Seed every GPU's generator from one draw of the OS's entropy (no-op without a GPU)."""
-    if is_available():
-        s = default_generator_for(_device.device("cuda", 0)).seed()
-        manual_seed_all(s)
-
-
-def get_rng_state_all() -> list:
-    """Every GPU generator's state, one uint8 tensor per GPU ([] without a GPU)."""
-    return [default_generator_for(_device.device("cuda", i)).get_state()
-            for i in range(device_count())]
-
-
-def set_rng_state_all(new_states) -> None:
-    """Restore the states get_rng_state_all() returned, GPU by GPU."""
-    for i, state in enumerate(new_states):
-        default_generator_for(_device.device("cuda", i)).set_state(state)
+def is_tf32_supported() -> bool:
+    """True when the current GPU has TF32 tensor cores (compute capability 8.0 or newer)."""
+    return is_available() and get_device_capability() >= (8, 0)
 
 
 def is_bf16_supported(including_emulation: bool = True) -> bool:
@@ -110,94 +134,65 @@ def is_bf16_supported(including_emulation: bool = True) -> bool:
     return False
 
 
-def is_initialized() -> bool:
-    """True when a GPU is usable: dpt has no lazy CUDA initialisation to wait for."""
-    return is_available()
+def can_device_access_peer(device, peer_device) -> bool:
+    """can_device_access_peer(device, peer_device): whether device can read peer_device's
+    memory directly (False for a device and itself, as CUDA answers)."""
+    cp = _gpu()
+    a, b = _index(device, optional=False), _index(peer_device, optional=False)
+    return a != b and bool(cp.cuda.runtime.deviceCanAccessPeer(a, b))
 
 
-def initial_seed() -> int:
-    """The current GPU generator's seed; a RuntimeError without a GPU (torch raises too)."""
-    return default_generator_for(_device.device("cuda", current_device())).initial_seed()
+_SYNC_DEBUG_MODES = {"default": 0, "warn": 1, "error": 2}
+_sync_debug_mode = 0
 
 
-def memory_allocated(device=None) -> int:
-    """Bytes held by the GPU memory pool for arrays."""
-    return _gpu().get_default_memory_pool().used_bytes()
+def set_sync_debug_mode(debug_mode) -> None:
+    """set_sync_debug_mode(debug_mode): 'default'/0, 'warn'/1 or 'error'/2. dpt records the
+    mode for get_sync_debug_mode but does not yet detect synchronising calls."""
+    global _sync_debug_mode
+    _gpu()
+    if isinstance(debug_mode, str):
+        if debug_mode not in _SYNC_DEBUG_MODES:
+            raise RuntimeError("invalid value of debug_mode, expected one of `default`, "
+                               "`warn`, `error`")
+        debug_mode = _SYNC_DEBUG_MODES[debug_mode]
+    _sync_debug_mode = min(max(int(debug_mode), 0), 2)
 
 
-def memory_reserved(device=None) -> int:
-    return _gpu().get_default_memory_pool().total_bytes()
-
-
-def empty_cache() -> None:
-    """Return cached, unused GPU memory to the driver (no-op without a GPU)."""
-    cp = _device.gpu_module()
-    if cp is not None:
-        cp.get_default_memory_pool().free_all_blocks()
-        cp.get_default_pinned_memory_pool().free_all_blocks()
+def get_sync_debug_mode() -> int:
+    """get_sync_debug_mode(): the mode set by set_sync_debug_mode (0 by default)."""
+    _gpu()
+    return _sync_debug_mode
 
 
 class device:
-    """with dpt.cuda.device(1): ... makes GPU 1 current inside the block."""
+    """with dpt.cuda.device(1): ... makes GPU 1 current inside the block; a negative index or
+    None does nothing (also without a GPU), as in torch."""
 
     def __init__(self, device):
-        self.idx = device if isinstance(device, int) else _device.device(device).index or 0
+        if device is None:
+            self.idx = -1
+        elif isinstance(device, int):
+            self.idx = device
+        else:
+            d = _device.device(device)
+            self.idx = -1 if d.type != "cuda" else (d.index if d.index is not None else -2)
 
     def __enter__(self):
-        self._ctx = _gpu().cuda.Device(self.idx)
+        if self.idx == -1:
+            self._ctx = None
+            return self
+        cp = _gpu()
+        self._ctx = cp.cuda.Device(cp.cuda.Device().id if self.idx == -2 else self.idx)
         self._ctx.__enter__()
         return self
 
     def __exit__(self, *exc):
-        return self._ctx.__exit__(*exc)
+        return False if self._ctx is None else self._ctx.__exit__(*exc)
 
 
-class Stream:
-    """Stream(device=None): a CUDA stream; use as a context manager."""
+class device_of(device):
+    """with dpt.cuda.device_of(t): ... makes t's GPU current (no-op for a CPU tensor)."""
 
-    def __init__(self, device=None, priority: int = 0):
-        cp = _gpu()
-        self._stream = cp.cuda.Stream(non_blocking=True)
-
-    def synchronize(self) -> None:
-        self._stream.synchronize()
-
-    def query(self) -> bool:
-        return self._stream.done
-
-    def __enter__(self):
-        self._stream.__enter__()
-        return self
-
-    def __exit__(self, *exc):
-        return self._stream.__exit__(*exc)
-
-
-class Event:
-    """Event(enable_timing=False): a CUDA event."""
-
-    def __init__(self, enable_timing: bool = False, blocking: bool = False):
-        self._event = _gpu().cuda.Event(disable_timing=not enable_timing, block=blocking)
-
-    def record(self, stream=None) -> None:
-        self._event.record(None if stream is None else stream._stream)
-
-    def synchronize(self) -> None:
-        self._event.synchronize()
-
-    def elapsed_time(self, end: "Event") -> float:
-        """Milliseconds between this event and end."""
-        return _gpu().cuda.get_elapsed_time(self._event, end._event)
-
-
-def current_stream(device=None):
-    s = Stream.__new__(Stream)
-    s._stream = _gpu().cuda.get_current_stream()
-    return s
-
-
-def stream(s: Stream | None):
-    """with dpt.cuda.stream(s): ... queues work on s."""
-    import contextlib
-
-    return s if s is not None else contextlib.nullcontext()
+    def __init__(self, obj):
+        super().__init__(obj.get_device() if getattr(obj, "is_cuda", False) else -1)
