@@ -291,6 +291,15 @@ def get_backend(group=None) -> str:
     return pg.backend_name
 
 
+def get_backend_config(group=None) -> str:
+    """get_backend_config(group=None) -> str: the group's device-to-transport table, as
+    'cpu:mpi,cuda:nccl'."""
+    pg = resolve(group)
+    if pg is None:
+        raise ValueError("Invalid process group specified")
+    return ",".join(f"{dev}:{name}" for dev, name in pg.transports.items())
+
+
 def get_process_group_ranks(group) -> list:
     pg = resolve(group)
     return list(pg.ranks) if pg is not None else []
