@@ -40,6 +40,7 @@ from .process_group import (GroupMember, ProcessGroup, default_pg_timeout, destr
                             get_process_group_ranks, get_rank, get_world_size, group,
                             init_process_group, is_available, is_initialized, new_group)
 from .reduce_op import ReduceOp, supports_complex
+from .store import FileStore, HashStore, PrefixStore, QueueEmptyError, Store, TCPStore
 from .subgroups import new_subgroups, new_subgroups_by_enumeration, split_group
 from .topology import (get_local_rank, get_local_world_size, get_node_local_rank, get_node_rank,
                        get_num_nodes)
@@ -74,5 +75,6 @@ __all__ = [
     "get_backend_config", "get_default_backend_for_device", "get_node_local_rank",
     "is_backend_available", "is_ucc_available", "is_xccl_available", "new_subgroups",
     "new_subgroups_by_enumeration", "recv_object_list", "reduce_scatter_single",
-    "send_object_list", "split_group", "supports_complex",
+    "send_object_list", "split_group", "supports_complex", "FileStore", "HashStore",
+    "PrefixStore", "QueueEmptyError", "Store", "TCPStore",
 ]
