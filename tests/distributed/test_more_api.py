@@ -184,3 +184,158 @@ def test_breakpoint_stops_only_the_chosen_rank(pg, monkeypatch):
     for _ in range(3):
         dist.breakpoint(rank=0, skip=2, timeout_s=None)  # one call site: the first two skip
     assert stops == ([1] if dist.get_rank() in (0, 1) else [])
+
+
+# -- options records, GradBucket --------------------------------------------------------------
+def test_option_records():
+    from datetime import timedelta
+
+    o = dist.AllreduceOptions()
+    assert o.reduceOp == dist.ReduceOp.SUM and o.asyncOp is True
+    assert o.timeout == timedelta(milliseconds=-1)
+    o.reduceOp = dist.ReduceOp.MAX
+    assert dist.AllreduceOptions().reduceOp == dist.ReduceOp.SUM  # defaults are not shared
+    assert isinstance(dist.AllreduceCoalescedOptions(), dist.AllreduceOptions)
+    b = dist.BroadcastOptions()
+    assert (b.rootRank, b.rootTensor) == (0, 0)
+    r = dist.ReduceOptions(rootRank=1)
+    assert r.rootRank == 1 and r.reduceOp == dist.ReduceOp.SUM
+    bar = dist.BarrierOptions()
+    assert bar.device_ids == [] and bar.device is None
+    bar.device_ids.append(0)
+    assert dist.BarrierOptions().device_ids == []
+    for cls in (dist.GatherOptions, dist.ScatterOptions):
+        assert cls().rootRank == 0 and cls().asyncOp
+    assert dist.ReduceScatterOptions().reduceOp == dist.ReduceOp.SUM
+    assert dist.AllToAllOptions().timeout == timedelta(milliseconds=-1)
+
+
+def test_backend_config_and_hook_types():
+    cfg = dist.BackendConfig("mpi")
+    assert cfg.get_device_backend_map() == {"cpu": "mpi", "cuda": "mpi"}
+    assert str(cfg) == "cpu:mpi,cuda:mpi"
+    assert dist.BackendConfig("gloo").get_device_backend_map()["cpu"] == "mpi"
+    with pytest.raises(ValueError, match="Invalid backend"):
+        dist.BackendConfig("nope")
+    assert int(dist.BuiltinCommHookType.ALLREDUCE) == 1
+    assert dist.BuiltinCommHookType.FP16_COMPRESS.name == "FP16_COMPRESS"
+    assert dist.GroupName is str and dist.RankType is int
+
+
+def test_grad_bucket_is_ddps(pg):
+    from dpt.nn.parallel.distributed import GradBucket
+
+    assert dist.GradBucket is GradBucket
+    seen = []
+
+    def hook(state, bucket):
+        seen.append(isinstance(bucket, dist.GradBucket))
+        fut = dist.all_reduce(bucket.buffer(), async_op=True).get_future()
+        return fut.then(lambda f: f.value()[0] / dist.get_world_size())
+
+    model = dpt.nn.parallel.DistributedDataParallel(dpt.nn.Linear(3, 2))
+    model.register_comm_hook(None, hook)
+    model(dpt.ones(4, 3)).sum().backward()
+    assert seen and all(seen)
+
+
+# -- DeviceMesh -------------------------------------------------------------------------------
+def test_device_mesh_1d(pg):
+    r, n = dist.get_rank(), dist.get_world_size()
+    mesh = dist.init_device_mesh("cpu", (n,))
+    assert mesh.ndim == 1 and mesh.shape == (n,) and mesh.size() == n
+    assert mesh.mesh.tolist() == list(range(n)) and mesh.mesh.dtype == dpt.int32
+    assert mesh.get_rank() == r and mesh.get_local_rank() == r
+    assert mesh.get_coordinate() == (r,) and mesh.device_type == "cpu"
+    g = mesh.get_group()
+    assert dist.get_process_group_ranks(g) == list(range(n)) and mesh.get_all_groups() == [g]
+    t = dpt.tensor([1.0])
+    dist.all_reduce(t, group=g)
+    assert t.item() == n
+    with pytest.raises(RuntimeError, match="without mesh_dim_names"):
+        mesh["dp"]
+
+
+def test_device_mesh_2d(pg):
+    from dpt.distributed.device_mesh import DeviceMesh, init_device_mesh
+
+    r, n = dist.get_rank(), dist.get_world_size()
+    for shape in [(1, n), (n, 1)]:
+        mesh = init_device_mesh("cpu", shape, mesh_dim_names=("dp", "tp"))
+        assert isinstance(mesh, DeviceMesh) and mesh.mesh_dim_names == ("dp", "tp")
+        assert mesh.shape == shape and mesh.size(0) == shape[0] and mesh.size() == n
+        assert mesh.get_coordinate() == ((0, r) if shape[0] == 1 else (r, 0))
+        tp, dp = mesh["tp"], mesh["dp"]
+        assert tp.mesh.tolist() == (list(range(n)) if shape[0] == 1 else [r])
+        assert dp.mesh.tolist() == ([r] if shape[0] == 1 else list(range(n)))
+        assert tp.get_group() is mesh.get_group("tp") is mesh.get_group(1)
+        assert dist.get_world_size(mesh.get_group("tp")) == shape[1]
+        assert mesh.get_local_rank("tp") == (r if shape[0] == 1 else 0)
+        assert mesh.get_local_rank(0) == (0 if shape[0] == 1 else r)
+        assert mesh["dp", "tp"] is mesh
+        t = dpt.tensor([r + 1])
+        dist.all_reduce(t, group=mesh.get_group("tp"))
+        assert t.item() == (n * (n + 1) // 2 if shape[0] == 1 else r + 1)
+        with pytest.raises(RuntimeError, match="mesh_dim"):
+            mesh.get_group()
+        with pytest.raises(RuntimeError, match="mesh_dim"):
+            mesh.get_local_rank()
+        with pytest.raises(KeyError, match="does not exist"):
+            mesh.get_group("pp")
+        with pytest.raises(KeyError, match="Invalid mesh_dim_names"):
+            mesh["pp"]
+        with pytest.raises(KeyError, match="ascending order"):
+            mesh["tp", "dp"]
+    assert repr(mesh).startswith("DeviceMesh('cpu', ")
+    again = init_device_mesh("cpu", (n, 1), mesh_dim_names=("dp", "tp"))
+    assert again == mesh and hash(again) == hash(mesh)
+
+
+def test_device_mesh_explicit_and_partial(pg):
+    from dpt.distributed.device_mesh import DeviceMesh
+
+    r, n = dist.get_rank(), dist.get_world_size()
+    mesh = DeviceMesh("cpu", list(range(n - 1, -1, -1)))
+    assert mesh.get_coordinate() == (n - 1 - r,)
+    assert mesh.get_local_rank() == r  # the group's ranks are sorted, as new_group sorts them
+    part = DeviceMesh("cpu", [0])
+    assert part.get_coordinate() == ((0,) if r == 0 else None)
+    assert dist.get_world_size(part.get_group()) == (1 if r == 0 else -1)
+
+
+def test_device_mesh_errors(pg):
+    n = dist.get_world_size()
+    with pytest.raises(RuntimeError, match="must be unique"):
+        dist.init_device_mesh("cpu", (1, n), mesh_dim_names=("a", "a"))
+    with pytest.raises(RuntimeError, match="same length"):
+        dist.init_device_mesh("cpu", (n,), mesh_dim_names=("a", "b"))
+    with pytest.raises(RuntimeError, match="with index is not supported"):
+        dist.init_device_mesh("cuda:0", (n,))
+    with pytest.raises(RuntimeError, match="bigger than default world size"):
+        dist.init_device_mesh("cpu", (n + 1,))
+    with pytest.raises(ValueError, match="repeats a rank"):
+        dist.DeviceMesh("cpu", [0, 0])
+    with pytest.raises(RuntimeError, match="invalid key"):
+        dist.init_device_mesh("cpu", (n,), mesh_dim_names=("x",), backend_override={"y": "mpi"})
+    mesh = dist.init_device_mesh("cpu", (n,), mesh_dim_names=("x",), backend_override={"x": "mpi"})
+    assert dist.get_backend(mesh.get_group()) == "mpi"
+
+
+@pytest.mark.mpi(min_size=4)
+def test_device_mesh_2x2(pg):
+    if dist.get_world_size() != 4:
+        pytest.skip("needs exactly 4 ranks")
+    r = dist.get_rank()
+    mesh = dist.init_device_mesh("cpu", (2, 2), mesh_dim_names=("dp", "tp"))
+    row, col = divmod(r, 2)
+    assert mesh.get_coordinate() == (row, col)
+    assert mesh["tp"].mesh.tolist() == [2 * row, 2 * row + 1]
+    assert mesh["dp"].mesh.tolist() == [col, col + 2]
+    assert mesh.get_local_rank("tp") == col and mesh.get_local_rank("dp") == row
+    t = dpt.tensor([r])
+    dist.all_reduce(t, group=mesh.get_group("dp"))
+    assert t.item() == 2 * col + 2
+    mesh3 = dist.init_device_mesh("cpu", (2, 1, 2), mesh_dim_names=("a", "b", "c"))
+    sub = mesh3["a", "c"]
+    assert sub.shape == (2, 2) and sub.mesh.tolist() == [[0, 1], [2, 3]]
+    assert sub.get_group("c") is mesh3.get_group("c")
