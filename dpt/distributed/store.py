@@ -403,17 +403,14 @@ class PrefixStore(Store):
 class FileStore(Store):
     """FileStore(file_name, world_size=-1): a store in a file that every process using it can
     open (a shared file system across nodes). The file is removed when the last FileStore
-    on it is closed or collected."""
+    on it is closed or collected; ``world_size`` is recorded, not enforced (torch accepts more
+    users too)."""
 
     def __init__(self, file_name: str, world_size: int = -1):
         super().__init__()
         self.path, self.world_size = os.fspath(file_name), int(world_size)
         self._engine = _File(self.path)
-        users = self._engine.run(_join)
-        if self.world_size > 0 and users > self.world_size:
-            self._engine.run(_leave)
-            raise RuntimeError(f"FileStore: {users} stores opened {self.path!r} but world_size "
-                               f"is {self.world_size}")
+        self._engine.run(_join)
         self._finalizer = weakref.finalize(self, _release_file, self._engine)
 
     def _call(self, op, args, seconds):
