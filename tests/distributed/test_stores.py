@@ -122,14 +122,16 @@ def test_hash_store_clone_shares_data():
     assert s.get("a") == b"b"
 
 
-def test_against_torch_hash_store():
+def test_against_torch_hash_store(store):
     torch_dist = pytest.importorskip("torch.distributed")
-    ours, theirs = dist.HashStore(), torch_dist.HashStore()
+    ours, theirs = store, torch_dist.HashStore()
     script = [("set", "a", "1"), ("add", "c", 4), ("add", "c", -1), ("append", "a", "z"),
               ("compare_set", "a", "1z", "q"), ("compare_set", "a", "bad", "w"),
               ("compare_set", "m", "", "n"), ("compare_set", "m2", "e", "n"),
               ("get", "a"), ("get", "c"), ("check", ["a", "c"]), ("check", ["zz"]),
-              ("delete_key", "m"), ("delete_key", "m"), ("num_keys",)]
+              ("delete_key", "m"), ("delete_key", "m"), ("num_keys",), ("multi_set", ["x", "y"],
+              ["1", b"2"]), ("multi_get", ["y", "x"]), ("queue_push", "q", "a"),
+              ("queue_len", "q"), ("queue_pop", "q"), ("num_keys",)]
     for op, *args in script:
         assert getattr(ours, op)(*args) == getattr(theirs, op)(*args), (op, args)
 
