@@ -28,6 +28,7 @@ __all__ = [
     "all_reduce", "broadcast", "reduce", "all_gather", "all_gather_into_tensor", "reduce_scatter",
     "reduce_scatter_tensor", "gather", "scatter", "all_to_all", "all_to_all_single", "barrier",
     "monitored_barrier", "send", "recv", "isend", "irecv", "P2POp", "batch_isend_irecv",
+    "all_gather_single", "reduce_scatter_single",
 ]
 
 
@@ -216,6 +217,13 @@ def all_gather_into_tensor(output_tensor: Tensor, input_tensor: Tensor, group=No
                    count=input_tensor.numel())
 
 
+def all_gather_single(output_tensor: Tensor, input_tensor: Tensor, group=None,
+                      async_op: bool = False):
+    """all_gather_single(output_tensor, input_tensor, group=None, async_op=False): torch 2.13's
+    new name of all_gather_into_tensor."""
+    return all_gather_into_tensor(output_tensor, input_tensor, group, async_op)
+
+
 def _stack_buffer(ref: Tensor, n: int):
     return xp_of(ref._data).empty((n,) + tuple(ref.shape), dtype=ref._data.dtype)
 
@@ -262,6 +270,13 @@ def reduce_scatter_tensor(output: Tensor, input: Tensor, op=ReduceOp.SUM, group=
     return _launch(pg, name, async_op,
                    lambda tr, work, red: tr.reduce_scatter(work, output._data, input._data, red),
                    [output, input], outputs=[output], device=dev, red=op)
+
+
+def reduce_scatter_single(output: Tensor, input: Tensor, op=ReduceOp.SUM, group=None,
+                          async_op: bool = False):
+    """reduce_scatter_single(output, input, op=ReduceOp.SUM, group=None, async_op=False): torch
+    2.13's new name of reduce_scatter_tensor."""
+    return reduce_scatter_tensor(output, input, op, group, async_op)
 
 
 def reduce_scatter(output: Tensor, input_list, op=ReduceOp.SUM, group=None,

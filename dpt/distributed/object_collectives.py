@@ -9,10 +9,11 @@ import pickle
 import numpy as np
 
 from .._tensor import Tensor
-from .collectives import all_gather_into_tensor, broadcast, gather, scatter
+from .collectives import all_gather_into_tensor, broadcast, gather, recv, scatter, send
 from .process_group import resolve
 
-__all__ = ["broadcast_object_list", "all_gather_object", "gather_object", "scatter_object_list"]
+__all__ = ["broadcast_object_list", "all_gather_object", "gather_object", "scatter_object_list",
+           "send_object_list", "recv_object_list"]
 
 
 def _encode(obj) -> np.ndarray:
@@ -129,3 +130,38 @@ def scatter_object_list(scatter_object_output_list: list, scatter_object_input_l
     rows = [_t(_padded(b, width)) for b in blobs] if is_root else None
     scatter(mine, rows, src, group, group_src=group_src)
     scatter_object_output_list[0] = _decode(mine._data, int(header[1 + pg.rank()]))
+
+
+def send_object_list(object_list: list, dst: int | None = None, group=None, device=None,
+                     group_dst: int | None = None, use_batch: bool = False) -> None:
+    """send_object_list(object_list, dst=None, group=None, device=None, group_dst=None,
+    use_batch=False): send picklable objects to dst, which calls recv_object_list with a list
+    of the same length. ``use_batch`` changes nothing here."""
+    if resolve(group) is None:
+        return
+    blobs = [_encode(o) for o in object_list]
+    sizes = np.array([b.size for b in blobs], np.int64)
+    payload = np.concatenate(blobs) if blobs else np.zeros(0, np.uint8)
+    send(_t(sizes), dst, group, group_dst=group_dst)
+    send(_t(payload), dst, group, group_dst=group_dst)
+
+
+def recv_object_list(object_list: list, src: int | None = None, group=None, device=None,
+                     group_src: int | None = None, use_batch: bool = False) -> int:
+    """recv_object_list(object_list, src=None, group=None, device=None, group_src=None,
+    use_batch=False) -> the sender's global rank (-1 when this rank is not in group).
+
+    Fills object_list with the objects send_object_list sent (from any rank when src and
+    group_src are None)."""
+    pg = resolve(group)
+    if pg is None:
+        return -1
+    sizes = np.zeros(len(object_list), np.int64)
+    sender = recv(_t(sizes), src, group, group_src=group_src)
+    payload = np.zeros(int(sizes.sum()), np.uint8)
+    # The payload must come from the rank whose sizes arrived, even when src was "any".
+    recv(_t(payload), sender, group)
+    offsets = np.concatenate([[0], np.cumsum(sizes)])
+    for i in range(len(object_list)):
+        object_list[i] = _decode(payload[offsets[i]:offsets[i + 1]], int(sizes[i]))
+    return sender

@@ -160,7 +160,9 @@ def init_process_group(backend=None, init_method=None, timeout=None, world_size:
     ``python script.py`` is a world of one. ``world_size``/``rank`` and the
     RANK/WORLD_SIZE environment variables are only checked against MPI.
     ``init_method`` may be None, ``'env://'`` or ``'mpi://'``; there is no
-    TCP/file rendezvous and no store. ``backend``: None (MPI for CPU tensors,
+    TCP/file rendezvous. A ``store`` (with ``rank`` and ``world_size``, as torch
+    requires) is only a check-in: every rank registers in it and waits for the
+    others, so a store not shared by the job's ranks raises DistStoreError. ``backend``: None (MPI for CPU tensors,
     NCCL for CUDA tensors where the GPU library has NCCL), ``'mpi'``, ``'nccl'`` (CPU
     tensors still use MPI; without a GPU and NCCL it raises RuntimeError "Distributed
     package doesn't have NCCL built in", as torch does), ``'gloo'`` (a synonym of
@@ -177,7 +179,12 @@ def init_process_group(backend=None, init_method=None, timeout=None, world_size:
                          "its ranks from the MPI process manager; launch with mpiexec, srun or "
                          "dptrun and use init_method=None or 'env://'")
     if store is not None:
-        raise ValueError("dpt.distributed does not use a store: ranks come from MPI")
+        if init_method is not None:
+            raise AssertionError("Cannot specify both init_method and store.")
+        if world_size is None or world_size <= 0:
+            raise AssertionError("world_size must be positive if using store")
+        if rank is None or rank < 0:
+            raise AssertionError("rank must be non-negative if using store")
     timeout = _as_timedelta(timeout)
     transports = parse_backend(backend)
     from mpi4py import MPI
@@ -194,6 +201,8 @@ def init_process_group(backend=None, init_method=None, timeout=None, world_size:
         raise RuntimeError(f"init_process_group: WORLD_SIZE={env_size} in the environment but MPI "
                            f"sees {size} process(es): the processes were not started by one MPI "
                            "launcher (use mpiexec, srun or dptrun, not torchrun)")
+    if store is not None:
+        _check_in(store, me, size, timeout)
     if device_id is not None:
         dev = as_device(device_id)
         if dev.type == "cuda":
@@ -209,6 +218,25 @@ def init_process_group(backend=None, init_method=None, timeout=None, world_size:
     _state.world = pg
     _state.groups = [pg]
     _state.counter = 0
+
+
+def _check_in(store, rank: int, size: int, timeout: timedelta) -> None:
+    """What a store given to init_process_group is for here (MPI has already connected the
+    ranks): every rank checks in, and each waits until all have, so a store that is not
+    shared by exactly this job's ranks fails now, clearly, instead of confusing user code
+    that relies on it later."""
+    from .store import DistStoreError, PrefixStore
+
+    arrivals = store.add("dpt/init_process_group/arrivals", 1)
+    # Count the arrivals of each init in its own generation, so a store can be reused.
+    gen = PrefixStore(f"dpt/init_process_group/{(arrivals - 1) // size}", store)
+    gen.set(str(rank), "1")
+    try:
+        gen.wait([str(r) for r in range(size)], timeout)
+    except DistStoreError:
+        missing = [r for r in range(size) if not gen.check([str(r)])]
+        raise DistStoreError(f"init_process_group: ranks {missing} did not check in to the store "
+                             f"within {timeout}: is it shared by all {size} ranks?") from None
 
 
 def destroy_process_group(group: ProcessGroup | None = None) -> None:
@@ -289,6 +317,15 @@ def get_backend(group=None) -> str:
     if pg is None:
         raise ValueError("Invalid process group specified")
     return pg.backend_name
+
+
+def get_backend_config(group=None) -> str:
+    """get_backend_config(group=None) -> str: the group's device-to-transport table, as
+    'cpu:mpi,cuda:nccl'."""
+    pg = resolve(group)
+    if pg is None:
+        raise ValueError("Invalid process group specified")
+    return ",".join(f"{dev}:{name}" for dev, name in pg.transports.items())
 
 
 def get_process_group_ranks(group) -> list:

@@ -69,3 +69,11 @@ def as_red_op(op) -> ReduceOp.RedOpType:
     if isinstance(op, str) and op.upper() in ReduceOp.RedOpType.__members__:
         return ReduceOp.RedOpType[op.upper()]
     raise TypeError(f"expected a dpt.distributed.ReduceOp, got {op!r}")
+
+
+def supports_complex(reduceOp) -> bool:
+    """supports_complex(reduceOp) -> bool: whether op is meaningful on complex tensors (which are
+    reduced as their real and imaginary parts): SUM and AVG are; MIN, MAX, PRODUCT and the
+    bitwise ops are not."""
+    return as_red_op(reduceOp) not in (ReduceOp.MIN, ReduceOp.MAX, ReduceOp.PRODUCT,
+                                       ReduceOp.BAND, ReduceOp.BOR, ReduceOp.BXOR)

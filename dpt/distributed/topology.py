@@ -102,3 +102,14 @@ def get_node_rank() -> int:
 
 def get_num_nodes() -> int:
     return _lookup("num_nodes")
+
+
+def get_node_local_rank(fallback_rank: int | None = None) -> int:
+    """get_node_local_rank(fallback_rank=None) -> int: LOCAL_RANK from the environment, else
+    fallback_rank, else RuntimeError (as torch; get_local_rank() also asks MPI)."""
+    if "LOCAL_RANK" in os.environ:
+        return int(os.environ["LOCAL_RANK"])
+    if fallback_rank is not None:
+        return int(fallback_rank)
+    raise RuntimeError("LOCAL_RANK is not in the environment: pass fallback_rank to "
+                       "get_node_local_rank to run outside a multi-process launch")

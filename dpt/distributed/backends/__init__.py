@@ -6,7 +6,8 @@ from __future__ import annotations
 from .base import Backend, Transport, average, register_transport, transport_class
 
 __all__ = ["Backend", "Transport", "average", "register_transport", "transport_class",
-           "is_mpi_available", "is_nccl_available", "parse_backend"]
+           "is_mpi_available", "is_nccl_available", "parse_backend", "is_backend_available",
+           "is_ucc_available", "is_xccl_available", "get_default_backend_for_device"]
 
 _DEVICES = ("cpu", "cuda")
 
@@ -18,6 +19,40 @@ def is_mpi_available() -> bool:
 def is_nccl_available() -> bool:
     """True when a GPU is visible and the GPU array library was built with NCCL."""
     return transport_class("nccl").is_available()
+
+
+def is_ucc_available() -> bool:
+    """False: dpt has no UCC transport."""
+    return False
+
+
+def is_xccl_available() -> bool:
+    """False: dpt has no XCCL (Intel GPU) transport."""
+    return False
+
+
+def is_backend_available(backend: str) -> bool:
+    """is_backend_available(backend) -> bool: True when every transport named in backend
+    ('mpi', 'nccl', 'gloo', a registered name, or a 'cpu:mpi,cuda:nccl' table) can run here."""
+    names = [part.partition(":")[2] or part for part in str(backend).lower().split(",")]
+    for name in names:
+        try:
+            if not transport_class(name.strip()).is_available():
+                return False
+        except ValueError:
+            return False
+    return True
+
+
+def get_default_backend_for_device(device) -> str:
+    """get_default_backend_for_device(device) -> str: the transport dpt picks for tensors on
+    device ('mpi' for cpu; 'nccl' for cuda where NCCL is available, else 'mpi')."""
+    from ..._device import as_device
+
+    kind = as_device(device).type
+    if kind not in _DEVICES:
+        raise ValueError(f"Default backend not registered for device : {device}")
+    return _default_for(kind)
 
 
 def _default_for(device: str) -> str:
