@@ -9,6 +9,8 @@ from ._dtype import (bfloat16, bool, cdouble, cfloat, complex64, complex128, dou
                      int16, int32, int64, long, promote_types, result_type, can_cast,
                      set_default_dtype, short, uint8)
 from ._tensor import Size, Tensor
+from ._memory_format import (channels_last, channels_last_3d, contiguous_format, layout,
+                             memory_format, preserve_format, strided)
 from .ops import *  # noqa: F401,F403
 from . import _tensor_methods
 _tensor_methods.install()  # Tensor's math methods, now that every op exists

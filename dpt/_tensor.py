@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import _device, _dtype, _tensor_str
+from . import _device, _dtype, _memory_format, _tensor_str
 from ._device import CPU
 
 
@@ -154,7 +154,15 @@ class Tensor:
         return (_device.data_ptr(self._data) - _device.data_ptr(base)) // self._data.dtype.itemsize
 
     def is_contiguous(self, memory_format=None) -> bool:
-        return bool(self._data.flags.c_contiguous)
+        """is_contiguous(memory_format=dpt.contiguous_format): whether the strides are
+        row-major (or, for channels_last/channels_last_3d, channel-innermost)."""
+        if memory_format is None:
+            return bool(self._data.flags.c_contiguous)
+        return _memory_format.is_contiguous(self._data, memory_format)
+
+    @property
+    def layout(self):
+        return _memory_format.strided
 
     def data_ptr(self) -> int:
         return _device.data_ptr(self._data)

@@ -12,7 +12,7 @@ import warnings
 import ml_dtypes
 import numpy as np
 
-from .. import _device, _dtype, _mt19937
+from .. import _device, _dtype, _memory_format, _mt19937
 from .._tensor import Tensor
 from ..autograd.function import Function
 from ..autograd.grad_mode import is_grad_enabled
@@ -291,7 +291,8 @@ def _sizes(sizes, size) -> tuple:
     return _size(sizes)
 
 
-def _make_filled(fill, size, dtype, device, requires_grad):
+def _make_filled(fill, size, dtype, device, requires_grad, lay=None):
+    """A filled array; lay(arr) -> arr gives it the strides a memory_format asks for."""
     dt = _dtype.as_dtype(dtype) if dtype is not None else _dtype.get_default_dtype()
     dev = _device.as_device(device)
     xp = _device.array_module(dev)
@@ -302,31 +303,40 @@ def _make_filled(fill, size, dtype, device, requires_grad):
             arr = xp.zeros(size, dt.np) if fill == 0 else xp.full(size, fill, dt.np)
         except OverflowError:
             raise RuntimeError(f"value cannot be converted to type {dt.name} without overflow") from None
+        if lay is not None:
+            arr = lay(arr)
     return _finish(arr, requires_grad)
 
 
 def zeros(*sizes, size=None, out=None, dtype=None, layout=None, device=None,
           requires_grad=False) -> Tensor:
     """zeros(*size, dtype=None, device=None, requires_grad=False); size may also be a keyword."""
+    _memory_format.check_layout(layout, "zeros")
     return _make_filled(0, _sizes(sizes, size), dtype, device, requires_grad)
 
 
 def ones(*sizes, size=None, out=None, dtype=None, layout=None, device=None,
          requires_grad=False) -> Tensor:
     """ones(*size, dtype=None, device=None, requires_grad=False); size may also be a keyword."""
+    _memory_format.check_layout(layout, "ones")
     return _make_filled(1, _sizes(sizes, size), dtype, device, requires_grad)
 
 
 def empty(*sizes, size=None, out=None, dtype=None, layout=None, device=None, requires_grad=False,
           pin_memory=False, memory_format=None) -> Tensor:
-    """empty(*size, ...): dpt fills with zeros (deterministic), torch leaves memory uninitialised."""
-    return _make_filled(0, _sizes(sizes, size), dtype, device, requires_grad)
+    """empty(*size, ..., memory_format=dpt.contiguous_format): dpt fills with zeros
+    (deterministic), torch leaves memory uninitialised. channels_last gives torch's strides."""
+    _memory_format.check_layout(layout, "empty")
+    lay = None if memory_format is None else (
+        lambda arr: _memory_format.for_new(arr, memory_format, "empty"))
+    return _make_filled(0, _sizes(sizes, size), dtype, device, requires_grad, lay)
 
 
 def full(size, fill_value, *, out=None, dtype=None, layout=None, device=None,
          requires_grad=False) -> Tensor:
     """full(size, fill_value, *, dtype=None): the dtype follows fill_value like torch
     (bool -> bool, int -> int64, float -> default dtype, complex -> default complex)."""
+    _memory_format.check_layout(layout, "full")
     if dtype is None:
         dtype = _dtype.result_type(fill_value)
     return _make_filled(fill_value, _size((size,)), dtype, device, requires_grad)
@@ -337,28 +347,38 @@ def _like(input, dtype, device):
             device if device is not None else input.device)
 
 
+def _filled_like(fill, input, dtype, layout, device, requires_grad, memory_format, op):
+    """*_like: input's shape, dtype and device unless given, and (memory_format=
+    preserve_format) its strides when it is dense, as torch's *_like functions."""
+    _memory_format.check_layout(layout, op)
+    _memory_format.check_format(memory_format, op)
+    dt, dev = _like(input, dtype, device)
+    return _make_filled(fill, tuple(input.shape), dt, dev, requires_grad,
+                        lambda arr: _memory_format.like(input._data, arr, memory_format, op))
+
+
 def zeros_like(input, *, dtype=None, layout=None, device=None, requires_grad=False,
                memory_format=None) -> Tensor:
-    dt, dev = _like(input, dtype, device)
-    return _make_filled(0, tuple(input.shape), dt, dev, requires_grad)
+    return _filled_like(0, input, dtype, layout, device, requires_grad, memory_format,
+                        "zeros_like")
 
 
 def ones_like(input, *, dtype=None, layout=None, device=None, requires_grad=False,
               memory_format=None) -> Tensor:
-    dt, dev = _like(input, dtype, device)
-    return _make_filled(1, tuple(input.shape), dt, dev, requires_grad)
+    return _filled_like(1, input, dtype, layout, device, requires_grad, memory_format,
+                        "ones_like")
 
 
 def empty_like(input, *, dtype=None, layout=None, device=None, requires_grad=False,
                memory_format=None) -> Tensor:
-    dt, dev = _like(input, dtype, device)
-    return _make_filled(0, tuple(input.shape), dt, dev, requires_grad)
+    return _filled_like(0, input, dtype, layout, device, requires_grad, memory_format,
+                        "empty_like")
 
 
 def full_like(input, fill_value, *, dtype=None, layout=None, device=None, requires_grad=False,
               memory_format=None) -> Tensor:
-    dt, dev = _like(input, dtype, device)
-    return _make_filled(fill_value, tuple(input.shape), dt, dev, requires_grad)
+    return _filled_like(fill_value, input, dtype, layout, device, requires_grad, memory_format,
+                        "full_like")
 
 
 def _number(v, op: str):
