@@ -38,6 +38,8 @@ from .backends.cuda import get_float32_matmul_precision, set_float32_matmul_prec
 from . import amp, jit, special, testing
 from . import signal
 from .amp import autocast, get_autocast_dtype, is_autocast_enabled
+from ._flags import *  # noqa: F401,F403  (set_warn_always, autocast and anomaly switches, ...)
+from ._top_level import *  # noqa: F401,F403  (pi, is_neg, cond, from_file, to_dlpack, ...)
 from .jit import compile  # noqa: A001  (torch.compile: returns its argument, see dpt.jit)
 from . import __config__, __future__
 from .__config__ import (get_num_interop_threads, get_num_threads, set_num_interop_threads,
