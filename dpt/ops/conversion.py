@@ -14,7 +14,7 @@ class ToCopy(Function):
     def forward(self, x, np_dtype, dev, fmt=None):
         self.src_dtype, self.src_dev = x.dtype, _device.device_of(x)
         # lay the source out first: astype and device moves keep the stride order
-        x = _memory_format.convert(x, fmt, "to", False)
+        src, x = x, _memory_format.convert(x, fmt, "to", False)
         y = _device.move(x, dev) if dev is not None else x
         if np_dtype is not None and y.dtype != np_dtype:
             if x.dtype.kind == "c" and np_dtype.kind != "c":
@@ -24,7 +24,7 @@ class ToCopy(Function):
                 # (a direct cast saturates or zeroes, depending on the float type)
                 y = y.astype("int64")
             y = y.astype(np_dtype)
-        elif y is x:
+        elif y is src:
             y = x.copy(order="K")  # torch's copy=True preserves the strides
         return y
 

@@ -1,0 +1,131 @@
+"""dpt/_memory_format.py: memory formats and layouts give torch's strides and answers."""
+import pickle
+
+import numpy as np
+import pytest
+
+import dpt
+from tests.helpers import check_gradients, randn
+
+torch = pytest.importorskip("torch")
+
+
+def _pair(shape, make=None):
+    a = np.arange(float(np.prod(shape))).reshape(shape)
+    return dpt.tensor(a), torch.tensor(a)
+
+
+VIEWS = [
+    ("plain", lambda t, m: t),
+    ("permuted_nhwc", lambda t, m: t.permute(0, 2, 3, 1).contiguous().permute(0, 3, 1, 2)),
+    ("transposed", lambda t, m: t.transpose(2, 3)),
+    ("sliced", lambda t, m: t[:, :, ::2]),
+    ("one_channel", lambda t, m: t[:, :1]),
+    ("one_spatial", lambda t, m: t[:, :, :1, :1]),
+    ("empty", lambda t, m: t[:0]),
+]
+
+
+@pytest.mark.parametrize("name,view", VIEWS, ids=[v[0] for v in VIEWS])
+def test_is_contiguous_answers_like_torch(name, view):
+    d, t = _pair((2, 3, 4, 5))
+    dv, tv = view(d, dpt), view(t, torch)
+    assert dv.stride() == tv.stride()
+    for dfmt, tfmt in [(dpt.contiguous_format, torch.contiguous_format),
+                       (dpt.channels_last, torch.channels_last),
+                       (dpt.channels_last_3d, torch.channels_last_3d),
+                       (dpt.preserve_format, torch.preserve_format)]:
+        assert dv.is_contiguous(memory_format=dfmt) == tv.is_contiguous(memory_format=tfmt), dfmt
+    assert dv.is_contiguous() == tv.is_contiguous()
+
+
+@pytest.mark.parametrize("name,view", VIEWS, ids=[v[0] for v in VIEWS])
+def test_conversions_give_torch_strides(name, view):
+    d, t = _pair((2, 3, 4, 5))
+    dv, tv = view(d, dpt), view(t, torch)
+    pairs = [
+        (dv.contiguous(memory_format=dpt.channels_last),
+         tv.contiguous(memory_format=torch.channels_last)),
+        (dv.contiguous(), tv.contiguous()),
+        (dv.clone(), tv.clone()),
+        (dv.clone(memory_format=dpt.channels_last), tv.clone(memory_format=torch.channels_last)),
+        (dv.clone(memory_format=dpt.contiguous_format),
+         tv.clone(memory_format=torch.contiguous_format)),
+        (dv.to(memory_format=dpt.channels_last), tv.to(memory_format=torch.channels_last)),
+        (dv.to(dpt.float32), tv.to(torch.float32)),
+        (dpt.empty_like(dv), torch.empty_like(tv)),
+        (dpt.zeros_like(dv, memory_format=dpt.channels_last),
+         torch.zeros_like(tv, memory_format=torch.channels_last)),
+        (dpt.ones_like(dv, memory_format=dpt.contiguous_format),
+         torch.ones_like(tv, memory_format=torch.contiguous_format)),
+        (dpt.full_like(dv, 2.0), torch.full_like(tv, 2.0)),
+    ]
+    for i, (a, b) in enumerate(pairs):
+        assert tuple(a.shape) == tuple(b.shape)
+        if a.numel():
+            assert a.stride() == b.stride(), (i, a.stride(), b.stride())
+    for a, b in pairs[:7]:
+        np.testing.assert_array_equal(a.numpy(), b.numpy())
+
+
+def test_contiguous_returns_self_when_already_in_format():
+    x = dpt.randn(2, 3, 4, 5).contiguous(memory_format=dpt.channels_last)
+    assert x.contiguous(memory_format=dpt.channels_last) is x
+    assert x.to(memory_format=dpt.channels_last) is x
+    y = x.contiguous()
+    assert y is not x and y.is_contiguous()
+    assert not y.is_contiguous(memory_format=dpt.channels_last)
+
+
+def test_creation_with_memory_format():
+    for shape, dfmt, tfmt in [((2, 3, 4, 5), dpt.channels_last, torch.channels_last),
+                              ((2, 3, 4, 5, 6), dpt.channels_last_3d, torch.channels_last_3d),
+                              ((2, 3), dpt.contiguous_format, torch.contiguous_format)]:
+        a = dpt.empty(*shape, memory_format=dfmt)
+        b = torch.empty(*shape, memory_format=tfmt)
+        assert a.stride() == b.stride() and a.is_contiguous(memory_format=dfmt)
+        assert float(a.abs().sum()) == 0.0  # dpt's empty is zeroed
+
+
+def test_memory_format_errors_match_torch():
+    x2 = dpt.randn(2, 3)
+    for fn in [lambda: x2.contiguous(memory_format=dpt.channels_last),
+               lambda: x2.clone(memory_format=dpt.channels_last_3d),
+               lambda: x2.to(memory_format=dpt.channels_last),
+               lambda: dpt.empty(2, 3, memory_format=dpt.channels_last),
+               lambda: dpt.empty_like(x2, memory_format=dpt.channels_last)]:
+        with pytest.raises(RuntimeError, match="required rank"):
+            fn()
+    with pytest.raises(RuntimeError, match="unsupported memory format Preserve"):
+        dpt.empty(2, 3, memory_format=dpt.preserve_format)
+    with pytest.raises(TypeError, match="memory_format"):
+        x2.contiguous(memory_format="channels_last")
+    with pytest.raises(TypeError, match="layout"):
+        dpt.zeros(2, layout=3)
+    with pytest.raises(TypeError, match="cannot create"):
+        dpt.memory_format()
+    assert not x2.is_contiguous(memory_format=dpt.channels_last)
+
+
+def test_layout_and_format_objects():
+    assert repr(dpt.channels_last) == "dpt.channels_last" and repr(dpt.strided) == "dpt.strided"
+    assert isinstance(dpt.preserve_format, dpt.memory_format)
+    assert isinstance(dpt.strided, dpt.layout)
+    assert dpt.randn(2).layout is dpt.strided
+    for obj in (dpt.channels_last, dpt.contiguous_format, dpt.strided):
+        assert pickle.loads(pickle.dumps(obj)) is obj
+    assert dpt.zeros(2, layout=dpt.strided).layout is dpt.strided
+    assert dpt.ones_like(dpt.ones(2), layout=dpt.strided).shape == (2,)
+
+
+def test_formats_keep_values_and_gradients():
+    a = randn(2, 3, 4, 5)
+
+    def f(x):
+        y = x.contiguous(memory_format=dpt.channels_last) * 2
+        return y.clone(memory_format=dpt.contiguous_format).to(memory_format=dpt.channels_last)
+
+    check_gradients(f, a, gradgrad=True)
+    x = dpt.tensor(a, requires_grad=True)
+    f(x).sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), np.full(a.shape, 2.0))
