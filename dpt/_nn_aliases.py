@@ -6,6 +6,7 @@ nn.functional implementation. They sit above dpt.nn so that dpt.ops never import
 from __future__ import annotations
 
 import builtins
+import warnings
 
 from . import _dtype, ops
 from ._tensor import Tensor
@@ -153,8 +154,11 @@ def _reduction(reduction) -> str:
 
 
 def kl_div(input, target, reduction=1, log_target=False) -> Tensor:
-    """kl_div(input, target, reduction=1, log_target=False): reduction as an int."""
-    return F.kl_div(input, target, reduction=_reduction(reduction), log_target=log_target)
+    """kl_div(input, target, reduction=1, log_target=False): reduction as an int; the
+    top-level op does not give nn.functional's warning about 'mean'."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="reduction: 'mean' divides")
+        return F.kl_div(input, target, reduction=_reduction(reduction), log_target=log_target)
 
 
 def margin_ranking_loss(input1, input2, target, margin=0.0, reduction=1) -> Tensor:
