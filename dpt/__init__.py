@@ -7,7 +7,7 @@ from ._device import device
 from ._dtype import (bfloat16, bool, cdouble, cfloat, complex64, complex128, double, dtype, finfo,
                      float, float16, float32, float64, get_default_dtype, half, iinfo, int, int8,
                      int16, int32, int64, long, promote_types, result_type, can_cast,
-                     set_default_dtype, short, uint8)
+                     set_default_dtype, short, uint8, uint16, uint32, uint64)
 from ._tensor import Size, Tensor
 from ._memory_format import (channels_last, channels_last_3d, contiguous_format, layout,
                              memory_format, preserve_format, strided)

@@ -524,3 +524,34 @@ def test_method_spellings_of_ops():
     assert_close(_d(m).orgqr(_d(tau)), _t(m).orgqr(_t(tau)).numpy(), rtol=1e-10)
     assert dpt.randn(2).layout is dpt.strided
     check_gradients(lambda x: x.hardshrink(0.3), a + 0.05)
+
+
+# -- uint16/32/64 ---------------------------------------------------------------------------------
+UINTS = [("uint16", np.uint16), ("uint32", np.uint32), ("uint64", np.uint64)]
+
+
+@pytest.mark.parametrize("name,npt", UINTS)
+def test_limited_unsigned_dtypes_like_torch(name, npt):
+    d, t = getattr(dpt, name), getattr(torch, name)
+    assert repr(d) == f"dpt.{name}" and not d.is_signed and d.itemsize == t.itemsize
+    info, tinfo = dpt.iinfo(d), torch.iinfo(t)
+    assert (info.min, info.max, info.bits) == (tinfo.min, tinfo.max, tinfo.bits)
+    a = np.array([3, 1, 2], dtype=npt)
+    x, tx = dpt.from_numpy(a), torch.from_numpy(a)
+    assert x.dtype is d and tx.dtype is t and x.type() == tx.type().replace("torch", "dpt")
+    assert dpt.tensor(a).dtype is d and dpt.zeros(2, dtype=d).dtype is d
+    pairs = [(x * 2, tx * 2), (x == 1, tx == 1), (x & 1, tx & 1), (x | x, tx | tx),
+             (x.to(dpt.float32), tx.to(torch.float32)), (x + 2.5, tx + 2.5),
+             (x.sum(), tx.sum()), (x.sort().values, tx.sort().values), (x.clone(), tx.clone()),
+             (dpt.tensor([-1, 70000]).to(d), torch.tensor([-1, 70000]).to(t)),
+             (dpt.tensor([1.7]).to(d), torch.tensor([1.7]).to(t))]
+    for got, want in pairs:
+        assert str(got.dtype)[4:] == str(want.dtype)[6:]
+        assert got.tolist() == want.tolist()
+    for other in (dpt.int64, dpt.uint8, dpt.bool, dpt.complex64):
+        with pytest.raises(RuntimeError, match="Promotion for uint16, uint32, uint64"):
+            dpt.promote_types(d, other)
+    assert dpt.promote_types(d, dpt.float32) is dpt.float32 and dpt.promote_types(d, d) is d
+    with pytest.raises(RuntimeError, match="Promotion"):
+        x + dpt.tensor([1, 2, 3])
+    assert pickle.loads(pickle.dumps(d)) is d

@@ -204,7 +204,8 @@ def asarray(obj, *, dtype=None, device=None, copy=None, requires_grad=False) -> 
 
 _FROM_NUMPY = frozenset(np.dtype(d) for d in (np.float64, np.float32, np.float16, np.complex64,
                                               np.complex128, np.int64, np.int32, np.int16,
-                                              np.int8, np.uint8, np.bool_)) | {_dtype.bfloat16.np}
+                                              np.int8, np.uint8, np.uint16, np.uint32,
+                                              np.uint64, np.bool_)) | {_dtype.bfloat16.np}
 
 
 def from_numpy(ndarray: np.ndarray) -> Tensor:
@@ -217,7 +218,7 @@ def from_numpy(ndarray: np.ndarray) -> Tensor:
     if ndarray.dtype not in _FROM_NUMPY:
         raise TypeError(f"can't convert np.ndarray of type {ndarray.dtype}. The only supported types "
                         f"are: float64, float32, float16, bfloat16, complex64, complex128, int64, "
-                        f"int32, int16, int8, uint8, and bool.")
+                        f"int32, int16, int8, uint64, uint32, uint16, uint8, and bool.")
     if not ndarray.flags.writeable:
         warnings.warn("The given NumPy array is not writable; dpt does not support non-writable "
                       "tensors, writing to this tensor will fail.", UserWarning, stacklevel=2)
