@@ -439,42 +439,42 @@ class Tensor:
     def cuda(self, device=None, non_blocking=False) -> "Tensor":
         return self.to(_device.device("cuda", device) if isinstance(device, int) else (device or "cuda"))
 
-    # dtype shorthands; memory_format is accepted and ignored (dpt tensors are strided arrays)
+    # dtype shorthands; memory_format as in to() (dpt/_memory_format.py)
     def float(self, memory_format=None):
-        return self.to(_dtype.float32)
+        return self.to(_dtype.float32, memory_format=memory_format)
 
     def double(self, memory_format=None):
-        return self.to(_dtype.float64)
+        return self.to(_dtype.float64, memory_format=memory_format)
 
     def half(self, memory_format=None):
-        return self.to(_dtype.float16)
+        return self.to(_dtype.float16, memory_format=memory_format)
 
     def bfloat16(self, memory_format=None):
-        return self.to(_dtype.bfloat16)
+        return self.to(_dtype.bfloat16, memory_format=memory_format)
 
     def long(self, memory_format=None):
-        return self.to(_dtype.int64)
+        return self.to(_dtype.int64, memory_format=memory_format)
 
     def int(self, memory_format=None):
-        return self.to(_dtype.int32)
+        return self.to(_dtype.int32, memory_format=memory_format)
 
     def short(self, memory_format=None):
-        return self.to(_dtype.int16)
+        return self.to(_dtype.int16, memory_format=memory_format)
 
     def char(self, memory_format=None):
-        return self.to(_dtype.int8)
+        return self.to(_dtype.int8, memory_format=memory_format)
 
     def byte(self, memory_format=None):
-        return self.to(_dtype.uint8)
+        return self.to(_dtype.uint8, memory_format=memory_format)
 
     def bool(self, memory_format=None):
-        return self.to(_dtype.bool)
+        return self.to(_dtype.bool, memory_format=memory_format)
 
     def cfloat(self, memory_format=None):
-        return self.to(_dtype.complex64)
+        return self.to(_dtype.complex64, memory_format=memory_format)
 
     def cdouble(self, memory_format=None):
-        return self.to(_dtype.complex128)
+        return self.to(_dtype.complex128, memory_format=memory_format)
 
     def type_as(self, other):
         return self.to(other.dtype)

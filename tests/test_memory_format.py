@@ -129,3 +129,25 @@ def test_formats_keep_values_and_gradients():
     x = dpt.tensor(a, requires_grad=True)
     f(x).sum().backward()
     np.testing.assert_array_equal(x.grad.numpy(), np.full(a.shape, 2.0))
+
+
+def test_dtype_shorthands_take_memory_format():
+    d, t = _pair((2, 3, 4, 5))
+    for name in ("float", "double", "half", "long", "int", "bool"):
+        got = getattr(d, name)(memory_format=dpt.channels_last)
+        want = getattr(t, name)(memory_format=torch.channels_last)
+        assert got.stride() == want.stride() and got.tolist() == want.tolist()
+    assert d.double() is d  # nothing to change: self, as to() gives
+
+
+@pytest.mark.parametrize("make", [
+    lambda layout: dpt.arange(3, layout=layout), lambda layout: dpt.eye(2, layout=layout),
+    lambda layout: dpt.linspace(0, 1, 3, layout=layout),
+    lambda layout: dpt.empty_strided((2,), (1,), layout=layout),
+    lambda layout: dpt.tril_indices(3, 3, layout=layout),
+    lambda layout: dpt.full((2,), 1.0, layout=layout)])
+def test_creation_functions_check_layout(make):
+    assert make(dpt.strided).layout is dpt.strided
+    assert make(None).layout is dpt.strided
+    with pytest.raises(TypeError, match="argument 'layout' must be dpt.layout"):
+        make("strided")

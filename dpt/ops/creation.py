@@ -395,6 +395,7 @@ def arange(start=0, end=None, step=1, *, out=None, dtype=None, layout=None, devi
            requires_grad=False) -> Tensor:
     """arange(start=0, end, step=1): [start, end) by step; int64 when every argument is an
     integer, the default dtype otherwise."""
+    _memory_format.check_layout(layout, "arange")
     if end is None:
         start, end = 0, start
     lo, hi, st = (_number(v, "arange") for v in (start, end, step))
@@ -423,6 +424,7 @@ def range(start=0, end=None, step=1, *, out=None, dtype=None, layout=None, devic
           requires_grad=False) -> Tensor:
     """range(start=0, end, step=1): deprecated in torch, like arange but end included;
     always the default dtype unless dtype is given."""
+    _memory_format.check_layout(layout, "range")
     warnings.warn("dpt.range is deprecated and will be removed in a future release because its "
                   "behavior is inconsistent with Python's range builtin. Instead, use dpt.arange, "
                   "which produces values in [start, end).", UserWarning, stacklevel=2)
@@ -509,6 +511,7 @@ def _on_device(values: np.ndarray, dt, device, requires_grad: bool) -> Tensor:
 def linspace(start, end, steps, *, out=None, dtype=None, layout=None, device=None,
              requires_grad=False) -> Tensor:
     """linspace(start, end, steps): steps evenly spaced values from start to end, both included."""
+    _memory_format.check_layout(layout, "linspace")
     start, end = (v.item() if isinstance(v, Tensor) else v for v in (start, end))
     steps = operator.index(steps)
     if steps < 0:
@@ -522,6 +525,7 @@ def linspace(start, end, steps, *, out=None, dtype=None, layout=None, device=Non
 def logspace(start, end, steps, base=10.0, *, out=None, dtype=None, layout=None, device=None,
              requires_grad=False) -> Tensor:
     """logspace(start, end, steps, base=10.0): base ** linspace(start, end, steps)."""
+    _memory_format.check_layout(layout, "logspace")
     start, end = (v.item() if isinstance(v, Tensor) else v for v in (start, end))
     steps = operator.index(steps)
     if steps < 0:
@@ -533,6 +537,7 @@ def logspace(start, end, steps, base=10.0, *, out=None, dtype=None, layout=None,
 
 def eye(n, m=None, *, out=None, dtype=None, layout=None, device=None, requires_grad=False) -> Tensor:
     """eye(n, m=None): an n x m (n x n) matrix with ones on the diagonal."""
+    _memory_format.check_layout(layout, "eye")
     n = operator.index(n)
     m = n if m is None else operator.index(m)
     if n < 0:
@@ -688,6 +693,7 @@ def empty_strided(size, stride, *, dtype=None, layout=None, device=None, require
                   pin_memory=False) -> Tensor:
     """empty_strided(size, stride, *, dtype=None, device=None, requires_grad=False):
     uninitialised memory laid out with the given element strides."""
+    _memory_format.check_layout(layout, "empty_strided")
     size, stride = tuple(operator.index(s) for s in size), tuple(operator.index(s) for s in stride)
     if len(size) != len(stride):
         raise RuntimeError("mismatch in length of strides and shape")
@@ -710,6 +716,7 @@ def empty_permuted(size, physical_layout, *, dtype=None, layout=None, device=Non
     a dense tensor of shape size whose dims lie in memory in the order physical_layout
     (outermost first), so ``t.stride(physical_layout[i])`` is the i-th contiguous stride.
     Filled with zeros (torch leaves it uninitialised)."""
+    _memory_format.check_layout(layout, "empty_permuted")
     size = tuple(operator.index(s) for s in size)
     order = tuple(operator.index(p) for p in physical_layout)
     if len(order) != len(size):
@@ -743,9 +750,11 @@ def _tri_indices(row, col, offset, dtype, device, upper):
 def tril_indices(row, col, offset=0, *, dtype=_dtype.int64, device=None, layout=None) -> Tensor:
     """tril_indices(row, col, offset=0): the 2 x N (row, col) coordinates of the lower triangle
     of a row x col matrix, row by row."""
+    _memory_format.check_layout(layout, "tril_indices")
     return _tri_indices(row, col, offset, dtype, device, False)
 
 
 def triu_indices(row, col, offset=0, *, dtype=_dtype.int64, device=None, layout=None) -> Tensor:
     """triu_indices(row, col, offset=0): the 2 x N coordinates of the upper triangle."""
+    _memory_format.check_layout(layout, "triu_indices")
     return _tri_indices(row, col, offset, dtype, device, True)
