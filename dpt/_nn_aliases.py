@@ -6,9 +6,12 @@ nn.functional implementation. They sit above dpt.nn so that dpt.ops never import
 from __future__ import annotations
 
 import builtins
+import functools
 import warnings
 
-from . import _dtype, ops
+import numpy as np
+
+from . import _device, _dtype, ops
 from ._tensor import Tensor
 from .nn import functional as F
 
@@ -22,7 +25,7 @@ __all__ = ["conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d",
            "grid_sampler_3d", "native_batch_norm", "native_layer_norm", "native_group_norm",
            "kl_div", "margin_ranking_loss", "cosine_embedding_loss", "hinge_embedding_loss",
            "poisson_nll_loss", "triplet_margin_loss", "binary_cross_entropy_with_logits",
-           "ctc_loss", "native_dropout", "feature_dropout", "feature_dropout_", "rms_norm",
+           "ctc_loss", "embedding_bag", "native_dropout", "feature_dropout", "feature_dropout_", "rms_norm",
            "convolution", "rnn_tanh_cell", "rnn_relu_cell", "lstm_cell", "gru_cell",
            "rnn_tanh", "rnn_relu", "lstm", "gru"]
 
@@ -197,6 +200,51 @@ def ctc_loss(log_probs, targets, input_lengths, target_lengths, blank=0, reducti
              zero_infinity=False) -> Tensor:
     return F.ctc_loss(log_probs, targets, input_lengths, target_lengths, blank,
                       _reduction(reduction), zero_infinity)
+
+
+def embedding_bag(weight, indices, offsets, scale_grad_by_freq=False, mode=0, sparse=False,
+                  per_sample_weights=None, include_last_offset=False, padding_idx=None):
+    """embedding_bag(weight, indices, offsets, scale_grad_by_freq=False, mode=0, sparse=False,
+    per_sample_weights=None, include_last_offset=False, padding_idx=None) ->
+    (output, offset2bag, bag_size, max_indices): mode 0 sum, 1 mean, 2 max.
+
+    output is nn.functional.embedding_bag's. The other three are the bookkeeping torch's CPU
+    kernel returns: each index's bag (empty for float32 sums without padding_idx), the bag
+    sizes with padding_idx left out (zeros for sum), and the sizes again for mean, zeros for
+    sum, or for max, per bag and column, the row that gave the maximum (0 for an empty bag)."""
+    if mode not in (0, 1, 2):
+        raise RuntimeError(f"embedding_bag: mode must be 0 (sum), 1 (mean) or 2 (max), got {mode}")
+    out = F.embedding_bag(indices, weight, offsets, None, 2, scale_grad_by_freq,
+                          ("sum", "mean", "max")[mode], sparse, per_sample_weights,
+                          include_last_offset, padding_idx)
+    idx = np.asarray(_device.to_numpy(indices._data), dtype=np.int64)
+    if idx.ndim == 2:
+        starts = np.arange(0, idx.size, idx.shape[1] if idx.shape[1] else 1)[:idx.shape[0]]
+        idx = idx.reshape(-1)
+    else:
+        starts = np.asarray(_device.to_numpy(offsets._data), dtype=np.int64)
+        if include_last_offset:
+            starts = starts[:-1]
+    bags = len(starts)
+    dev = weight.device
+    long = functools.partial(ops.tensor, dtype=_dtype.int64, device=dev)
+    bag_of = np.searchsorted(starts, np.arange(idx.size), side="right") - 1
+    if mode == 0:  # sized by the offsets given, the last one included
+        zeros = np.zeros(bags + builtins.int(builtins.bool(include_last_offset)), np.int64)
+        if weight.dtype is _dtype.float32 and padding_idx is None:
+            bag_of = bag_of[:0]  # torch's float32 sum kernel skips this bookkeeping
+        return out, long(bag_of), long(zeros), long(zeros)
+    kept = idx != padding_idx if padding_idx is not None else np.ones(idx.size, bool)
+    sizes = np.bincount(bag_of[kept], minlength=bags).astype(np.int64)
+    if mode == 1:
+        return out, long(bag_of), long(sizes), long(sizes)
+    w = _device.to_numpy(weight.detach()._data)
+    best = np.zeros((bags, w.shape[1]), np.int64)
+    for b in builtins.range(bags):
+        rows = idx[(bag_of == b) & kept]
+        if rows.size:
+            best[b] = rows[np.argmax(w[rows], axis=0)]
+    return out, long(bag_of), long(sizes), long(best)
 
 
 # -- dropout and normalisation spellings ------------------------------------------------------

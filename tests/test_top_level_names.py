@@ -555,3 +555,32 @@ def test_limited_unsigned_dtypes_like_torch(name, npt):
     with pytest.raises(RuntimeError, match="Promotion"):
         x + dpt.tensor([1, 2, 3])
     assert pickle.loads(pickle.dumps(d)) is d
+
+
+@pytest.mark.parametrize("mode", [0, 1, 2])
+@pytest.mark.parametrize("variant", ["offsets", "last_offset", "padding", "2d"])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_embedding_bag_alias_matches_torch(mode, variant, dtype):
+    w = randn(6, 3, dtype=dtype)
+    idx, off = np.array([0, 2, 4, 5, 1, 3]), np.array([0, 2, 2, 5])
+    kw, tkw = {}, {}
+    if variant == "2d":
+        idx, off = idx.reshape(2, 3), None
+    if variant == "last_offset":
+        off = np.array([0, 2, 2, 6])
+        kw = tkw = {"include_last_offset": True}
+    targs_tail = ()
+    if variant == "padding":
+        kw, targs_tail = {"padding_idx": 2}, (False, None, False, 2)  # torch: positional
+    dargs = (_d(w), _d(idx), None if off is None else _d(off), False, mode)
+    if variant == "2d":
+        targs = (_t(w), _t(idx).reshape(-1), torch.tensor([0, 3]), False, mode)
+    else:
+        targs = (_t(w), _t(idx), _t(off), False, mode)
+    got = dpt.embedding_bag(*dargs, **kw)
+    want = torch.embedding_bag(*targs, *targs_tail, **tkw)
+    assert_close(got[0], want[0].numpy(), rtol=1e-6)
+    for g, t in zip(got[1:], want[1:]):
+        assert g.dtype is dpt.int64 and g.tolist() == t.tolist()
+    if dtype == np.float64:
+        check_gradients(lambda v: dpt.embedding_bag(v, *dargs[1:], **kw)[0], w)
