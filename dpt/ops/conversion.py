@@ -41,7 +41,7 @@ def _parse_to_args(args, kwargs):
     dt = kwargs.pop("dtype", None)
     copy = kwargs.pop("copy", False)
     kwargs.pop("non_blocking", None)
-    fmt = _memory_format.check_format(kwargs.pop("memory_format", None), "to")
+    _memory_format.check_format(kwargs.pop("memory_format", None), "to")  # to() reads it
     if kwargs:
         raise TypeError(f"to() got unexpected keyword arguments {sorted(kwargs)}")
     for a in args:
@@ -56,7 +56,7 @@ def _parse_to_args(args, kwargs):
         elif a is not None:
             dt = a
     return (None if dev is None else _device.as_device(dev),
-            None if dt is None else _dtype.as_dtype(dt), copy, fmt)
+            None if dt is None else _dtype.as_dtype(dt), copy)
 
 
 def to(input: Tensor, *args, **kwargs) -> Tensor:
@@ -66,7 +66,8 @@ def to(input: Tensor, *args, **kwargs) -> Tensor:
     Returns input itself when nothing changes, as torch does. A memory_format other than
     preserve_format that the strides do not already have makes a copy in that format.
     """
-    dev, dt, copy, fmt = _parse_to_args(args, dict(kwargs))
+    fmt = _memory_format.check_format(kwargs.get("memory_format"), "to")
+    dev, dt, copy = _parse_to_args(args, dict(kwargs))
     if fmt is not None and fmt is not _memory_format.preserve_format and \
             not _memory_format.is_contiguous(input._data, fmt):
         copy = True
