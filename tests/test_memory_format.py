@@ -151,3 +151,21 @@ def test_creation_functions_check_layout(make):
     assert make(None).layout is dpt.strided
     with pytest.raises(TypeError, match="argument 'layout' must be dpt.layout"):
         make("strided")
+
+
+@pytest.mark.cuda
+def test_memory_formats_on_a_gpu():
+    """The same strides on a GPU (a real one, or the CuPy stand-in under DPT_CUDA_STANDIN=1)."""
+    if not dpt.cuda.is_available():
+        pytest.skip("no CUDA device (set DPT_CUDA_STANDIN=1 for the stand-in)")
+    x = dpt.arange(120.0, device="cuda").reshape(2, 3, 4, 5)
+    y = x.contiguous(memory_format=dpt.channels_last)
+    assert y.stride() == (60, 1, 15, 3) and y.device.type == "cuda"
+    assert y.is_contiguous(memory_format=dpt.channels_last) and not y.is_contiguous()
+    assert y.clone().stride() == (60, 1, 15, 3)
+    assert dpt.empty_like(y).stride() == (60, 1, 15, 3)
+    assert x.cpu().to("cuda", memory_format=dpt.channels_last).stride() == (60, 1, 15, 3)
+    assert y.to(dpt.float64).stride() == (60, 1, 15, 3)
+    assert dpt.empty(2, 3, 4, 5, device="cuda", memory_format=dpt.channels_last).stride() == \
+        (60, 1, 15, 3)
+    np.testing.assert_array_equal(y.cpu().numpy(), x.cpu().numpy())

@@ -43,7 +43,8 @@ class _StackRecorder:
         self.outer = outer
 
     def append(self, node):
-        node.__dict__["_anomaly_stack"] = traceback.format_stack()[:-2]
+        if flags.enabled:  # it may outlive the mode when a record_nodes block was open
+            node.__dict__["_anomaly_stack"] = traceback.format_stack()[:-2]
         if self.outer is not None:
             self.outer.append(node)
 
