@@ -17,7 +17,7 @@ from ._tensor import Tensor
 __all__ = ["pi", "e", "inf", "nan", "newaxis", "is_inference", "is_neg", "get_device",
            "is_distributed", "detach_", "index_put_", "frobenius_norm", "nuclear_norm",
            "matrix_rank", "lstsq", "solve", "eig", "symeig", "slice_inverse",
-           "unsafe_split_with_sizes", "split_copy", "slice_copy", "view_as_real_copy",
+           "unsafe_split_with_sizes", "split_copy", "slice_copy", "detach_copy", "view_as_real_copy",
            "view_as_complex_copy", "from_file", "to_dlpack", "cond", "while_loop"]
 
 pi = math.pi
@@ -151,6 +151,13 @@ def slice_copy(input: Tensor, dim: int = 0, start=None, end=None, step: int = 1,
     d = dim % builtins.max(input.ndim, 1)
     index = (builtins.slice(None),) * d + (builtins.slice(start, end, step),)
     return _fresh(input[index])
+
+
+def detach_copy(input: Tensor, *, out=None) -> Tensor:
+    """detach_copy(input): a contiguous copy cut from the graph. (torch's result claims to
+    require grad and fails in backward: "derivative ... not implemented"; dpt's is a plain
+    tensor.)"""
+    return _fresh(input.detach())
 
 
 def view_as_real_copy(input: Tensor, *, out=None) -> Tensor:

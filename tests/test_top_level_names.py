@@ -399,6 +399,10 @@ def test_split_variants_and_copies():
     assert got._base is None
     back = dpt.view_as_complex_copy(got)
     assert np.array_equal(back.numpy(), z) and back._base is None
+    x = dpt.tensor(a, requires_grad=True).t()
+    got, want = dpt.detach_copy(x), torch.detach_copy(_t(a).t())
+    assert not got.requires_grad and got.stride() == want.stride() and got._base is None
+    assert_close(got, want.numpy())
     check_gradients(lambda x: dpt.slice_copy(x, 1, 1, None, 2), a, gradgrad=True)
     check_gradients(lambda x: dpt.split_copy(x, 4, 1)[1], a)
 
