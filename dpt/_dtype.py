@@ -7,7 +7,8 @@ import ml_dtypes
 import numpy as np
 
 __all__ = [
-    "dtype", "bool", "uint8", "uint16", "uint32", "uint64", "int8", "int16", "int32", "int64", "float16", "bfloat16",
+    "dtype", "bool", "uint8", "int8", "int16", "int32", "int64", "float16", "bfloat16",
+    "uint16", "uint32", "uint64",
     "float32", "float64", "complex64", "complex128", "half", "float", "double", "short",
     "int", "long", "cfloat", "cdouble", "set_default_dtype", "get_default_dtype",
     "promote_types", "result_type", "can_cast", "finfo", "iinfo",

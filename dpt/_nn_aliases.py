@@ -25,9 +25,10 @@ __all__ = ["conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d",
            "grid_sampler_3d", "native_batch_norm", "native_layer_norm", "native_group_norm",
            "kl_div", "margin_ranking_loss", "cosine_embedding_loss", "hinge_embedding_loss",
            "poisson_nll_loss", "triplet_margin_loss", "binary_cross_entropy_with_logits",
-           "ctc_loss", "embedding_bag", "native_dropout", "feature_dropout", "feature_dropout_", "rms_norm",
-           "convolution", "rnn_tanh_cell", "rnn_relu_cell", "lstm_cell", "gru_cell",
-           "rnn_tanh", "rnn_relu", "lstm", "gru"]
+           "ctc_loss", "embedding_bag", "native_dropout", "feature_dropout", "feature_dropout_",
+           "rms_norm", "convolution", "native_channel_shuffle", "affine_grid_generator",
+           "conv_tbc", "rnn_tanh_cell", "rnn_relu_cell", "lstm_cell", "gru_cell", "rnn_tanh",
+           "rnn_relu", "lstm", "gru"]
 
 conv1d = F.conv1d
 conv2d = F.conv2d
@@ -299,6 +300,24 @@ def convolution(input, weight, bias, stride, padding, dilation, transposed, outp
         return fn(input, weight, bias, stride, padding, output_padding, groups, dilation)
     fn = (F.conv1d, F.conv2d, F.conv3d)[nd - 1]
     return fn(input, weight, bias, stride, padding, dilation, groups)
+
+
+def native_channel_shuffle(input: Tensor, groups: int) -> Tensor:
+    return F.channel_shuffle(input, groups)
+
+
+def affine_grid_generator(theta: Tensor, size, align_corners: bool) -> Tensor:
+    return F.affine_grid(theta, size, align_corners)
+
+
+def conv_tbc(input: Tensor, weight: Tensor, bias: Tensor, pad: int = 0) -> Tensor:
+    """conv_tbc(input, weight, bias, pad=0): a 1-D convolution in time-batch-channel layout:
+    input (T, B, C_in), weight (K, C_in, C_out), bias (C_out,) -> (T', B, C_out)."""
+    if input.ndim != 3 or weight.ndim != 3 or bias.ndim != 1:
+        raise RuntimeError(f"conv_tbc: expected a 3-D input and weight and a 1-D bias, got "
+                           f"{input.ndim}-D, {weight.ndim}-D and {bias.ndim}-D")
+    out = F.conv1d(input.permute(1, 2, 0), weight.permute(2, 1, 0), bias, padding=pad)
+    return out.permute(2, 0, 1)
 
 
 # -- recurrent cells and layers, on torch's flat parameter lists ------------------------------

@@ -140,6 +140,10 @@ def unsqueeze_(self, dim):
     return ops.set_view_(self, ops.unsqueeze(self, dim))
 
 
+def as_strided_(self, size, stride, storage_offset=None):
+    return ops.set_view_(self, ops.as_strided(self, size, stride, storage_offset))
+
+
 def t_(self):
     return ops.set_view_(self, ops.t(self))
 
@@ -351,7 +355,7 @@ _WRITTEN_OUT += [fill_diagonal.fill_diagonal_, fill_diagonal.map_, fill_diagonal
                  memory.pin_memory, memory.is_pinned, memory.record_stream, share_memory_,
                  is_shared]
 _WRITTEN_OUT += [new, resize, resize_as, prelu, hardshrink, as_subclass, is_set_to,
-                 const_data_ptr, dim_order]
+                 const_data_ptr, dim_order, as_strided_]
 
 
 def install() -> None:

@@ -13,12 +13,15 @@ import numpy as np
 from . import _dtype, linalg, ops
 from ._memory_format import check_layout, contiguous_format
 from ._tensor import Tensor
+from .autograd.grad_mode import no_grad
 
 __all__ = ["pi", "e", "inf", "nan", "newaxis", "is_inference", "is_neg", "get_device",
            "is_distributed", "detach_", "index_put_", "frobenius_norm", "nuclear_norm",
            "matrix_rank", "lstsq", "solve", "eig", "symeig", "slice_inverse",
-           "unsafe_split_with_sizes", "split_copy", "slice_copy", "detach_copy", "view_as_real_copy",
-           "view_as_complex_copy", "from_file", "to_dlpack", "cond", "while_loop"]
+           "unsafe_split_with_sizes", "split_copy", "slice_copy", "detach_copy",
+           "view_as_real_copy", "view_as_complex_copy", "from_file", "to_dlpack", "cond", "while_loop", "orgqr",
+           "addmv_", "as_strided_", "embedding_renorm_", "is_vulkan_available",
+           "get_device_module"]
 
 pi = math.pi
 e = math.e
@@ -69,6 +72,48 @@ def index_put_(input: Tensor, indices, values: Tensor, accumulate: bool = False)
     return input.index_put_(indices, values, accumulate)
 
 
+def addmv_(input: Tensor, mat: Tensor, vec: Tensor, *, beta=1, alpha=1) -> Tensor:
+    """addmv_(input, mat, vec, *, beta=1, alpha=1): Tensor.addmv_."""
+    return input.addmv_(mat, vec, beta=beta, alpha=alpha)
+
+
+def as_strided_(input: Tensor, size, stride, storage_offset=None) -> Tensor:
+    """as_strided_(input, size, stride, storage_offset=None): input becomes that view of its
+    own memory, in place."""
+    return ops.set_view_(input, ops.as_strided(input, size, stride, storage_offset))
+
+
+def embedding_renorm_(input: Tensor, indices: Tensor, max_norm: float,
+                      norm_type: float) -> Tensor:
+    """embedding_renorm_(input, indices, max_norm, norm_type): rescale, in place and outside
+    autograd, each row of input named in indices whose norm exceeds max_norm to that norm
+    (scale max_norm / (norm + 1e-7), as nn.Embedding's max_norm)."""
+    rows = ops.unique(indices.reshape(-1))
+    with no_grad():
+        picked = input.index_select(0, rows)
+        norms = linalg.vector_norm(picked, norm_type, dim=1, keepdim=True)
+        scale = ops.where(norms > max_norm, max_norm / (norms + 1e-7), ops.ones_like(norms))
+        input.index_copy_(0, rows, picked * scale)
+    return input
+
+
+def is_vulkan_available() -> bool:
+    return False
+
+
+def get_device_module(device=None):
+    """get_device_module(device=None): dpt.cuda or dpt.cpu for the device (type) given, the
+    current accelerator's (or dpt.cpu) when None."""
+    import dpt  # the device modules hang off the package
+    if device is None:
+        return dpt.cuda if dpt.cuda.is_available() else dpt.cpu
+    kind = device.type if isinstance(device, dpt.device) else str(device).split(":")[0]
+    if kind not in ("cpu", "cuda"):
+        raise RuntimeError(f"get_device_module: dpt has device modules for cpu and cuda only, "
+                           f"got '{device}'")
+    return getattr(dpt, kind)
+
+
 # -- old linear-algebra spellings -------------------------------------------------------------
 def frobenius_norm(input: Tensor, dim, keepdim: bool = False, *, out=None) -> Tensor:
     """frobenius_norm(input, dim, keepdim=False): deprecated in torch; linalg.vector_norm with
@@ -90,6 +135,9 @@ def nuclear_norm(input: Tensor, dim=None, keepdim: bool = False, *, out=None) ->
             raise RuntimeError(f"nuclear_norm: expected a 2-D tensor, but got {input.ndim}-D")
         dim = (0, 1)
     return linalg.matrix_norm(input, "nuc", dim, keepdim, out=out)
+
+
+orgqr = linalg.householder_product  # torch's LAPACK name for it
 
 
 def _removed(name: str, instead: str):

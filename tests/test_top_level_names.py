@@ -588,3 +588,44 @@ def test_embedding_bag_alias_matches_torch(mode, variant, dtype):
         assert g.dtype is dpt.int64 and g.tolist() == t.tolist()
     if dtype == np.float64:
         check_gradients(lambda v: dpt.embedding_bag(v, *dargs[1:], **kw)[0], w)
+
+
+def test_more_top_level_spellings_match_torch():
+    m, tau = randn(4, 3), randn(3, seed=2)
+    assert_close(dpt.orgqr(_d(m), _d(tau)), torch.orgqr(_t(m), _t(tau)).numpy(), rtol=1e-10)
+    y, A, v = randn(3), randn(3, 4, seed=1), randn(4, seed=2)
+    dy, ty = _d(y), _t(y)
+    assert dpt.addmv_(dy, _d(A), _d(v), beta=0.5, alpha=2) is dy
+    torch.addmv_(ty, _t(A), _t(v), beta=0.5, alpha=2)
+    assert_close(dy, ty.numpy(), rtol=1e-12)
+    for mod in (dpt, torch):
+        x = mod.arange(12.0)
+        assert mod.as_strided_(x, (3, 2), (4, 1), 1) is x
+        assert x.tolist() == [[1.0, 2.0], [5.0, 6.0], [9.0, 10.0]]
+        z = mod.arange(6.0)
+        assert z.as_strided_((2, 2), (1, 2)) is z and z.tolist() == [[0.0, 2.0], [1.0, 3.0]]
+    w = randn(5, 3) * 3
+    dw, tw = _d(w), _t(w)
+    assert dpt.embedding_renorm_(dw, dpt.tensor([0, 2, 2]), 1.0, 2.0) is dw
+    torch.embedding_renorm_(tw, torch.tensor([0, 2, 2]), 1.0, 2.0)
+    assert_close(dw, tw.numpy(), rtol=1e-12)
+    assert dpt.is_vulkan_available() is torch.is_vulkan_available() is False
+    assert dpt.get_device_module("cpu") is dpt.cpu
+    assert dpt.get_device_module(dpt.device("cpu")) is dpt.cpu
+    with pytest.raises(RuntimeError, match="cpu and cuda"):
+        dpt.get_device_module("tpu")
+
+
+def test_more_layer_spellings_match_torch():
+    x, w, b = randn(7, 2, 3), randn(3, 3, 4, seed=1), randn(4, seed=2)
+    assert_close(dpt.conv_tbc(_d(x), _d(w), _d(b), 1),
+                 torch.conv_tbc(_t(x), _t(w), _t(b), 1).numpy(), rtol=1e-10)
+    check_gradients(lambda x, w, b: dpt.conv_tbc(x, w, b, 1), x, w, b)
+    img = randn(1, 6, 2, 2)
+    assert_close(dpt.native_channel_shuffle(_d(img), 3),
+                 torch.native_channel_shuffle(_t(img), 3).numpy())
+    theta = randn(2, 2, 3)
+    for ac in (False, True):
+        assert_close(dpt.affine_grid_generator(_d(theta), [2, 1, 3, 4], ac),
+                     torch.affine_grid_generator(_t(theta), [2, 1, 3, 4], ac).numpy(),
+                     rtol=1e-10, atol=1e-12)
