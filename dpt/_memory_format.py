@@ -156,8 +156,7 @@ def _restride(arr, fmt):
 
 def _in_order(arr, order):
     """A copy of arr whose dims lie in memory in order (outermost first)."""
-    inverse = [order.index(d) for d in builtins.range(arr.ndim)]
-    return arr.transpose(order).copy(order="C").transpose(inverse)
+    return arr.transpose(order).copy(order="C").transpose(inverse(order))
 
 
 def convert(arr, fmt, op: str, copy: bool):
@@ -174,19 +173,30 @@ def convert(arr, fmt, op: str, copy: bool):
     return _restride(arr, fmt)
 
 
-def like(template, arr, fmt, op: str):
-    """A freshly made row-major arr, given the strides that fmt (default preserve) asks for,
-    copying template's stride order for preserve_format as torch's *_like functions do."""
+def physical_order(template, fmt, op: str):
+    """The dims, outermost first, in which a *_like result of template lies in memory for fmt
+    (default preserve_format), or None for row-major."""
     check_format(fmt, op)
     if fmt is None or fmt is preserve_format:
         fmt = suggest(template)
         if fmt is None:
-            order = sorted(builtins.range(template.ndim), key=lambda d: -template.strides[d])
-            return _in_order(arr, tuple(order))
+            return tuple(sorted(builtins.range(template.ndim), key=lambda d: -template.strides[d]))
     if fmt is contiguous_format:
-        return arr
-    _require_rank(fmt, arr.ndim)
-    return _restride(arr, fmt)
+        return None
+    _require_rank(fmt, template.ndim)
+    return _CL_ORDER[fmt][::-1]
+
+
+def like(template, arr, fmt, op: str):
+    """A freshly made row-major arr, given the strides that fmt (default preserve) asks for,
+    copying template's stride order for preserve_format as torch's *_like functions do."""
+    order = physical_order(template, fmt, op)
+    return arr if order is None else _in_order(arr, order)
+
+
+def inverse(order):
+    """The permutation that undoes order."""
+    return tuple(order.index(d) for d in builtins.range(len(order)))
 
 
 def for_new(arr, fmt, op: str):

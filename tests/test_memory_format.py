@@ -169,3 +169,30 @@ def test_memory_formats_on_a_gpu():
     assert dpt.empty(2, 3, 4, 5, device="cuda", memory_format=dpt.channels_last).stride() == \
         (60, 1, 15, 3)
     np.testing.assert_array_equal(y.cpu().numpy(), x.cpu().numpy())
+
+
+@pytest.mark.parametrize("fn", ["rand_like", "randint_like"])
+def test_random_like_fills_memory_in_torchs_order(fn):
+    args = (10,) if fn == "randint_like" else ()
+    cases = [
+        (dpt.empty(2, 3, 4, 5).contiguous(memory_format=dpt.channels_last),
+         torch.empty(2, 3, 4, 5).contiguous(memory_format=torch.channels_last), {}, {}),
+        (dpt.empty(3, 4).t(), torch.empty(3, 4).t(), {}, {}),
+        (dpt.empty(2, 3, 4, 5), torch.empty(2, 3, 4, 5),
+         {"memory_format": dpt.channels_last}, {"memory_format": torch.channels_last}),
+        (dpt.empty(3, 4).t(), torch.empty(3, 4).t(),
+         {"memory_format": dpt.contiguous_format}, {"memory_format": torch.contiguous_format}),
+    ]
+    for d, t, dkw, tkw in cases:
+        dpt.manual_seed(3)
+        torch.manual_seed(3)
+        got = getattr(dpt, fn)(d, *args, **dkw)
+        want = getattr(torch, fn)(t, *args, **tkw)
+        assert got.stride() == want.stride()
+        np.testing.assert_array_equal(got.numpy(), want.numpy())
+    x = dpt.randn_like(cases[0][0], requires_grad=True)
+    assert x.is_leaf and x.requires_grad and x.stride() == (60, 1, 15, 3)
+    with pytest.raises(TypeError, match="layout"):
+        dpt.rand_like(dpt.ones(2), layout="strided")
+    with pytest.raises(RuntimeError, match="required rank"):
+        dpt.randn_like(dpt.ones(2), memory_format=dpt.channels_last)
