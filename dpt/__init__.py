@@ -10,7 +10,7 @@ from ._dtype import (bfloat16, bool, cdouble, cfloat, complex64, complex128, dou
                      set_default_dtype, short, uint8, uint16, uint32, uint64)
 from ._tensor import Size, Tensor
 from ._memory_format import (channels_last, channels_last_3d, contiguous_format, layout,
-                             memory_format, preserve_format, strided)
+                             legacy_contiguous_format, memory_format, preserve_format, strided)
 from .ops import *  # noqa: F401,F403
 from . import _tensor_methods
 _tensor_methods.install()  # Tensor's math methods, now that every op exists

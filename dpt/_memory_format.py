@@ -5,14 +5,16 @@ dpt tensors are strided numpy/cupy arrays, so a memory format is a choice of str
 - ``contiguous_format``: row-major (C) strides.
 - ``channels_last`` (4-D) / ``channels_last_3d`` (5-D): the channel dim innermost, as
   NHWC / NDHWC in memory with the NCHW / NCDHW shape. ``contiguous(memory_format=)``,
-  ``clone``, ``to``, ``empty``/``*_like`` give arrays with exactly torch's strides, and
+  ``clone``, ``to``/``float()``/..., ``empty``, ``*_like`` (``rand_like`` & co. draw in memory
+  order, as torch) give arrays with exactly torch's strides, and
   ``is_contiguous(memory_format=)`` answers from the strides the tensor has, as torch does.
 - ``preserve_format``: keep the input's strides when it is dense, else channels-last if its
   strides look so, else row-major (torch's rule).
 
 What is not emulated: torch's kernels propagate channels-last through convolutions,
 pooling and normalisations; dpt's compute in whatever layout numpy picks (elementwise ops
-keep it, reductions and convolutions return row-major). Values never depend on the format.
+keep it, reductions and convolutions return row-major), and ``nn.Module.to(memory_format=)``
+leaves parameters as they are. Values never depend on the format.
 The only layout is ``strided`` (dpt has no sparse tensors).
 """
 from __future__ import annotations
@@ -20,7 +22,7 @@ from __future__ import annotations
 import builtins
 
 __all__ = ["memory_format", "layout", "contiguous_format", "channels_last",
-           "channels_last_3d", "preserve_format", "strided"]
+           "channels_last_3d", "preserve_format", "legacy_contiguous_format", "strided"]
 
 
 class _Named:
@@ -62,6 +64,7 @@ contiguous_format = memory_format._make("contiguous_format")
 channels_last = memory_format._make("channels_last")
 channels_last_3d = memory_format._make("channels_last_3d")
 preserve_format = memory_format._make("preserve_format")
+legacy_contiguous_format = contiguous_format  # torch's alias, kept for old code
 strided = layout._make("strided")
 
 # dim order from innermost to outermost of each channels-last format, and its rank

@@ -112,6 +112,7 @@ def test_layout_and_format_objects():
     assert isinstance(dpt.preserve_format, dpt.memory_format)
     assert isinstance(dpt.strided, dpt.layout)
     assert dpt.randn(2).layout is dpt.strided
+    assert repr(dpt.legacy_contiguous_format) == "dpt.contiguous_format"  # an alias, as torch's
     for obj in (dpt.channels_last, dpt.contiguous_format, dpt.strided):
         assert pickle.loads(pickle.dumps(obj)) is obj
     assert dpt.zeros(2, layout=dpt.strided).layout is dpt.strided
