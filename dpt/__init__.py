@@ -7,8 +7,10 @@ from ._device import device
 from ._dtype import (bfloat16, bool, cdouble, cfloat, complex64, complex128, double, dtype, finfo,
                      float, float16, float32, float64, get_default_dtype, half, iinfo, int, int8,
                      int16, int32, int64, long, promote_types, result_type, can_cast,
-                     set_default_dtype, short, uint8)
+                     set_default_dtype, short, uint8, uint16, uint32, uint64)
 from ._tensor import Size, Tensor
+from ._memory_format import (channels_last, channels_last_3d, contiguous_format, layout,
+                             legacy_contiguous_format, memory_format, preserve_format, strided)
 from .ops import *  # noqa: F401,F403
 from . import _tensor_methods
 _tensor_methods.install()  # Tensor's math methods, now that every op exists
@@ -37,6 +39,8 @@ from .backends.cuda import get_float32_matmul_precision, set_float32_matmul_prec
 from . import amp, jit, special, testing
 from . import signal
 from .amp import autocast, get_autocast_dtype, is_autocast_enabled
+from ._flags import *  # noqa: F401,F403  (set_warn_always, autocast and anomaly switches, ...)
+from ._top_level import *  # noqa: F401,F403  (pi, is_neg, cond, from_file, to_dlpack, ...)
 from .jit import compile  # noqa: A001  (torch.compile: returns its argument, see dpt.jit)
 from . import __config__, __future__
 from .__config__ import (get_num_interop_threads, get_num_threads, set_num_interop_threads,

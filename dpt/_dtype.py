@@ -8,6 +8,7 @@ import numpy as np
 
 __all__ = [
     "dtype", "bool", "uint8", "int8", "int16", "int32", "int64", "float16", "bfloat16",
+    "uint16", "uint32", "uint64",
     "float32", "float64", "complex64", "complex128", "half", "float", "double", "short",
     "int", "long", "cfloat", "cdouble", "set_default_dtype", "get_default_dtype",
     "promote_types", "result_type", "can_cast", "finfo", "iinfo",
@@ -27,7 +28,7 @@ class dtype:
         self.np = np.dtype(np_dtype)
         self.category = category
         self.itemsize = self.np.itemsize
-        self.is_signed = category != _BOOL and name != "uint8"
+        self.is_signed = category != _BOOL and not name.startswith("uint")
 
     @property
     def is_floating_point(self) -> builtins.bool:
@@ -56,6 +57,11 @@ def _lookup_by_name(name: str) -> dtype:
 
 bool = dtype("bool", np.bool_, _BOOL)
 uint8 = dtype("uint8", np.uint8, _INT)
+# torch's "limited support" unsigned types: creation, copies, comparisons, bitwise ops; they
+# promote only with themselves and with floating types (see promote_types)
+uint16 = dtype("uint16", np.uint16, _INT)
+uint32 = dtype("uint32", np.uint32, _INT)
+uint64 = dtype("uint64", np.uint64, _INT)
 int8 = dtype("int8", np.int8, _INT)
 int16 = dtype("int16", np.int16, _INT)
 int32 = dtype("int32", np.int32, _INT)
@@ -72,12 +78,12 @@ short, int, long = int16, int32, int64
 cfloat, cdouble = complex64, complex128
 
 _ALL = (bool, uint8, int8, int16, int32, int64, float16, bfloat16, float32, float64,
-        complex64, complex128)
+        complex64, complex128, uint16, uint32, uint64)
+_LIMITED_UINTS = (uint16, uint32, uint64)
 _BY_NAME = {d.name: d for d in _ALL}
 _BY_NP = {d.np: d for d in _ALL}
-# Numpy kinds dpt has no dtype for map to the nearest one torch would use.
-_BY_NP.update({np.dtype(np.uint16): int32, np.dtype(np.uint32): int64,
-               np.dtype(np.uint64): int64, np.dtype(np.longdouble): float64})
+# numpy kinds dpt has no dtype for map to the nearest one torch would use
+_BY_NP.update({np.dtype(np.longdouble): float64})
 
 _default_float = float32
 
@@ -137,6 +143,9 @@ def promote_types(a: dtype, b: dtype) -> dtype:
     """The smallest dtype both a and b convert to, by torch's rules."""
     if a is b:
         return a
+    if (a in _LIMITED_UINTS or b in _LIMITED_UINTS) and _FLOAT not in (a.category, b.category):
+        raise RuntimeError(f"Promotion for uint16, uint32, uint64 types is not supported, "
+                           f"attempted to promote {a.name} and {b.name}")
     if a.category != b.category:
         hi, lo = (a, b) if a.category > b.category else (b, a)
         if hi.category == _COMPLEX and lo is float64:

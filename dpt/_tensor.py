@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import _device, _dtype, _tensor_str
+from . import _device, _dtype, _memory_format, _tensor_str
 from ._device import CPU
 
 
@@ -154,7 +154,15 @@ class Tensor:
         return (_device.data_ptr(self._data) - _device.data_ptr(base)) // self._data.dtype.itemsize
 
     def is_contiguous(self, memory_format=None) -> bool:
-        return bool(self._data.flags.c_contiguous)
+        """is_contiguous(memory_format=dpt.contiguous_format): whether the strides are
+        row-major (or, for channels_last/channels_last_3d, channel-innermost)."""
+        if memory_format is None:
+            return bool(self._data.flags.c_contiguous)
+        return _memory_format.is_contiguous(self._data, memory_format)
+
+    @property
+    def layout(self):
+        return _memory_format.strided
 
     def data_ptr(self) -> int:
         return _device.data_ptr(self._data)
@@ -431,42 +439,42 @@ class Tensor:
     def cuda(self, device=None, non_blocking=False) -> "Tensor":
         return self.to(_device.device("cuda", device) if isinstance(device, int) else (device or "cuda"))
 
-    # dtype shorthands; memory_format is accepted and ignored (dpt tensors are strided arrays)
+    # dtype shorthands; memory_format as in to() (dpt/_memory_format.py)
     def float(self, memory_format=None):
-        return self.to(_dtype.float32)
+        return self.to(_dtype.float32, memory_format=memory_format)
 
     def double(self, memory_format=None):
-        return self.to(_dtype.float64)
+        return self.to(_dtype.float64, memory_format=memory_format)
 
     def half(self, memory_format=None):
-        return self.to(_dtype.float16)
+        return self.to(_dtype.float16, memory_format=memory_format)
 
     def bfloat16(self, memory_format=None):
-        return self.to(_dtype.bfloat16)
+        return self.to(_dtype.bfloat16, memory_format=memory_format)
 
     def long(self, memory_format=None):
-        return self.to(_dtype.int64)
+        return self.to(_dtype.int64, memory_format=memory_format)
 
     def int(self, memory_format=None):
-        return self.to(_dtype.int32)
+        return self.to(_dtype.int32, memory_format=memory_format)
 
     def short(self, memory_format=None):
-        return self.to(_dtype.int16)
+        return self.to(_dtype.int16, memory_format=memory_format)
 
     def char(self, memory_format=None):
-        return self.to(_dtype.int8)
+        return self.to(_dtype.int8, memory_format=memory_format)
 
     def byte(self, memory_format=None):
-        return self.to(_dtype.uint8)
+        return self.to(_dtype.uint8, memory_format=memory_format)
 
     def bool(self, memory_format=None):
-        return self.to(_dtype.bool)
+        return self.to(_dtype.bool, memory_format=memory_format)
 
     def cfloat(self, memory_format=None):
-        return self.to(_dtype.complex64)
+        return self.to(_dtype.complex64, memory_format=memory_format)
 
     def cdouble(self, memory_format=None):
-        return self.to(_dtype.complex128)
+        return self.to(_dtype.complex128, memory_format=memory_format)
 
     def type_as(self, other):
         return self.to(other.dtype)
@@ -523,7 +531,8 @@ _TYPE_NAMES = {"float32": "FloatTensor", "float64": "DoubleTensor", "float16": "
                "bfloat16": "BFloat16Tensor", "int64": "LongTensor", "int32": "IntTensor",
                "int16": "ShortTensor", "int8": "CharTensor", "uint8": "ByteTensor",
                "bool": "BoolTensor", "complex64": "ComplexFloatTensor",
-               "complex128": "ComplexDoubleTensor"}
+               "complex128": "ComplexDoubleTensor", "uint16": "UInt16Tensor",
+               "uint32": "UInt32Tensor", "uint64": "UInt64Tensor"}
 _LEGACY = {v: getattr(_dtype, k) for k, v in _TYPE_NAMES.items()}
 
 

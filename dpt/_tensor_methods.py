@@ -18,8 +18,10 @@ Adding an op as a method is one name in one of these lists. ``install()`` runs o
 from __future__ import annotations
 
 import functools
+import math
+import warnings
 
-from . import _device, functional, linalg, ops
+from . import _device, _top_level, functional, linalg, ops
 from ._tensor import Tensor
 from .autograd.sum_to import sum_to
 from .ops.inplace import inplace
@@ -78,7 +80,21 @@ OTHER_METHODS = {
     "svd": linalg._torch_svd, "lu": linalg._torch_lu, "lu_solve": linalg._torch_lu_solve,
     "triangular_solve": linalg.triangular_solve, "matrix_power": linalg.matrix_power,
     "matrix_exp": linalg.matrix_exp, "stft": functional.stft, "istft": functional.istft,
-    "geqrf": linalg.geqrf, "ormqr": linalg.ormqr,
+    "geqrf": linalg.geqrf, "ormqr": linalg.ormqr, "orgqr": linalg.householder_product,
+    "is_inference": _top_level.is_inference, "is_neg": _top_level.is_neg,
+    "is_distributed": _top_level.is_distributed, "slice_inverse": _top_level.slice_inverse,
+    "unsafe_split_with_sizes": _top_level.unsafe_split_with_sizes, "eig": _top_level.eig,
+    "lstsq": _top_level.lstsq, "solve": _top_level.solve, "symeig": _top_level.symeig,
+    "ger": ops.outer,
+}
+
+# in-place spellings of an existing in-place method: Tensor.alias_ is Tensor.target_
+INPLACE_ALIASES = {
+    "absolute_": "abs_", "arccos_": "acos_", "arccosh_": "acosh_", "arcsin_": "asin_",
+    "arcsinh_": "asinh_", "arctan_": "atan_", "arctan2_": "atan2_", "arctanh_": "atanh_",
+    "fix_": "trunc_", "greater_": "gt_", "greater_equal_": "ge_", "less_": "lt_",
+    "less_equal_": "le_", "negative_": "neg_", "not_equal_": "ne_", "swapaxes_": "transpose_",
+    "swapdims_": "transpose_",
 }
 
 
@@ -124,6 +140,10 @@ def unsqueeze_(self, dim):
     return ops.set_view_(self, ops.unsqueeze(self, dim))
 
 
+def as_strided_(self, size, stride, storage_offset=None):
+    return ops.set_view_(self, ops.as_strided(self, size, stride, storage_offset))
+
+
 def t_(self):
     return ops.set_view_(self, ops.t(self))
 
@@ -140,6 +160,81 @@ def sum_to_size(self, *size) -> Tensor:
         raise RuntimeError(f"size {{{list(shape)}}} is not expandable to size "
                            f"{{{list(self.shape)}}}.")
     return sum_to(self, tuple(shape))
+
+
+def new(self, *args, device=None):
+    """new(*sizes) / new(data) / new(tensor) / new(): the legacy constructor, with self's
+    dtype and device; new(tensor) shares tensor's memory."""
+    if len(args) == 1 and isinstance(args[0], Tensor):
+        other = args[0]
+        if other.dtype is not self.dtype:
+            raise TypeError(f"expected {self.dtype} (got {other.dtype})")
+        return Tensor._make(other._data)
+    return Tensor(*args, dtype=self.dtype, device=device or self.device)
+
+
+def resize(self, *sizes) -> Tensor:
+    """resize(*sizes): deprecated out-of-place resize: a differentiable reshape that must keep
+    the number of elements (resize_ is the in-place one that may change it)."""
+    warnings.warn("non-inplace resize is deprecated", stacklevel=2)
+    shape = tuple(sizes[0]) if len(sizes) == 1 and isinstance(sizes[0], (tuple, list)) else sizes
+    return _resized(self, tuple(shape))
+
+
+def _resized(self, shape) -> Tensor:
+    n = math.prod(shape)
+    if n != self.numel():
+        raise RuntimeError(f"requested resize to {'x'.join(map(str, shape))} ({n} elements in "
+                           f"total), but the given tensor has a size of "
+                           f"{'x'.join(map(str, self.shape))} ({self.numel()} elements). "
+                           "resize can only change the shape of a given tensor, while "
+                           "preserving the number of elements.")
+    return ops.reshape(ops.contiguous(self), shape)
+
+
+def resize_as(self, tensor) -> Tensor:
+    """resize_as(tensor): deprecated; resize(tensor.size())."""
+    warnings.warn("non-inplace resize_as is deprecated", stacklevel=2)
+    return _resized(self, tuple(tensor.shape))
+
+
+def prelu(self, weight) -> Tensor:
+    return _functional().prelu(self, weight)
+
+
+def hardshrink(self, lambd: float = 0.5) -> Tensor:
+    return _functional().hardshrink(self, lambd)
+
+
+def _functional():
+    from .nn import functional as F  # nn sits above the tensor methods
+    return F
+
+
+def as_subclass(self, cls):
+    """as_subclass(cls): the same memory as an instance of the Tensor subclass cls, cut from
+    the graph (as torch's)."""
+    if not (isinstance(cls, type) and issubclass(cls, Tensor)):
+        raise TypeError(f"as_subclass(): argument 'cls' must be a subclass of Tensor, got "
+                        f"{cls!r}")
+    return cls._make_subclass(self._data)
+
+
+def is_set_to(self, tensor) -> bool:
+    """is_set_to(tensor): same memory, offset, shape and strides."""
+    return (self.data_ptr() == tensor.data_ptr() and self.shape == tensor.shape and
+            self.stride() == tensor.stride() and self.dtype is tensor.dtype)
+
+
+def const_data_ptr(self) -> int:
+    return self.data_ptr()
+
+
+def dim_order(self, *, ambiguity_check=False) -> tuple:
+    """dim_order(): the dims from outermost to innermost in memory (by stride; ties keep the
+    dim order). The ambiguity checks of torch are not made."""
+    strides = self.stride()
+    return tuple(sorted(range(self.ndim), key=lambda d: -strides[d]))
 
 
 def to(self, *args, **kwargs) -> Tensor:
@@ -259,6 +354,8 @@ _WRITTEN_OUT = [sum_to_size, polygamma, polygamma_, flip, where, squeeze_, unsqu
 _WRITTEN_OUT += [fill_diagonal.fill_diagonal_, fill_diagonal.map_, fill_diagonal.apply_,
                  memory.pin_memory, memory.is_pinned, memory.record_stream, share_memory_,
                  is_shared]
+_WRITTEN_OUT += [new, resize, resize_as, prelu, hardshrink, as_subclass, is_set_to,
+                 const_data_ptr, dim_order, as_strided_]
 
 
 def install() -> None:
@@ -271,6 +368,8 @@ def install() -> None:
         setattr(Tensor, base + "_", _inplace_twin(getattr(ops, base), base + "_"))
     for fn in _WRITTEN_OUT:
         setattr(Tensor, fn.__name__, fn)
+    for alias, target in INPLACE_ALIASES.items():
+        setattr(Tensor, alias, getattr(Tensor, target))
     for factory in (ops.zeros, ops.ones, ops.empty):
         setattr(Tensor, "new_" + factory.__name__, _new_like(factory))
     for name, fn, inplace_name, reflected in _BINARY:

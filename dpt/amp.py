@@ -82,7 +82,7 @@ class autocast:
                                f"'{device_type}'")
         self.device = device_type
         self.fast_dtype = _dtype.as_dtype(dtype) if dtype is not None else \
-            _DEFAULT_DTYPE[device_type]
+            get_autocast_dtype(device_type)  # set_autocast_dtype may have changed it
         self._enabled = bool(enabled)
         self._cache_enabled = cache_enabled
         if device_type == "cpu" and self._enabled and \

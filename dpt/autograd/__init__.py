@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from .._tensor import Tensor
 from . import functional, graph
+from .anomaly_mode import detect_anomaly, set_detect_anomaly
 from .api import backward, grad
 from .engine import _is_checkpoint_valid, queue_callback
 from .function import FunctionBase as Function
@@ -18,7 +19,8 @@ from .grad_mode import (enable_grad, inference_mode, is_grad_enabled, is_inferen
 
 __all__ = ["backward", "grad", "Function", "FunctionCtx", "gradcheck", "gradgradcheck",
            "functional", "graph", "no_grad", "enable_grad", "set_grad_enabled", "inference_mode",
-           "is_grad_enabled", "is_inference_mode_enabled", "queue_callback", "Variable"]
+           "is_grad_enabled", "is_inference_mode_enabled", "queue_callback", "Variable",
+           "detect_anomaly", "set_detect_anomaly"]
 
 
 class _VariableMeta(type):

@@ -10,6 +10,7 @@ import threading
 
 from .._device import device_context, runs_on
 from .._tensor import Tensor
+from . import anomaly_mode as _anomaly
 from .function import _FREED_MSG, AccumulateGrad
 from .grad_mode import _state as _grad_state
 from .sum_to import sum_to as _sum_to
@@ -226,11 +227,12 @@ def _run_node(node, grads, capture, captured, buffers, owned, accumulate, create
         return
 
     on = _on_device_of(grads)
+    run = _anomaly.run_backward_checked if _anomaly.flags.enabled else _call_backward
     if on is None:
-        in_grads = node.backward(*grads)
+        in_grads = run(node, grads)
     else:  # raw-array backward formulas run their kernels on the gradients' GPU
         with on:
-            in_grads = node.backward(*grads)
+            in_grads = run(node, grads)
     if type(in_grads) is not tuple:
         in_grads = (in_grads,)
     post = d.get("_post_hooks")
@@ -269,6 +271,10 @@ def _run_node(node, grads, capture, captured, buffers, owned, accumulate, create
             buf[nr] = g
         else:
             buf[nr] = buf[nr] + g
+
+
+def _call_backward(node, grads):
+    return node.backward(*grads)
 
 
 def _as_tensor(g):

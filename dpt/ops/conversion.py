@@ -1,7 +1,7 @@
 """Dtype and device conversion, clone, contiguous: differentiable copies; and detach."""
 from __future__ import annotations
 
-from .. import _device, _dtype
+from .. import _device, _dtype, _memory_format
 from .._tensor import Tensor
 from ..autograd.function import Function
 
@@ -11,8 +11,10 @@ __all__ = ["to", "clone", "contiguous", "detach"]
 class ToCopy(Function):
     """Copy to another dtype and/or device; the gradient goes back the same way."""
 
-    def forward(self, x, np_dtype, dev):
+    def forward(self, x, np_dtype, dev, fmt=None):
         self.src_dtype, self.src_dev = x.dtype, _device.device_of(x)
+        # lay the source out first: astype and device moves keep the stride order
+        src, x = x, _memory_format.convert(x, fmt, "to", False)
         y = _device.move(x, dev) if dev is not None else x
         if np_dtype is not None and y.dtype != np_dtype:
             if x.dtype.kind == "c" and np_dtype.kind != "c":
@@ -22,8 +24,8 @@ class ToCopy(Function):
                 # (a direct cast saturates or zeroes, depending on the float type)
                 y = y.astype("int64")
             y = y.astype(np_dtype)
-        elif y is x:
-            y = x.copy()
+        elif y is src:
+            y = x.copy(order="K")  # torch's copy=True preserves the strides
         return y
 
     def backward(self, gz):
@@ -39,7 +41,7 @@ def _parse_to_args(args, kwargs):
     dt = kwargs.pop("dtype", None)
     copy = kwargs.pop("copy", False)
     kwargs.pop("non_blocking", None)
-    kwargs.pop("memory_format", None)
+    _memory_format.check_format(kwargs.pop("memory_format", None), "to")  # to() reads it
     if kwargs:
         raise TypeError(f"to() got unexpected keyword arguments {sorted(kwargs)}")
     for a in args:
@@ -58,11 +60,17 @@ def _parse_to_args(args, kwargs):
 
 
 def to(input: Tensor, *args, **kwargs) -> Tensor:
-    """to(dtype) / to(device=None, dtype=None, copy=False) / to(other).
+    """to(dtype) / to(device=None, dtype=None, copy=False, memory_format=preserve_format) /
+    to(other).
 
-    Returns input itself when nothing changes, as torch does.
+    Returns input itself when nothing changes, as torch does. A memory_format other than
+    preserve_format that the strides do not already have makes a copy in that format.
     """
+    fmt = _memory_format.check_format(kwargs.get("memory_format"), "to")
     dev, dt, copy = _parse_to_args(args, dict(kwargs))
+    if fmt is not None and fmt is not _memory_format.preserve_format and \
+            not _memory_format.is_contiguous(input._data, fmt):
+        copy = True
     if dev is not None and dev == input.device:
         dev = None
     if dt is not None and dt.np == input._data.dtype:
@@ -72,27 +80,32 @@ def to(input: Tensor, *args, **kwargs) -> Tensor:
     if (dev or input.device).type == "cuda" and (dt or input.dtype) is _dtype.bfloat16:
         raise RuntimeError("to(): dpt does not support bfloat16 on CUDA devices (CuPy has no "
                            "bfloat16 dtype); use float16 there")
-    return ToCopy.apply(input, None if dt is None else dt.np, dev)
+    return ToCopy.apply(input, None if dt is None else dt.np, dev, fmt)
 
 
 class Clone(Function):
-    def forward(self, x):
-        return x.copy()
+    def forward(self, x, fmt=None):
+        return _memory_format.convert(x, fmt, "clone", True)
 
     def backward(self, gz):
         return gz
 
 
 def clone(input: Tensor, *, memory_format=None) -> Tensor:
-    """clone(input): a copy that stays in the graph."""
-    return Clone.apply(input)
+    """clone(input, *, memory_format=dpt.preserve_format): a copy that stays in the graph;
+    it keeps input's strides when input is dense (torch's preserve rule, dpt/_memory_format)."""
+    return Clone.apply(input, _memory_format.check_format(memory_format, "clone"))
 
 
 def contiguous(input: Tensor, memory_format=None) -> Tensor:
-    """contiguous(): self if already C-contiguous, else a contiguous copy."""
-    if input._data.flags.c_contiguous:
+    """contiguous(memory_format=dpt.contiguous_format): self if its strides are already in
+    that format, else a copy in it."""
+    fmt = _memory_format.check_format(memory_format, "contiguous")
+    if fmt is None or fmt is _memory_format.preserve_format:
+        fmt = _memory_format.contiguous_format
+    if _memory_format.is_contiguous(input._data, fmt):
         return input
-    return Clone.apply(input)
+    return Clone.apply(input, fmt)
 
 
 def detach(input: Tensor) -> Tensor:

@@ -12,7 +12,7 @@ import warnings
 import ml_dtypes
 import numpy as np
 
-from .. import _device, _dtype, _mt19937
+from .. import _device, _dtype, _memory_format, _mt19937
 from .._tensor import Tensor
 from ..autograd.function import Function
 from ..autograd.grad_mode import is_grad_enabled
@@ -204,7 +204,8 @@ def asarray(obj, *, dtype=None, device=None, copy=None, requires_grad=False) -> 
 
 _FROM_NUMPY = frozenset(np.dtype(d) for d in (np.float64, np.float32, np.float16, np.complex64,
                                               np.complex128, np.int64, np.int32, np.int16,
-                                              np.int8, np.uint8, np.bool_)) | {_dtype.bfloat16.np}
+                                              np.int8, np.uint8, np.uint16, np.uint32,
+                                              np.uint64, np.bool_)) | {_dtype.bfloat16.np}
 
 
 def from_numpy(ndarray: np.ndarray) -> Tensor:
@@ -217,7 +218,7 @@ def from_numpy(ndarray: np.ndarray) -> Tensor:
     if ndarray.dtype not in _FROM_NUMPY:
         raise TypeError(f"can't convert np.ndarray of type {ndarray.dtype}. The only supported types "
                         f"are: float64, float32, float16, bfloat16, complex64, complex128, int64, "
-                        f"int32, int16, int8, uint8, and bool.")
+                        f"int32, int16, int8, uint64, uint32, uint16, uint8, and bool.")
     if not ndarray.flags.writeable:
         warnings.warn("The given NumPy array is not writable; dpt does not support non-writable "
                       "tensors, writing to this tensor will fail.", UserWarning, stacklevel=2)
@@ -291,7 +292,8 @@ def _sizes(sizes, size) -> tuple:
     return _size(sizes)
 
 
-def _make_filled(fill, size, dtype, device, requires_grad):
+def _make_filled(fill, size, dtype, device, requires_grad, lay=None):
+    """A filled array; lay(arr) -> arr gives it the strides a memory_format asks for."""
     dt = _dtype.as_dtype(dtype) if dtype is not None else _dtype.get_default_dtype()
     dev = _device.as_device(device)
     xp = _device.array_module(dev)
@@ -302,31 +304,40 @@ def _make_filled(fill, size, dtype, device, requires_grad):
             arr = xp.zeros(size, dt.np) if fill == 0 else xp.full(size, fill, dt.np)
         except OverflowError:
             raise RuntimeError(f"value cannot be converted to type {dt.name} without overflow") from None
+        if lay is not None:
+            arr = lay(arr)
     return _finish(arr, requires_grad)
 
 
 def zeros(*sizes, size=None, out=None, dtype=None, layout=None, device=None,
           requires_grad=False) -> Tensor:
     """zeros(*size, dtype=None, device=None, requires_grad=False); size may also be a keyword."""
+    _memory_format.check_layout(layout, "zeros")
     return _make_filled(0, _sizes(sizes, size), dtype, device, requires_grad)
 
 
 def ones(*sizes, size=None, out=None, dtype=None, layout=None, device=None,
          requires_grad=False) -> Tensor:
     """ones(*size, dtype=None, device=None, requires_grad=False); size may also be a keyword."""
+    _memory_format.check_layout(layout, "ones")
     return _make_filled(1, _sizes(sizes, size), dtype, device, requires_grad)
 
 
 def empty(*sizes, size=None, out=None, dtype=None, layout=None, device=None, requires_grad=False,
           pin_memory=False, memory_format=None) -> Tensor:
-    """empty(*size, ...): dpt fills with zeros (deterministic), torch leaves memory uninitialised."""
-    return _make_filled(0, _sizes(sizes, size), dtype, device, requires_grad)
+    """empty(*size, ..., memory_format=dpt.contiguous_format): dpt fills with zeros
+    (deterministic), torch leaves memory uninitialised. channels_last gives torch's strides."""
+    _memory_format.check_layout(layout, "empty")
+    lay = None if memory_format is None else (
+        lambda arr: _memory_format.for_new(arr, memory_format, "empty"))
+    return _make_filled(0, _sizes(sizes, size), dtype, device, requires_grad, lay)
 
 
 def full(size, fill_value, *, out=None, dtype=None, layout=None, device=None,
          requires_grad=False) -> Tensor:
     """full(size, fill_value, *, dtype=None): the dtype follows fill_value like torch
     (bool -> bool, int -> int64, float -> default dtype, complex -> default complex)."""
+    _memory_format.check_layout(layout, "full")
     if dtype is None:
         dtype = _dtype.result_type(fill_value)
     return _make_filled(fill_value, _size((size,)), dtype, device, requires_grad)
@@ -337,28 +348,38 @@ def _like(input, dtype, device):
             device if device is not None else input.device)
 
 
+def _filled_like(fill, input, dtype, layout, device, requires_grad, memory_format, op):
+    """*_like: input's shape, dtype and device unless given, and (memory_format=
+    preserve_format) its strides when it is dense, as torch's *_like functions."""
+    _memory_format.check_layout(layout, op)
+    _memory_format.check_format(memory_format, op)
+    dt, dev = _like(input, dtype, device)
+    return _make_filled(fill, tuple(input.shape), dt, dev, requires_grad,
+                        lambda arr: _memory_format.like(input._data, arr, memory_format, op))
+
+
 def zeros_like(input, *, dtype=None, layout=None, device=None, requires_grad=False,
                memory_format=None) -> Tensor:
-    dt, dev = _like(input, dtype, device)
-    return _make_filled(0, tuple(input.shape), dt, dev, requires_grad)
+    return _filled_like(0, input, dtype, layout, device, requires_grad, memory_format,
+                        "zeros_like")
 
 
 def ones_like(input, *, dtype=None, layout=None, device=None, requires_grad=False,
               memory_format=None) -> Tensor:
-    dt, dev = _like(input, dtype, device)
-    return _make_filled(1, tuple(input.shape), dt, dev, requires_grad)
+    return _filled_like(1, input, dtype, layout, device, requires_grad, memory_format,
+                        "ones_like")
 
 
 def empty_like(input, *, dtype=None, layout=None, device=None, requires_grad=False,
                memory_format=None) -> Tensor:
-    dt, dev = _like(input, dtype, device)
-    return _make_filled(0, tuple(input.shape), dt, dev, requires_grad)
+    return _filled_like(0, input, dtype, layout, device, requires_grad, memory_format,
+                        "empty_like")
 
 
 def full_like(input, fill_value, *, dtype=None, layout=None, device=None, requires_grad=False,
               memory_format=None) -> Tensor:
-    dt, dev = _like(input, dtype, device)
-    return _make_filled(fill_value, tuple(input.shape), dt, dev, requires_grad)
+    return _filled_like(fill_value, input, dtype, layout, device, requires_grad, memory_format,
+                        "full_like")
 
 
 def _number(v, op: str):
@@ -374,6 +395,7 @@ def arange(start=0, end=None, step=1, *, out=None, dtype=None, layout=None, devi
            requires_grad=False) -> Tensor:
     """arange(start=0, end, step=1): [start, end) by step; int64 when every argument is an
     integer, the default dtype otherwise."""
+    _memory_format.check_layout(layout, "arange")
     if end is None:
         start, end = 0, start
     lo, hi, st = (_number(v, "arange") for v in (start, end, step))
@@ -402,6 +424,7 @@ def range(start=0, end=None, step=1, *, out=None, dtype=None, layout=None, devic
           requires_grad=False) -> Tensor:
     """range(start=0, end, step=1): deprecated in torch, like arange but end included;
     always the default dtype unless dtype is given."""
+    _memory_format.check_layout(layout, "range")
     warnings.warn("dpt.range is deprecated and will be removed in a future release because its "
                   "behavior is inconsistent with Python's range builtin. Instead, use dpt.arange, "
                   "which produces values in [start, end).", UserWarning, stacklevel=2)
@@ -488,6 +511,7 @@ def _on_device(values: np.ndarray, dt, device, requires_grad: bool) -> Tensor:
 def linspace(start, end, steps, *, out=None, dtype=None, layout=None, device=None,
              requires_grad=False) -> Tensor:
     """linspace(start, end, steps): steps evenly spaced values from start to end, both included."""
+    _memory_format.check_layout(layout, "linspace")
     start, end = (v.item() if isinstance(v, Tensor) else v for v in (start, end))
     steps = operator.index(steps)
     if steps < 0:
@@ -501,6 +525,7 @@ def linspace(start, end, steps, *, out=None, dtype=None, layout=None, device=Non
 def logspace(start, end, steps, base=10.0, *, out=None, dtype=None, layout=None, device=None,
              requires_grad=False) -> Tensor:
     """logspace(start, end, steps, base=10.0): base ** linspace(start, end, steps)."""
+    _memory_format.check_layout(layout, "logspace")
     start, end = (v.item() if isinstance(v, Tensor) else v for v in (start, end))
     steps = operator.index(steps)
     if steps < 0:
@@ -512,6 +537,7 @@ def logspace(start, end, steps, base=10.0, *, out=None, dtype=None, layout=None,
 
 def eye(n, m=None, *, out=None, dtype=None, layout=None, device=None, requires_grad=False) -> Tensor:
     """eye(n, m=None): an n x m (n x n) matrix with ones on the diagonal."""
+    _memory_format.check_layout(layout, "eye")
     n = operator.index(n)
     m = n if m is None else operator.index(m)
     if n < 0:
@@ -667,6 +693,7 @@ def empty_strided(size, stride, *, dtype=None, layout=None, device=None, require
                   pin_memory=False) -> Tensor:
     """empty_strided(size, stride, *, dtype=None, device=None, requires_grad=False):
     uninitialised memory laid out with the given element strides."""
+    _memory_format.check_layout(layout, "empty_strided")
     size, stride = tuple(operator.index(s) for s in size), tuple(operator.index(s) for s in stride)
     if len(size) != len(stride):
         raise RuntimeError("mismatch in length of strides and shape")
@@ -689,6 +716,7 @@ def empty_permuted(size, physical_layout, *, dtype=None, layout=None, device=Non
     a dense tensor of shape size whose dims lie in memory in the order physical_layout
     (outermost first), so ``t.stride(physical_layout[i])`` is the i-th contiguous stride.
     Filled with zeros (torch leaves it uninitialised)."""
+    _memory_format.check_layout(layout, "empty_permuted")
     size = tuple(operator.index(s) for s in size)
     order = tuple(operator.index(p) for p in physical_layout)
     if len(order) != len(size):
@@ -722,9 +750,11 @@ def _tri_indices(row, col, offset, dtype, device, upper):
 def tril_indices(row, col, offset=0, *, dtype=_dtype.int64, device=None, layout=None) -> Tensor:
     """tril_indices(row, col, offset=0): the 2 x N (row, col) coordinates of the lower triangle
     of a row x col matrix, row by row."""
+    _memory_format.check_layout(layout, "tril_indices")
     return _tri_indices(row, col, offset, dtype, device, False)
 
 
 def triu_indices(row, col, offset=0, *, dtype=_dtype.int64, device=None, layout=None) -> Tensor:
     """triu_indices(row, col, offset=0): the 2 x N coordinates of the upper triangle."""
+    _memory_format.check_layout(layout, "triu_indices")
     return _tri_indices(row, col, offset, dtype, device, True)

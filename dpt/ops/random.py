@@ -15,7 +15,7 @@ import math
 
 import numpy as np
 
-from .. import _device, _dtype, _mt19937
+from .. import _device, _dtype, _memory_format, _mt19937
 from .. import random as _random
 from .._tensor import Tensor
 from ..autograd.function import Function
@@ -251,16 +251,33 @@ def randperm(n, *, generator=None, out=None, dtype=None, layout=None, device=Non
     return _finish(arr, requires_grad)
 
 
+def _drawn_like(input, draw, layout, memory_format, requires_grad, op):
+    """draw(shape) -> Tensor, made in the memory order memory_format (preserve by default)
+    gives input's *_like result, so the values fill memory in torch's order."""
+    _memory_format.check_layout(layout, op)
+    order = _memory_format.physical_order(input._data, memory_format, op)
+    if order is None:
+        t = draw(tuple(input.shape))
+    else:
+        t = draw(tuple(input.shape[d] for d in order))
+        t = Tensor._make(t._data.transpose(_memory_format.inverse(order)))
+    return t.requires_grad_(True) if requires_grad else t
+
+
 def rand_like(input: Tensor, *, dtype=None, layout=None, device=None, requires_grad=False,
               memory_format=None, generator=None) -> Tensor:
-    return rand(tuple(input.shape), dtype=dtype or input.dtype, device=device or input.device,
-                requires_grad=requires_grad, generator=generator)
+    return _drawn_like(input, lambda shape: rand(shape, dtype=dtype or input.dtype,
+                                                 device=device or input.device,
+                                                 generator=generator),
+                       layout, memory_format, requires_grad, "rand_like")
 
 
 def randn_like(input: Tensor, *, dtype=None, layout=None, device=None, requires_grad=False,
                memory_format=None, generator=None) -> Tensor:
-    return randn(tuple(input.shape), dtype=dtype or input.dtype, device=device or input.device,
-                 requires_grad=requires_grad, generator=generator)
+    return _drawn_like(input, lambda shape: randn(shape, dtype=dtype or input.dtype,
+                                                  device=device or input.device,
+                                                  generator=generator),
+                       layout, memory_format, requires_grad, "randn_like")
 
 
 def randint_like(input: Tensor, low=0, high=None, *, dtype=None, layout=None, device=None,
@@ -268,8 +285,10 @@ def randint_like(input: Tensor, low=0, high=None, *, dtype=None, layout=None, de
     """randint_like(input, high) / randint_like(input, low, high): input's shape and dtype."""
     if high is None:
         low, high = 0, low
-    return randint(low, high, tuple(input.shape), dtype=dtype or input.dtype,
-                   device=device or input.device, requires_grad=requires_grad, generator=generator)
+    return _drawn_like(input, lambda shape: randint(low, high, shape, dtype=dtype or input.dtype,
+                                                    device=device or input.device,
+                                                    generator=generator),
+                       layout, memory_format, requires_grad, "randint_like")
 
 
 # ---- parametrised distributions ----------------------------------------------------------

@@ -216,7 +216,7 @@ def rot90(input: Tensor, k: int = 1, dims=(0, 1)) -> Tensor:
 
 def narrow_copy(input: Tensor, dim: int, start: int, length: int) -> Tensor:
     """narrow_copy(input, dim, start, length): narrow, copied into fresh memory."""
-    return input.narrow(dim, start, length).clone()
+    return input.narrow(dim, start, length).contiguous()
 
 
 # =======================================================================================

@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 from .._device import xp_of
+from .._memory_format import contiguous_format
 from .._tensor import Tensor, _wrap_dim
 from ..autograd.function import Function
 from ..autograd.grad_mode import no_grad
@@ -30,8 +31,8 @@ __all__ = ["expand_copy", "diagonal_copy", "alias_copy", "as_strided_copy", "vie
 # =======================================================================================
 def _copied(result, out, op):
     if isinstance(result, tuple):
-        return tuple(clone(r) for r in result)
-    return _with_out(clone(result), out, op)
+        return tuple(clone(r, memory_format=contiguous_format) for r in result)
+    return _with_out(clone(result, memory_format=contiguous_format), out, op)
 
 
 def expand_copy(input: Tensor, size, *, implicit: bool = False, out=None) -> Tensor:

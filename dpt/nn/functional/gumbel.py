@@ -4,6 +4,7 @@ from __future__ import annotations
 import warnings
 
 from ... import ops
+from ..._memory_format import contiguous_format
 from ..._tensor import Tensor
 
 __all__ = ["gumbel_softmax"]
@@ -19,7 +20,8 @@ def gumbel_softmax(logits: Tensor, tau: float = 1, hard: bool = False, eps: floa
     """
     if eps != 1e-10:
         warnings.warn("`eps` parameter is deprecated and has no effect.", stacklevel=2)
-    gumbels = -ops.empty_like(logits).exponential_().log()
+    # row-major noise, as torch's legacy_contiguous_format, so draws match for any strides
+    gumbels = -ops.empty_like(logits, memory_format=contiguous_format).exponential_().log()
     y_soft = ((logits + gumbels) / tau).softmax(dim)
     if not hard:
         return y_soft
