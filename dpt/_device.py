@@ -16,6 +16,15 @@ import numpy as np
 
 _cupy = None
 _cupy_checked = False
+_on_gpu_module = []  # called with the GPU array module once it loads (dpt.cuda's allocator)
+
+
+def on_gpu_module(hook) -> None:
+    """Call hook(module) when the GPU array module loads (now, if it already has): how layers
+    above the core (dpt.cuda) attach to it without the core importing them."""
+    _on_gpu_module.append(hook)
+    if _cupy is not None:
+        hook(_cupy)
 
 
 def gpu_module():
@@ -28,24 +37,18 @@ def gpu_module():
         if os.environ.get("DPT_CUDA_STANDIN") == "1":  # tests: the strict CuPy/NCCL test double
             from . import _standin
             _cupy = _standin.install()
-            _install_allocator(_cupy)
-            return _cupy
-        try:
-            import cupy
+        else:
+            try:
+                import cupy
 
-            if cupy.cuda.runtime.getDeviceCount() > 0:
-                _cupy = cupy
-        except Exception:  # no cupy, no driver, or no device: CPU only
-            _cupy = None
+                if cupy.cuda.runtime.getDeviceCount() > 0:
+                    _cupy = cupy
+            except Exception:  # no cupy, no driver, or no device: CPU only
+                _cupy = None
         if _cupy is not None:
-            _install_allocator(_cupy)
+            for hook in _on_gpu_module:
+                hook(_cupy)
     return _cupy
-
-
-def _install_allocator(cp) -> None:
-    """dpt.cuda's allocator in front of CuPy's pool: memory peaks and OutOfMemoryError."""
-    from .cuda import memory
-    memory.install_allocator(cp)
 
 
 def gpu_available() -> bool:

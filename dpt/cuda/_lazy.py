@@ -17,14 +17,12 @@ class InvalidDeviceError(AssertionError, ValueError):
 
 
 def gpu():
-    """The GPU array module, installing dpt's allocator on first use; NoCudaError without one."""
+    """The GPU array module; NoCudaError without one."""
     cp = _device.gpu_module()
     if cp is None:
         raise NoCudaError("dpt.cuda: no CUDA device is available (no GPU array module, or it "
                           "sees no GPU); install dpt[cuda12] or dpt[cuda13] on a machine "
                           "with a GPU")
-    from . import memory
-    memory.install_allocator(cp)
     return cp
 
 

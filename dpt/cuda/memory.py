@@ -319,3 +319,6 @@ def caching_allocator_disabled():
         yield
     finally:
         caching_allocator_enable(was)
+
+
+_device.on_gpu_module(install_allocator)  # every GPU allocation goes through dpt from the start

@@ -32,6 +32,7 @@ from .collectives import (P2POp, all_gather, all_gather_into_tensor, all_gather_
                           reduce_scatter_single, reduce_scatter_tensor, scatter, send)
 from .device_mesh import DeviceMesh, init_device_mesh
 from .debugger import breakpoint  # noqa: A004 (torch's name)
+from .grad_bucket import GradBucket
 from .monitor import (DebugLevel, DistBackendError, DistError, DistNetworkError, DistStoreError,
                       get_debug_level, set_debug_level, set_debug_level_from_env)
 from .object_collectives import (all_gather_object, broadcast_object_list, gather_object,
@@ -49,14 +50,6 @@ from .subgroups import new_subgroups, new_subgroups_by_enumeration, split_group
 from .topology import (get_local_rank, get_local_world_size, get_node_local_rank, get_node_rank,
                        get_num_nodes)
 from .work import Work
-
-
-def __getattr__(name):
-    # GradBucket lives with DDP (dpt.nn.parallel), which imports this package: look it up late.
-    if name == "GradBucket":
-        from ..nn.parallel.distributed import GradBucket
-        return GradBucket
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def is_gloo_available() -> bool:

@@ -28,6 +28,7 @@ from ... import _device, distributed as dist
 from ..._tensor import Tensor
 from ...autograd import engine
 from ...autograd.grad_mode import is_grad_enabled
+from ...distributed.grad_bucket import GradBucket
 from ..modules.module import Module
 from .join import DDPJoin, _broadcast_flat
 
@@ -59,31 +60,6 @@ class _Bucket:
         self.pending = len(self.params)
         self.ready.clear()
         self.future = None
-
-
-class GradBucket:
-    """What a communication hook receives (torch.distributed.GradBucket)."""
-
-    def __init__(self, bucket: _Bucket, is_last: bool):
-        self._bucket, self._is_last = bucket, is_last
-
-    def index(self) -> int:
-        return self._bucket.index
-
-    def buffer(self) -> Tensor:
-        return self._bucket.buffer
-
-    def set_buffer(self, tensor: Tensor) -> None:
-        self._bucket.buffer._data[...] = tensor._data
-
-    def gradients(self) -> list:
-        return [Tensor._make(v, base=self._bucket.buffer) for v in self._bucket.views]
-
-    def parameters(self) -> list:
-        return list(self._bucket.params)
-
-    def is_last(self) -> bool:
-        return self._is_last
 
 
 class DistributedDataParallel(Module):
