@@ -34,6 +34,7 @@ from . import utils
 from .serialization import load, save
 from . import fft, linalg, quasirandom
 from . import backends, cuda
+from .cuda import OutOfMemoryError  # torch.OutOfMemoryError is torch.cuda's
 from . import accelerator, cpu, multiprocessing, onnx  # noqa: F401
 from .backends.cuda import get_float32_matmul_precision, set_float32_matmul_precision
 from . import amp, jit, special, testing
