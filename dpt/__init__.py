@@ -3,6 +3,7 @@ MPI/NCCL.
 
 ``import dpt`` stands in for ``import torch``; this module only re-exports.
 """
+from . import _early_mpi  # noqa: F401  (first: MPI must start before the rest under srun pmi2)
 from ._device import device
 from ._dtype import (bfloat16, bool, cdouble, cfloat, complex64, complex128, double, dtype, finfo,
                      float, float16, float32, float64, get_default_dtype, half, iinfo, int, int8,
